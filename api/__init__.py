@@ -1,0 +1,1 @@
+"""The GraphQL API: strawberry schema, resolvers, dataloaders and the Starlette app."""

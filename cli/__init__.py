@@ -1,0 +1,1 @@
+"""The ``scholargraph`` command line."""

@@ -1,0 +1,1 @@
+"""Neo4j: settings, driver lifecycle, schema, Cypher, repository and analytics."""

@@ -1,0 +1,1 @@
+"""igraph analytics over subgraphs exported from Neo4j."""

@@ -1,0 +1,1 @@
+"""Source parsers (pure) and the shared batched writer."""
