@@ -1,0 +1,35 @@
+"""The closed sets of node labels and relationship types. Nothing else reaches Cypher text."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from graph.errors import InputError
+
+
+class Label(str, Enum):
+    PAPER = "Paper"
+    AUTHOR = "Author"
+    VENUE = "Venue"
+    CATEGORY = "Category"
+    ANALYSIS_RUN = "AnalysisRun"
+
+
+class RelType(str, Enum):
+    AUTHORED = "AUTHORED"
+    PUBLISHED_IN = "PUBLISHED_IN"
+    IN_CATEGORY = "IN_CATEGORY"
+    CITES = "CITES"
+    SUBCATEGORY_OF = "SUBCATEGORY_OF"
+    COAUTHOR = "COAUTHOR"
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def identifier(name: str) -> str:
+    """Checks a name before it is interpolated into Cypher (property names of score fields)."""
+    if not _IDENTIFIER.match(name):
+        raise InputError("identifier", name, "letters, digits and underscores, 1-64 characters")
+    return name

@@ -1,0 +1,81 @@
+"""Shared fixtures. The Neo4j server is real: started once per session on a free port with a
+fresh data folder (or taken from NEO4J_URI when set), and stopped at the end even on failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import Driver, GraphDatabase
+
+from graph.schema import apply_schema
+from graph.server import LocalNeo4j, free_port
+from graph.settings import LocalServerSettings, Neo4jSettings
+
+PROJECT = Path(__file__).resolve().parents[1]
+DATA = PROJECT.parent / "shared" / "data"
+DATABASE = "neo4j"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if not DATA.is_dir():
+        pytest.fail(f"the shared sample data is missing: expected {DATA}")
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jSettings]:
+    if os.environ.get("NEO4J_URI"):
+        yield Neo4jSettings()
+        return
+    local = LocalServerSettings()
+    home = tmp_path_factory.mktemp("neo4j")
+    server = LocalNeo4j(
+        home,
+        cache_dir=local.home / "cache",
+        version=local.version,
+        port=free_port(),
+        heap="1g",
+        pagecache="512m",
+    )
+    server.start()
+    try:
+        yield Neo4jSettings(uri=server.uri, password=None, database=DATABASE)
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def driver(neo4j_settings: Neo4jSettings) -> Iterator[Driver]:
+    drv = GraphDatabase.driver(
+        neo4j_settings.uri, auth=neo4j_settings.auth(), notifications_min_severity="OFF"
+    )
+    drv.verify_connectivity()
+    apply_schema(drv, neo4j_settings.database)
+    try:
+        yield drv
+    finally:
+        drv.close()
+
+
+def wipe(driver: Driver) -> None:
+    with driver.session(database=DATABASE) as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+@pytest.fixture()
+def db(driver: Driver) -> Iterator[Driver]:
+    """An empty database (schema kept) for one test."""
+    wipe(driver)
+    yield driver
