@@ -1,4 +1,4 @@
-"""``scholargraph``: the command line. Settings are read when a command starts."""
+"""ScholarGraph: a scholarly knowledge graph on Neo4j (settings are read when a command starts)."""
 
 from __future__ import annotations
 
@@ -99,6 +99,16 @@ def stats() -> None:
     settings = Neo4jSettings()
     with open_driver(settings) as driver:
         print_json(graph_stats(driver, settings.database))
+
+
+def _register_commands() -> None:
+    from cli import analytics, load, serve
+
+    for module in (load, analytics, serve):
+        module.register(app)
+
+
+_register_commands()
 
 
 def main() -> None:
