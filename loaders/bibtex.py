@@ -60,7 +60,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import bibtexparser
+from bibtexparser.entrypoint import parse_string
 from bibtexparser.library import Library
 from bibtexparser.middlewares.names import (
     parse_single_name_into_parts,
@@ -88,8 +88,19 @@ SOURCE = "bibtex"
 STRING_FILE_ORDER = ("abbrev", "journals", "authors")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_NAMES = (
-    "january february march april may june july august september october november december"
-).split()
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _MONTH_MACROS = {m: name.capitalize() for m, name in zip(MONTHS, _MONTH_NAMES, strict=True)}
 
 _SNIFF = re.compile(
@@ -162,10 +173,17 @@ class _Parsed:
     undefined: set[str] = field(default_factory=set)
 
 
-def _read(path: Path) -> Library:
-    with open_text(path) as fh:
-        text = fh.read()
-    return bibtexparser.parse_string(text, parse_stack=[])
+def _read(path: Path) -> tuple[Library, bool]:
+    """The file's blocks, and whether it had to be decoded as Latin-1 (not UTF-8)."""
+    try:
+        with open_text(path) as fh:
+            text = fh.read()
+        latin1 = False
+    except UnicodeDecodeError:
+        with open_text(path, encoding="latin-1") as fh:
+            text = fh.read()
+        latin1 = True
+    return parse_string(text, parse_stack=[]), latin1
 
 
 def _is_string_file(library: Library) -> bool:
@@ -217,10 +235,12 @@ def _parse_sources(paths: list[tuple[Path, bool]]) -> Iterator[Record | ParseIss
     sources: list[_Source] = []
     for path, emit in paths:
         try:
-            library = _read(path)
-        except (OSError, UnicodeDecodeError) as e:
+            library, latin1 = _read(path)
+        except OSError as e:
             yield ParseIssue(Location(str(path)), f"cannot read: {e}", fatal=True)
             continue
+        if latin1 and emit:
+            yield ParseIssue(Location(str(path)), "not valid UTF-8: read as Latin-1")
         sources.append(_Source(path, library, emit))
     # string files first, whatever order the caller gave
     sources.sort(key=lambda s: not _is_string_file(s.library))
@@ -244,11 +264,16 @@ def _block_issues(source: _Source) -> Iterator[ParseIssue]:
     if not source.emit:
         return
     for block in source.library.failed_blocks:
-        where = Location(str(source.path), line=block.start_line + 1)
+        where = Location(str(source.path), line=_line(block.start_line))
         if isinstance(block, DuplicateBlockKeyBlock):
             yield ParseIssue(where, f"duplicate key {block.key!r}; the first entry is kept")
         elif isinstance(block, ParsingFailedBlock):
             yield ParseIssue(where, f"unparsable block: {_first_line(str(block.error))}")
+
+
+def _line(start_line: int | None) -> int | None:
+    """bibtexparser counts lines from 0; ``Location`` from 1."""
+    return None if start_line is None else start_line + 1
 
 
 def _first_line(text: str) -> str:
@@ -325,7 +350,7 @@ def _split_concatenation(raw: str) -> list[str]:
 
 
 def _entry_records(item: _Parsed, by_key: dict[str, _Parsed]) -> Iterator[Paper | ParseIssue]:
-    where = Location(str(item.path), line=item.entry.start_line + 1)
+    where = Location(str(item.path), line=_line(item.entry.start_line))
     key = item.entry.key
     fields = dict(item.fields)
     undefined = set(item.undefined)

@@ -22,8 +22,9 @@ Quirks handled (``shared/data/paperscape-arxiv-1991-1996/SOURCE.md``):
 - titles keep their TeX math as printed (accent macros decoded, whitespace collapsed).
   Venue: ``arxiv`` (repository).
 
-Speed: category refs, author refs and reference ids are cached across lines (the same few
-thousand values repeat), so the whole 1991–1996 set parses in about a second.
+Speed: category refs, author refs/authorships and reference ids are cached across lines in
+bounded LRU caches (the same values repeat), ~30–50k papers/s: the whole 1991–1996 set
+(49,264 papers) parses in 1–2 s.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from loaders.records import (
 FORMAT = "paperscape"
 SOURCE = "paperscape"
 
+_CACHE = 65_536  # per cache: bounds memory whatever the file size
 _ID_DATE = re.compile(r"(?:^|/)(\d{2})(\d{2})(?:\d{3}|\.\d{4,5})$")
 _INITIAL_GAP = re.compile(r"\.(?=[^\s.\-])")
 _SNIFF_LINE = re.compile(
@@ -59,7 +61,7 @@ _SNIFF_LINE = re.compile(
 
 
 def sniff(head: bytes, path: Path) -> bool:
-    return b"paperscape" in head[:512].lower() or bool(_SNIFF_LINE.search(head))
+    return head.startswith(b"# Data from paperscape") or bool(_SNIFF_LINE.search(head))
 
 
 def parse(path: Path, **_: object) -> Iterator[Record | ParseIssue]:
@@ -105,7 +107,6 @@ def _line(line: str, file: str, number: int) -> Iterator[Paper | ParseIssue]:
         yield ParseIssue(Location(file, line=number), f"author token without letters: {token!r}")
 
 
-@lru_cache(maxsize=262_144)
 def _arxiv(raw: str) -> str:
     arxiv = ids.normalize_arxiv(raw)
     if not arxiv:
@@ -128,7 +129,7 @@ def _categories(field: str) -> tuple[CategoryRef, ...]:
     return arxiv_taxonomy.categories(field.split(","))
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=_CACHE)
 def _ref(raw: str) -> PaperIds:
     return PaperIds(arxiv=_arxiv(raw))
 
@@ -139,13 +140,12 @@ def _references(field: str) -> tuple[PaperIds, ...]:
     return tuple([_ref(r) for r in dict.fromkeys(field.split(",")) if r])
 
 
-@lru_cache(maxsize=262_144)
 def display_name(token: str) -> str:
     """``S.D.Odintsov`` → ``S. D. Odintsov``; ``J.-P.Serre`` → ``J.-P. Serre``."""
     return " ".join(_INITIAL_GAP.sub(". ", token).split())
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=_CACHE)
 def _author(token: str) -> AuthorRef | None:
     name = display_name(token)
     if not ids.normalize_name(name):
@@ -153,7 +153,7 @@ def _author(token: str) -> AuthorRef | None:
     return AuthorRef(name=name)
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=_CACHE)
 def _authorship(token: str, position: int) -> Authorship | None:
     """Immutable, so the same (token, position) is shared between papers."""
     author = _author(token)

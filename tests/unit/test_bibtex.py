@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -239,12 +238,15 @@ def test_gzip_directory_parses_identically(tmp_path: Path, items: list[Paper | P
     assert gz_items == items
 
 
-def test_unreadable_file_is_fatal(tmp_path: Path) -> None:
+def test_latin1_file_and_missing_file(tmp_path: Path) -> None:
     bib = tmp_path / "latin.bib"
-    bib.write_bytes(b"@article{a, title={Caf\xe9 \xff\xfe}}\n")
-    shutil.copy(bib, tmp_path / "copy.bib")
-    (issue,) = bibtex.parse(bib)
-    assert isinstance(issue, ParseIssue) and issue.fatal
+    bib.write_bytes(b"@article{a, title={Caf\xe9 cr\xe8me}, author={M\xfcller, Hans}}\n")
+    issue, paper = bibtex.parse(bib)
+    assert isinstance(issue, ParseIssue) and not issue.fatal and "Latin-1" in issue.reason
+    assert isinstance(paper, Paper)
+    assert (paper.title, names(paper)) == ("Café crème", ["Hans Müller"])
+    (missing,) = bibtex.parse(tmp_path / "missing.bib")
+    assert isinstance(missing, ParseIssue) and missing.fatal
 
 
 def test_sniff() -> None:

@@ -218,3 +218,16 @@ def test_sniff() -> None:
     assert dblp.sniff(SAMPLE.read_bytes()[:8192], SAMPLE)
     assert not dblp.sniff(BIBTEX.read_bytes()[:8192], BIBTEX)
     assert not dblp.sniff(b'{"id": "https://openalex.org/W1"}', Path("x.json"))
+
+
+def test_full_dump_doctype_replaced_lines_kept(tmp_path: Path) -> None:
+    path = tmp_path / "dblp.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n<!DOCTYPE dblp SYSTEM "dblp.dtd">\n<dblp>\n'
+        '<book mdate="1" key="series/x/a"><author>J&ouml;rg M&uuml;ller</author></book>\n'
+        "</dblp>\n",
+        encoding="latin-1",
+    )
+    (issue,) = dblp.parse(path)  # no title: reported on the record's own line
+    assert isinstance(issue, ParseIssue) and issue.location.line == 4
+    assert dblp.sniff(path.read_bytes(), path)
