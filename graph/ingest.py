@@ -1,0 +1,292 @@
+"""The batched writer's database side: one write transaction per batch, a fixed number of
+UNWIND statements per batch, idempotent (MERGE on constraint-backed keys) so the driver may
+retry it and a re-run changes nothing.
+
+A batch arrives as plain dictionaries (built from canonical records by ``loaders.writer``):
+
+* ``papers``: ``{ids, title_key, source, stub, props, authors_complete, source_citation_count,
+  authors: [{ids, name, name_key, affiliation, position, raw_name}], venue, categories:
+  [{id, name, scheme, primary, parents: [{id, name, scheme}]}], references: [{ids, title_key}]}``
+* ``citations``: ``{citing: {ids, title_key}, cited: {ids, title_key}}``
+* ``profiles``: ``{author: {...as in papers...}, props}``
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import Driver, ManagedTransaction
+
+from graph import ingest_queries as q
+from graph.identity import (
+    ExistingAuthor,
+    id_lookup_values,
+    resolve_author,
+    resolve_papers,
+)
+from graph.ids import AUTHOR_ID_KINDS, PAPER_ID_KINDS, names_compatible, normalize_name
+
+Row = dict[str, Any]
+
+
+@dataclass(slots=True)
+class IngestBatch:
+    papers: list[Row] = field(default_factory=list)
+    citations: list[Row] = field(default_factory=list)
+    profiles: list[Row] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.papers) + len(self.citations) + len(self.profiles)
+
+
+def write_batch(driver: Driver, database: str, batch: IngestBatch) -> Counter[str]:
+    """Write one batch in one managed write transaction; returns created/matched counts."""
+    with driver.session(database=database) as session:
+        return session.execute_write(_write, batch)
+
+
+def _run(tx: ManagedTransaction, query: str, counts: Counter[str], key: str, **params: Any) -> None:
+    summary = tx.run(query, **params).consume()
+    counts[f"{key}_created"] += (
+        summary.counters.relationships_created or summary.counters.nodes_created
+    )
+
+
+def _write(tx: ManagedTransaction, batch: IngestBatch) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    paper_nodes = _resolve_and_write_papers(tx, batch, counts)
+    _write_authors(tx, batch, paper_nodes, counts)
+    _write_venues_and_categories(tx, batch, paper_nodes, counts)
+    _write_citations(tx, batch, paper_nodes, counts)
+    return counts
+
+
+# -- papers -------------------------------------------------------------------------------------
+def _resolve_and_write_papers(
+    tx: ManagedTransaction, batch: IngestBatch, counts: Counter[str]
+) -> list[str]:
+    """Resolves every paper reference of the batch; returns the node id of each reference in
+    the order: papers, then each paper's references, then citation ends (citing, cited)."""
+    refs: list[tuple[dict[str, str], str | None, bool]] = []
+    for paper in batch.papers:
+        refs.append((paper["ids"], paper.get("title_key"), not paper.get("stub", False)))
+    for paper in batch.papers:
+        refs.extend((r["ids"], r.get("title_key"), False) for r in paper["references"])
+    for cit in batch.citations:
+        refs.append((cit["citing"]["ids"], cit["citing"].get("title_key"), False))
+        refs.append((cit["cited"]["ids"], cit["cited"].get("title_key"), False))
+
+    params: dict[str, Any] = id_lookup_values((r[0] for r in refs), PAPER_ID_KINDS)
+    params["title"] = sorted({t for ids, t, _ in refs if t and not ids})
+    params["title"] += sorted({t for ids, t, full in refs if t and ids and full})
+    by_id: dict[tuple[str, str], str] = {}
+    weak: dict[str, str] = {}
+    for rec in tx.run(q.PAPER_LOOKUP, **params):
+        if rec["kind"] == "title":
+            weak[rec["value"]] = rec["id"]
+        else:
+            by_id[(rec["kind"], rec["value"])] = rec["id"]
+
+    res = resolve_papers(refs, by_id, weak)
+    for survivor, absorbed in res.merges:
+        tx.run(q.MERGE_TWO_PAPERS, survivor=survivor, absorbed=absorbed).consume()
+        counts["papers_merged"] += 1
+    node_rows = [{"id": node, "ids": ids} for node, ids in res.ids_of.items()]
+    tx.run(q.MERGE_PAPER_NODES, rows=node_rows).consume()
+
+    prop_rows = []
+    full_nodes: set[str] = set()
+    for paper, node in zip(batch.papers, res.node_of, strict=False):
+        if paper.get("stub"):
+            continue
+        full_nodes.add(node)
+        prop_rows.append(
+            {
+                "id": node,
+                "props": paper["props"],
+                "title_key": paper.get("title_key"),
+                "source": paper["source"],
+                "authors_complete": paper.get("authors_complete", True),
+                "source_citation_count": paper.get("source_citation_count"),
+            }
+        )
+    tx.run(q.SET_PAPER_PROPERTIES, rows=prop_rows).consume()
+    counts["papers_created"] += len(full_nodes & res.created)
+    counts["papers_matched"] += len(full_nodes - res.created)
+    counts["stubs_created"] += len(res.created - full_nodes)
+    return res.node_of
+
+
+# -- authors ------------------------------------------------------------------------------------
+def _author_lookup(
+    tx: ManagedTransaction, refs: list[Row]
+) -> dict[tuple[str, str], ExistingAuthor]:
+    params = id_lookup_values((r["ids"] for r in refs), AUTHOR_ID_KINDS)
+    found: dict[tuple[str, str], ExistingAuthor] = {}
+    for rec in tx.run(q.AUTHOR_LOOKUP, **params):
+        ids = {k: v for k, v in rec["ids"].items() if v}
+        found[(rec["kind"], rec["value"])] = ExistingAuthor(rec["id"], ids)
+    return found
+
+
+def _write_authors(
+    tx: ManagedTransaction, batch: IngestBatch, paper_nodes: list[str], counts: Counter[str]
+) -> None:
+    all_refs = [a for p in batch.papers for a in p["authors"]] + [
+        p["author"] for p in batch.profiles
+    ]
+    if not all_refs:
+        return
+    known = _author_lookup(tx, all_refs)
+
+    # Authorships already in the graph on these papers: evidence for name-only links.
+    full_papers = sorted(
+        {node for p, node in zip(batch.papers, paper_nodes, strict=False) if p["authors"]}
+    )
+    existing: dict[str, list[Row]] = {}
+    for rec in tx.run(q.EXISTING_AUTHORSHIPS, papers=full_papers):
+        existing.setdefault(rec["paper"], []).append(dict(rec))
+
+    author_rows: dict[str, Row] = {}
+    authored: dict[tuple[str, str], Row] = {}
+    superseded: list[Row] = []
+
+    def assign(ref: Row, source: str) -> str:
+        node, addable, _new = resolve_author(ref["ids"], ref["name_key"], known)
+        for kind, value in addable.items():
+            held = known.get((kind, value))
+            known[(kind, value)] = ExistingAuthor(node, {**(held.ids if held else {}), **addable})
+        row = author_rows.setdefault(
+            node,
+            {"id": node, "ids": {}, "name": ref["name"], "name_key": ref["name_key"],
+             "affiliation": None, "variants": [], "sources": []},
+        )  # fmt: skip
+        row["ids"].update(addable)
+        row["affiliation"] = ref.get("affiliation") or row["affiliation"]
+        if ref["name"] not in row["variants"]:
+            row["variants"].append(ref["name"])
+        if source not in row["sources"]:
+            row["sources"].append(source)
+        return node
+
+    for paper, pnode in zip(batch.papers, paper_nodes, strict=False):
+        for ref in paper["authors"]:
+            strong = bool(ref["ids"])
+            prior = existing.get(pnode, [])
+            node: str | None = None
+            if not strong:
+                node = _strong_match(ref, prior)
+            if node is None:
+                node = assign(ref, paper["source"])
+            if strong:
+                for old in prior:
+                    if (
+                        old["author"].startswith("name:")
+                        and old["author"] != node
+                        and _same_slot(ref, old)
+                    ):
+                        superseded.append({"author": old["author"], "paper": pnode})
+            authored[(node, pnode)] = {
+                "author": node, "paper": pnode, "position": ref.get("position"),
+                "raw_name": ref.get("raw_name"), "source": paper["source"],
+            }  # fmt: skip
+    profile_rows = []
+    for prof in batch.profiles:
+        node = assign(prof["author"], prof["props"].get("reported_source", "profile"))
+        profile_rows.append({"id": node, "props": prof["props"]})
+
+    tx.run(q.MERGE_AUTHORS, rows=list(author_rows.values())).consume()
+    summary = tx.run(q.MERGE_AUTHORED, rows=list(authored.values())).consume()
+    counts["authorships_created"] += summary.counters.relationships_created
+    counts["authorships_matched"] += len(authored) - summary.counters.relationships_created
+    if superseded:
+        tx.run(q.DELETE_SUPERSEDED_AUTHORED, rows=superseded).consume()
+        counts["authorships_relinked"] += len(superseded)
+    if profile_rows:
+        tx.run(q.SET_AUTHOR_REPORTED, rows=profile_rows).consume()
+    counts["authors_seen"] += len(author_rows)
+
+
+def _same_slot(ref: Row, old: Row) -> bool:
+    if ref.get("position") is not None and old["position"] is not None:
+        return bool(
+            ref["position"] == old["position"] and names_compatible(ref["name"], old["name"])
+        )
+    return False
+
+
+def _strong_match(ref: Row, prior: list[Row]) -> str | None:
+    """A strong-id author already on this paper who is this name-only authorship."""
+    for old in prior:
+        if old["author"].startswith("name:"):
+            continue
+        if ref.get("position") is not None and old["position"] == ref["position"]:
+            if names_compatible(ref["name"], old["name"]):
+                return str(old["author"])
+        elif ref.get("position") is None and ref["name_key"] == normalize_name(old["name"]):
+            return str(old["author"])
+    return None
+
+
+# -- venues, categories, citations --------------------------------------------------------------
+def _write_venues_and_categories(
+    tx: ManagedTransaction, batch: IngestBatch, paper_nodes: list[str], counts: Counter[str]
+) -> None:
+    venues: dict[str, Row] = {}
+    published: list[Row] = []
+    categories: dict[str, Row] = {}
+    hierarchy: set[tuple[str, str]] = set()
+    in_category: list[Row] = []
+    for paper, node in zip(batch.papers, paper_nodes, strict=False):
+        venue = paper.get("venue")
+        if venue:
+            venues.setdefault(venue["id"], venue)
+            published.append({"paper": node, "venue": venue["id"]})
+        for cat in paper["categories"]:
+            categories.setdefault(cat["id"], cat)
+            chain = [cat, *cat["parents"]]
+            for child, parent in zip(chain, chain[1:], strict=False):
+                categories.setdefault(parent["id"], parent)
+                hierarchy.add((child["id"], parent["id"]))
+            in_category.append({"paper": node, "category": cat["id"], "primary": cat["primary"]})
+    if venues:
+        _run(tx, q.MERGE_VENUES, counts, "venues", rows=list(venues.values()))
+        _run(tx, q.MERGE_PUBLISHED_IN, counts, "published_in", rows=published)
+    if categories:
+        rows = [
+            {"id": c["id"], "name": c["name"], "scheme": c["scheme"]} for c in categories.values()
+        ]
+        _run(tx, q.MERGE_CATEGORIES, counts, "categories", rows=rows)
+        _run(
+            tx, q.MERGE_SUBCATEGORY_OF, counts, "subcategory_of",
+            rows=[{"child": c, "parent": p} for c, p in sorted(hierarchy)],
+        )  # fmt: skip
+        _run(tx, q.MERGE_IN_CATEGORY, counts, "in_category", rows=in_category)
+
+
+def _write_citations(
+    tx: ManagedTransaction, batch: IngestBatch, paper_nodes: list[str], counts: Counter[str]
+) -> None:
+    n = len(batch.papers)
+    rows = []
+    cursor = n
+    for i, paper in enumerate(batch.papers):
+        for _ in paper["references"]:
+            rows.append({"src": paper_nodes[i], "dst": paper_nodes[cursor]})
+            cursor += 1
+    for _ in batch.citations:
+        rows.append({"src": paper_nodes[cursor], "dst": paper_nodes[cursor + 1]})
+        cursor += 2
+    if rows:
+        summary = tx.run(q.MERGE_CITES, rows=rows).consume()
+        counts["citations_created"] += summary.counters.relationships_created
+        counts["citations_matched"] += len(rows) - summary.counters.relationships_created
+
+
+def refresh_metrics(driver: Driver, database: str) -> None:
+    """Recompute citation counts and author metrics from the graph (after a load)."""
+    with driver.session(database=database) as session:
+        session.run(q.REFRESH_PAPER_METRICS).consume()
+        session.run(q.REFRESH_AUTHOR_METRICS).consume()

@@ -1,0 +1,217 @@
+"""Cypher of the shared batched writer. Every statement takes one ``$rows`` list (UNWIND) so a
+batch costs a fixed number of round trips; every MERGE is on a constraint-backed ``id``."""
+
+from __future__ import annotations
+
+from graph.ids import AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
+
+
+def _lookup(label: str, props: dict[str, str], extra_return: str = "") -> str:
+    # One branch per id kind, built from the fixed property tables (never from input).
+    branches = [
+        f"UNWIND ${kind} AS v MATCH (n:{label} {{{prop}: v}}) "
+        f"RETURN '{kind}' AS kind, v AS value, n.id AS id{extra_return}"
+        for kind, prop in props.items()
+    ]
+    return " UNION ALL ".join(branches)
+
+
+_STRONG_NULL = " AND ".join(f"n.{p} IS NULL" for p in PAPER_ID_PROPERTY.values())
+
+#: (kind, value) → node id for every strong paper id of a batch, plus weak-only title nodes.
+PAPER_LOOKUP = (
+    _lookup("Paper", PAPER_ID_PROPERTY)
+    + " UNION ALL UNWIND $title AS v MATCH (n:Paper {id: 'title:' + v}) WHERE "
+    + _STRONG_NULL
+    + " RETURN 'title' AS kind, v AS value, n.id AS id"
+)
+
+_AUTHOR_IDS = ", ".join(f"{kind}: n.{prop}" for kind, prop in AUTHOR_ID_PROPERTY.items())
+
+#: (kind, value) → author node id and the strong ids that node holds.
+AUTHOR_LOOKUP = _lookup("Author", AUTHOR_ID_PROPERTY, f", {{{_AUTHOR_IDS}}} AS ids")
+
+_SET_PAPER_IDS = ", ".join(
+    f"p.{prop} = coalesce(p.{prop}, row.ids.{kind})" for kind, prop in PAPER_ID_PROPERTY.items()
+)
+
+_ADOPT_PAPER_IDS = ", ".join(
+    f"keep.{prop} = coalesce(keep.{prop}, gp.{prop})" for prop in PAPER_ID_PROPERTY.values()
+)
+
+#: Nodes for every paper a batch mentions (full records and citation targets alike).
+MERGE_PAPER_NODES = f"""
+UNWIND $rows AS row
+MERGE (p:Paper {{id: row.id}})
+  ON CREATE SET p.stub = true
+SET {_SET_PAPER_IDS}
+"""
+
+#: Descriptive properties of full paper records; a stub becomes a real paper here.
+SET_PAPER_PROPERTIES = """
+UNWIND $rows AS row
+MATCH (p:Paper {id: row.id})
+SET p += row.props,
+    p.stub = false,
+    p.title_key = coalesce(row.title_key, p.title_key),
+    p.authors_complete = coalesce(p.authors_complete, false) OR row.authors_complete,
+    p.source_citation_count = CASE
+        WHEN row.source_citation_count IS NULL THEN p.source_citation_count
+        WHEN p.source_citation_count IS NULL OR p.source_citation_count < row.source_citation_count
+        THEN row.source_citation_count ELSE p.source_citation_count END,
+    p.sources = CASE WHEN row.source IN coalesce(p.sources, []) THEN p.sources
+                     ELSE coalesce(p.sources, []) + row.source END
+"""
+
+#: Moves every relationship of ``$absorbed`` onto ``$survivor`` and deletes it (same paper
+#: found under two nodes). Relationship types are the closed set of the model.
+MERGE_TWO_PAPERS = f"""
+MATCH (keep:Paper {{id: $survivor}}), (gone:Paper {{id: $absorbed}})
+CALL (keep, gone) {{
+  MATCH (gone)-[r:CITES]->(x) WHERE x <> gone
+  MERGE (keep)-[:CITES]->(x)
+  DELETE r
+}}
+CALL (keep, gone) {{
+  MATCH (x)-[r:CITES]->(gone) WHERE x <> gone
+  MERGE (x)-[:CITES]->(keep)
+  DELETE r
+}}
+CALL (keep, gone) {{
+  MATCH (a:Author)-[r:AUTHORED]->(gone)
+  MERGE (a)-[r2:AUTHORED]->(keep)
+  SET r2.position = coalesce(r2.position, r.position), r2.raw_name = coalesce(r2.raw_name, r.raw_name),
+      r2.source = coalesce(r2.source, r.source)
+  DELETE r
+}}
+CALL (keep, gone) {{
+  MATCH (gone)-[r:PUBLISHED_IN]->(v)
+  MERGE (keep)-[:PUBLISHED_IN]->(v)
+  DELETE r
+}}
+CALL (keep, gone) {{
+  MATCH (gone)-[r:IN_CATEGORY]->(c)
+  MERGE (keep)-[r2:IN_CATEGORY]->(c)
+  SET r2.primary = coalesce(r2.primary, false) OR coalesce(r.primary, false)
+  DELETE r
+}}
+WITH keep, gone, properties(gone) AS gp
+DETACH DELETE gone
+WITH keep, gp
+SET {_ADOPT_PAPER_IDS}
+SET keep.stub = coalesce(keep.stub, true) AND coalesce(gp.stub, true),
+    keep.title = coalesce(keep.title, gp.title), keep.abstract = coalesce(keep.abstract, gp.abstract),
+    keep.year = coalesce(keep.year, gp.year), keep.date = coalesce(keep.date, gp.date),
+    keep.title_key = coalesce(keep.title_key, gp.title_key),
+    keep.authors_complete = coalesce(keep.authors_complete, false) OR coalesce(gp.authors_complete, false),
+    keep.sources = coalesce(keep.sources, []) +
+        [s IN coalesce(gp.sources, []) WHERE NOT s IN coalesce(keep.sources, [])]
+"""
+
+_SET_AUTHOR_IDS = ", ".join(
+    f"a.{prop} = coalesce(a.{prop}, row.ids.{kind})" for kind, prop in AUTHOR_ID_PROPERTY.items()
+)
+
+MERGE_AUTHORS = f"""
+UNWIND $rows AS row
+MERGE (a:Author {{id: row.id}})
+  ON CREATE SET a.name = row.name, a.name_key = row.name_key, a.name_variants = [], a.sources = []
+SET {_SET_AUTHOR_IDS},
+    a.affiliation = coalesce(row.affiliation, a.affiliation),
+    a.name_variants = a.name_variants + [n IN row.variants WHERE NOT n IN a.name_variants],
+    a.sources = a.sources + [s IN row.sources WHERE NOT s IN a.sources]
+SET a.name_variants_text = reduce(t = '', n IN a.name_variants | t + ' ' + n)
+"""
+
+#: Authorships already in the graph for the papers of a batch (for evidence-based linking).
+EXISTING_AUTHORSHIPS = """
+UNWIND $papers AS pid
+MATCH (a:Author)-[r:AUTHORED]->(:Paper {id: pid})
+RETURN pid AS paper, a.id AS author, a.name AS name, r.position AS position
+"""
+
+MERGE_AUTHORED = """
+UNWIND $rows AS row
+MATCH (a:Author {id: row.author}), (p:Paper {id: row.paper})
+MERGE (a)-[r:AUTHORED]->(p)
+SET r.position = coalesce(r.position, row.position),
+    r.raw_name = coalesce(r.raw_name, row.raw_name),
+    r.source = coalesce(r.source, row.source)
+"""
+
+#: A name-only authorship superseded by the same person with a strong id on the same paper.
+DELETE_SUPERSEDED_AUTHORED = """
+UNWIND $rows AS row
+MATCH (a:Author {id: row.author})-[r:AUTHORED]->(:Paper {id: row.paper})
+DELETE r
+WITH DISTINCT a
+WHERE NOT (a)-[:AUTHORED]->() AND a.reported_source IS NULL
+DELETE a
+"""
+
+MERGE_VENUES = """
+UNWIND $rows AS row
+MERGE (v:Venue {id: row.id})
+  ON CREATE SET v.name = row.name, v.type = row.type
+SET v.issn = coalesce(v.issn, row.issn), v.openalex_id = coalesce(v.openalex_id, row.openalex_id),
+    v.dblp_key = coalesce(v.dblp_key, row.dblp_key)
+"""
+
+MERGE_PUBLISHED_IN = """
+UNWIND $rows AS row
+MATCH (p:Paper {id: row.paper}), (v:Venue {id: row.venue})
+MERGE (p)-[:PUBLISHED_IN]->(v)
+"""
+
+MERGE_CATEGORIES = """
+UNWIND $rows AS row
+MERGE (c:Category {id: row.id})
+SET c.name = row.name, c.scheme = row.scheme
+"""
+
+MERGE_SUBCATEGORY_OF = """
+UNWIND $rows AS row
+MATCH (c:Category {id: row.child}), (parent:Category {id: row.parent})
+MERGE (c)-[:SUBCATEGORY_OF]->(parent)
+"""
+
+MERGE_IN_CATEGORY = """
+UNWIND $rows AS row
+MATCH (p:Paper {id: row.paper}), (c:Category {id: row.category})
+MERGE (p)-[r:IN_CATEGORY]->(c)
+SET r.primary = coalesce(r.primary, false) OR row.primary
+"""
+
+MERGE_CITES = """
+UNWIND $rows AS row
+MATCH (a:Paper {id: row.src}), (b:Paper {id: row.dst})
+MERGE (a)-[:CITES]->(b)
+"""
+
+SET_AUTHOR_REPORTED = """
+UNWIND $rows AS row
+MATCH (a:Author {id: row.id})
+SET a += row.props
+"""
+
+#: Computed metrics, refreshed after a load (auto-commit, in batches of rows).
+REFRESH_PAPER_METRICS = """
+MATCH (p:Paper)
+CALL (p) {
+  SET p.citation_count = COUNT { (p)<-[:CITES]-(:Paper) },
+      p.reference_count = COUNT { (p)-[:CITES]->(:Paper) }
+} IN TRANSACTIONS OF 10000 ROWS
+"""
+
+REFRESH_AUTHOR_METRICS = """
+MATCH (a:Author)
+CALL (a) {
+  OPTIONAL MATCH (a)-[:AUTHORED]->(p:Paper)
+  WITH a, coalesce(p.citation_count, 0) AS c, p ORDER BY c DESC
+  WITH a, collect(c) AS cs, count(p) AS n
+  SET a.paper_count = n,
+      a.citation_count = reduce(s = 0, x IN cs[..n] | s + x),
+      a.h_index = size([i IN range(0, n - 1) WHERE cs[i] >= i + 1]),
+      a.i10_index = size([x IN cs[..n] WHERE x >= 10])
+} IN TRANSACTIONS OF 5000 ROWS
+"""
