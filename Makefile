@@ -7,7 +7,7 @@ DATA ?= ../shared/data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo neo4j load analyze serve test lint bench bench-quick sdl clean
+.PHONY: install assets demo neo4j load analyze serve test lint bench bench-quick sdl clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -17,14 +17,18 @@ install: $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	$(SG) neo4j install
 
-neo4j: install
+assets: api/static/vendor/VERSIONS
+api/static/vendor/VERSIONS: tools/graphiql/package.json tools/graphiql/package-lock.json tools/graphiql/fetch.sh
+	bash tools/graphiql/fetch.sh
+
+neo4j: install assets
 	$(SG) neo4j start
 	$(SG) schema
 
 demo: neo4j
 	$(SG) stats
 
-test: install
+test: install assets
 	$(BIN)/pytest -q
 
 lint: install
