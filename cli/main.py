@@ -102,9 +102,9 @@ def stats() -> None:
 
 
 def _register_commands() -> None:
-    from cli import analytics, load, serve
+    from cli import analytics, bulk, collab, load, serve
 
-    for module in (load, analytics, serve):
+    for module in (load, bulk, analytics, collab, serve):
         module.register(app)
 
 

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Adds this module's commands to the top-level app."""
+
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    ) -> None:
+        """Serve the GraphQL API: /graphql (GraphiQL on GET) and /healthz."""
+        import uvicorn
+
+        from api.app import create_app
+        from graph.settings import AppSettings, Neo4jSettings
+
+        app = create_app(AppSettings(), Neo4jSettings())
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        typer.echo(f"GraphQL API at http://{shown}:{port}/graphql (health: /healthz)", err=True)
+        print(f"http://{shown}:{port}/graphql", flush=True)
+        uvicorn.run(app, host=host, port=port, log_level="info")
