@@ -1,0 +1,159 @@
+"""The Query type and the schema with its limits (depth, aliases, tokens, introspection) and
+error masking. Resolvers parse and bound their arguments, then ask the per-request loaders or
+``graph.repository``; they never touch the driver."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from api.context import Info
+from api.errors import MaskUnexpectedErrors, ScholarGraphSchema
+from api.pagination import check_first, decode_cursor
+from api.types import (
+    Author,
+    AuthorConnection,
+    AuthorHit,
+    AuthorOrder,
+    AuthorWhere,
+    Category,
+    GraphStats,
+    Paper,
+    PaperConnection,
+    PaperHit,
+    PaperOrder,
+    PaperWhere,
+    SearchHit,
+    SearchType,
+    Venue,
+    VenueHit,
+    filter_tree,
+    order_keys,
+    search_hit,
+)
+from graph import repository as repo
+from graph.ids import normalize_openalex, parse_author_id, parse_paper_id
+from graph.labels import Label
+from graph.settings import AppSettings
+
+MAX_CATEGORIES = 1000
+MAX_SEARCH = 100
+
+
+def _venue_id(raw: str) -> str:
+    """Venue ids are the graph's own; OpenAlex source URLs are accepted too."""
+    text = raw.strip()
+    if "openalex.org/" in text.lower():
+        oa = normalize_openalex(text)
+        if oa and oa.startswith("S"):
+            return f"openalex:{oa}"
+    return text
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="An author by any id form: orcid:, ORCID URL, openalex:A…, …")
+    async def author(self, info: Info, id: strawberry.ID) -> Author | None:
+        n = await info.context.loaders.author_ref.load(parse_author_id(id))
+        return Author.from_node(n) if n else None
+
+    @strawberry.field(description="Authors matching `where`, sorted by `orderBy` (then id).")
+    async def authors(
+        self,
+        info: Info,
+        where: AuthorWhere | None = None,
+        order_by: list[AuthorOrder] | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> AuthorConnection:
+        n, skip = check_first(first), decode_cursor(after)
+        tree, order, scope = filter_tree(where), order_keys(order_by), info.context.scope
+        page = await repo.list_page(scope, Label.AUTHOR, tree, order, skip=skip, first=n)
+        return AuthorConnection.build(
+            page, skip, lambda: repo.list_count(scope, Label.AUTHOR, tree)
+        )
+
+    @strawberry.field(description="A paper by any id form: doi:, DOI URL, arxiv:, openalex:W…, …")
+    async def paper(self, info: Info, id: strawberry.ID) -> Paper | None:
+        n = await info.context.loaders.paper_ref.load(parse_paper_id(id))
+        return Paper.from_node(n) if n else None
+
+    @strawberry.field(
+        description="Papers matching `where`, sorted by `orderBy` (then id). Stubs (papers known "
+        "only as citation targets) are left out unless `where.stub` is given."
+    )
+    async def papers(
+        self,
+        info: Info,
+        where: PaperWhere | None = None,
+        order_by: list[PaperOrder] | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> PaperConnection:
+        n, skip = check_first(first), decode_cursor(after)
+        tree, order, scope = filter_tree(where), order_keys(order_by), info.context.scope
+        page = await repo.list_page(scope, Label.PAPER, tree, order, skip=skip, first=n)
+        return PaperConnection.build(page, skip, lambda: repo.list_count(scope, Label.PAPER, tree))
+
+    @strawberry.field(description="A venue by its id (issn:…, openalex:S…, dblp:…, arxiv, name:…)")
+    async def venue(self, info: Info, id: strawberry.ID) -> Venue | None:
+        n = await info.context.loaders.venue.load(_venue_id(id))
+        return Venue.from_node(n) if n else None
+
+    @strawberry.field(description="A category by its id (arxiv:cs.CL, openalex-topic:T…, …)")
+    async def category(self, info: Info, id: strawberry.ID) -> Category | None:
+        n = await info.context.loaders.category.load(id.strip())
+        return Category.from_node(n) if n else None
+
+    @strawberry.field(description="Categories, optionally of one scheme, by id (at most 1000).")
+    async def categories(
+        self, info: Info, scheme: str | None = None, first: int | None = 100
+    ) -> list[Category]:
+        n = check_first(100 if first is None else first, maximum=MAX_CATEGORIES)
+        rows = await repo.categories(info.context.scope, scheme, n)
+        return [Category.from_node(r) for r in rows]
+
+    @strawberry.field(
+        description="Full-text search (Lucene syntax) over paper titles and abstracts, author "
+        "names and venue names; best score first."
+    )
+    async def search(
+        self,
+        info: Info,
+        query: str,
+        types: list[SearchType] | None = None,
+        first: int | None = 10,
+    ) -> list[SearchHit]:
+        n = check_first(10 if first is None else first, maximum=MAX_SEARCH)
+        kinds = [t.value for t in types] if types is not None else list(repo.SEARCH_KINDS)
+        hits = await repo.search(info.context.scope, query, kinds, n)
+        return [search_hit(h) for h in hits]
+
+    @strawberry.field(description="Counts of nodes and relationships.")
+    async def stats(self, info: Info) -> GraphStats:
+        return GraphStats.from_stats(await repo.graph_stats(info.context.scope))
+
+
+def build_schema(settings: AppSettings | None = None) -> strawberry.Schema:
+    """The schema with the limits of ``settings`` (depth, aliases, tokens, introspection)."""
+    s = settings or AppSettings()
+    # factories: a fresh extension instance per request
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=s.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
+        MaskUnexpectedErrors,
+    ]
+    if not s.introspection:
+        extensions.append(DisableIntrospection)
+    return ScholarGraphSchema(
+        query=Query, types=[PaperHit, AuthorHit, VenueHit], extensions=extensions
+    )

@@ -1,0 +1,222 @@
+"""GraphQL API benchmark: ``python -m bench.bench_api`` (options: ``--duration``, ``--skip-load``).
+
+With the Paperscape arXiv 1991-1996 set loaded, measures p50/p99 latency and requests/s of
+(a) an author profile (author, 20 papers with categories and co-author names),
+(b) a paper with 20 references and 20 citations,
+(c) a filtered, sorted papers page,
+at 1 and 16 concurrent clients against ``scholargraph serve`` (uvicorn, one worker) running in a
+subprocess, plus the Bolt queries each request costs. Starts its own Neo4j (free port, temp dir)
+unless NEO4J_URI is set. Writes bench/results/api.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from neo4j import AsyncGraphDatabase, GraphDatabase
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "paperscape-arxiv-1991-1996"
+RESULTS = ROOT / "bench" / "results" / "api.json"
+DB = "neo4j"
+
+PROFILE = """query($id: ID!) { author(id: $id) { id name paperCount hIndex citationCount
+  primaryCategory { id } categories { paperCount category { id } }
+  papers(first: 20) { totalCount edges { node { id title year citationCount
+    categories { id name } authors { name } } } }
+  coauthors(first: 20) { jointPaperCount author { name } } } }"""
+
+PAPER = """query($id: ID!) { paper(id: $id) { id title year authors { name }
+  references(first: 20) { totalCount edges { node { id title year } } }
+  citations(first: 20) { totalCount edges { node { id title year } } } } }"""
+
+PAGE = """query { papers(first: 20,
+  where: {year: {gte: 1994, lte: 1995}, category: {in: ["arxiv:hep-th"]}, citationCount: {gte: 5}},
+  orderBy: [CITATION_COUNT_DESC, YEAR_DESC]) {
+  edges { cursor node { id title year citationCount } } pageInfo { hasNextPage endCursor } } }"""
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+async def load_run(
+    url: str, body: dict[str, Any], clients: int, duration: float
+) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
+        for _ in range(3):  # warm-up
+            (await http.post(url, json=body)).raise_for_status()
+        stop = time.perf_counter() + duration
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                r = await http.post(url, json=body)
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 200 or "errors" in r.json():
+                    errors += 1
+
+        t_start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - t_start
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": errors,
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+    }
+
+
+async def bolt_queries(uri: str, auth: Any, query: str, variables: dict[str, Any]) -> int:
+    """Bolt round trips of one request, counted in-process through the same schema."""
+    from api.context import Context
+    from api.schema import build_schema
+    from graph.repository import ReadScope
+    from graph.settings import AppSettings
+    from tests.integration.api_helpers import CountingDriver
+
+    drv = AsyncGraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+    try:
+        counting = CountingDriver(drv)
+        ctx = Context(scope=ReadScope(counting, DB), settings=AppSettings())  # type: ignore[arg-type]
+        result = await build_schema().execute(query, variable_values=variables, context_value=ctx)
+        assert result.errors is None, result.errors
+        return len(counting.queries)
+    finally:
+        await drv.close()
+
+
+def pick_targets(driver: Any) -> tuple[str, str]:
+    author = driver.execute_query(
+        "MATCH (a:Author) RETURN a.id AS id ORDER BY a.paper_count DESC, a.id LIMIT 1",
+        database_=DB,
+    ).records[0]["id"]
+    paper = driver.execute_query(
+        "MATCH (p:Paper) WHERE p.reference_count >= 20 AND NOT coalesce(p.stub, false) "
+        "RETURN p.id AS id ORDER BY p.citation_count DESC, p.id LIMIT 1",
+        database_=DB,
+    ).records[0]["id"]
+    return author, paper
+
+
+def wait_for(url: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the API server exited")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the API server did not come up")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    ap.add_argument("--skip-load", action="store_true", help="data already loaded (NEO4J_URI)")
+    args = ap.parse_args()
+
+    from graph.schema import apply_schema
+    from graph.server import LocalNeo4j, free_port
+    from graph.settings import LocalServerSettings, Neo4jSettings
+
+    server = None
+    home = None
+    if os.environ.get("NEO4J_URI"):
+        settings = Neo4jSettings()
+    else:
+        local = LocalServerSettings()
+        home = Path(tempfile.mkdtemp(prefix="sg-bench-"))
+        server = LocalNeo4j(home, cache_dir=local.home / "cache", version=local.version,
+                            port=free_port(), heap="1g", pagecache="512m")  # fmt: skip
+        server.start()
+        settings = Neo4jSettings(uri=server.uri, password=None, database=DB)
+    proc = None
+    try:
+        driver = GraphDatabase.driver(settings.uri, auth=settings.auth(),
+                                      notifications_min_severity="OFF")  # fmt: skip
+        apply_schema(driver, DB)
+        load_seconds = None
+        if not args.skip_load:
+            from loaders.writer import load_paths
+            from tests.conftest import wipe
+
+            wipe(driver)
+            t0 = time.perf_counter()
+            load_paths(driver, DB, [DATA])
+            load_seconds = round(time.perf_counter() - t0, 1)
+        from graph.stats import graph_stats
+
+        stats = graph_stats(driver, DB)
+        author, paper = pick_targets(driver)
+        driver.close()
+
+        port = free_port()
+        env = {**os.environ, "NEO4J_URI": settings.uri, "NEO4J_DATABASE": DB}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli", "serve", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        wait_for(f"http://127.0.0.1:{port}/healthz", proc)
+        url = f"http://127.0.0.1:{port}/graphql"
+        scenarios = {
+            "a_author_profile": (PROFILE, {"id": author}),
+            "b_paper_refs_cits": (PAPER, {"id": paper}),
+            "c_filtered_sorted_page": (PAGE, {}),
+        }
+        out: dict[str, Any] = {}
+        for name, (query, variables) in scenarios.items():
+            body = {"query": query, "variables": variables}
+            runs = [asyncio.run(load_run(url, body, c, args.duration)) for c in (1, 16)]
+            bolt = asyncio.run(bolt_queries(settings.uri, settings.auth(), query, variables))
+            out[name] = {"variables": variables, "bolt_queries_per_request": bolt, "runs": runs}
+            print(name, json.dumps(out[name]), flush=True)
+        result = {
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "dataset": {"path": str(DATA.relative_to(ROOT.parent)), "load_seconds": load_seconds,
+                        "nodes": stats["nodes"], "relationships": stats["relationships"]},
+            "server": "scholargraph serve (uvicorn, 1 worker), load generator: httpx asyncio",
+            "duration_s_per_run": args.duration,
+            "scenarios": out,
+            "goal": {"a_author_profile_p99_ms_at_16_clients": 50,
+                     "measured": out["a_author_profile"]["runs"][1]["p99_ms"]},
+        }  # fmt: skip
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {RESULTS}")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=15)
+        if server is not None:
+            server.stop()
+        if home is not None:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Shared pieces of the API tests: real sample loading, a Bolt-query counter, schema calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from neo4j import AsyncDriver, Driver
+from strawberry.types import ExecutionResult
+
+from api.context import Context
+from api.schema import build_schema
+from graph.repository import ReadScope
+from graph.settings import AppSettings
+
+DB = "neo4j"
+
+# The real samples the API tests run on (profile page, OpenAlex, S2, arXiv, dblp).
+SAMPLES = (
+    "profile-page",
+    "openalex-works-api",
+    "s2-graph-api-paper",
+    "arxiv-kaggle-snapshot",
+    "arxiv-api-atom",
+    "dblp-xml",
+)
+
+
+def load_samples(driver: Driver, data_dir: Path) -> None:
+    from loaders.writer import load_paths
+    from tests.conftest import wipe
+
+    wipe(driver)
+    summary = load_paths(driver, DB, [data_dir / name for name in SAMPLES])
+    assert summary is not None
+
+
+class CountingDriver:
+    """Wraps the real async driver and records every query sent (one Bolt round trip each:
+    the repository runs each read as a single ``execute_query``)."""
+
+    def __init__(self, inner: AsyncDriver) -> None:
+        self.inner = inner
+        self.queries: list[str] = []
+
+    async def execute_query(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+        self.queries.append(getattr(query, "text", query))
+        return await self.inner.execute_query(query, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def execute(
+    scope: ReadScope,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    settings: AppSettings | None = None,
+) -> ExecutionResult:
+    s = settings or AppSettings()
+    schema = build_schema(s)
+    return await schema.execute(
+        query, variable_values=variables, context_value=Context(scope=scope, settings=s)
+    )
+
+
+async def data(scope: ReadScope, query: str, variables: dict[str, Any] | None = None) -> Any:
+    """The data of a query that must succeed."""
+    result = await execute(scope, query, variables)
+    assert result.errors is None, [e.message for e in result.errors]
+    return result.data
+
+
+async def error(scope: ReadScope, query: str, variables: dict[str, Any] | None = None) -> str:
+    """The single error message of a query that must fail."""
+    result = await execute(scope, query, variables)
+    assert result.errors, f"expected an error, got {result.data}"
+    return "; ".join(e.message for e in result.errors)
