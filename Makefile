@@ -25,8 +25,22 @@ neo4j: install assets
 	$(SG) neo4j start
 	$(SG) schema
 
-demo: neo4j
+SAMPLES := $(addprefix $(DATA)/,profile-page arxiv-api-atom arxiv-kaggle-snapshot openalex-works-api \
+	s2-graph-api-paper aminer-dblp-v12 dblp-xml bibtex-iridia paperscape-arxiv-1991-1996)
+
+# Exit code 1 from `load` means some records were rejected and reported (the arXiv error feed
+# in the samples is one, on purpose); anything above 1 is a real failure.
+load: neo4j
+	$(SG) load $(SAMPLES) --errors load-errors.jsonl; test $$? -le 1
+
+analyze: load
+	$(SG) analyze --graph citation --algorithm pagerank --write --top 5
+	$(SG) analyze --graph coauthorship --algorithm pagerank --write --top 5
+	$(SG) analyze --graph coauthorship --algorithm leiden --write --top 5
+
+demo: analyze
 	$(SG) stats
+	$(SG) serve --host $(HOST) --port $(PORT)
 
 test: install assets
 	$(BIN)/pytest -q

@@ -112,10 +112,22 @@ _register_commands()
 
 
 def main() -> None:
+    from neo4j.exceptions import AuthError, ServiceUnavailable
+
     try:
         app()
     except ScholarGraphError as e:
         err.print(f"[bold red]error:[/] {e}")
+        sys.exit(2)
+    except ServiceUnavailable as e:
+        uri = Neo4jSettings().uri
+        err.print(
+            f"[bold red]error:[/] Neo4j is not reachable at {uri} ({e}); start it with "
+            "`scholargraph neo4j start` or set NEO4J_URI"
+        )
+        sys.exit(2)
+    except AuthError as e:
+        err.print(f"[bold red]error:[/] Neo4j refused the credentials (NEO4J_USERNAME/PASSWORD): {e}")
         sys.exit(2)
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: real data from ../shared/data, figures written to bench/results/."""
