@@ -8,11 +8,14 @@ from collections.abc import Callable
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 
 from api.context import Info
@@ -145,11 +148,16 @@ class Query:
 def build_schema(settings: AppSettings | None = None) -> strawberry.Schema:
     """The schema with the limits of ``settings`` (depth, aliases, tokens, introspection)."""
     s = settings or AppSettings()
-    # factories: a fresh extension instance per request
+    # The limiters' validation rules are built once, so the validation cache can key on them:
+    # a document validated once (limits included) is not validated again.
+    depth = QueryDepthLimiter(max_depth=s.max_query_depth)
+    aliases = MaxAliasesLimiter(max_alias_count=s.max_aliases)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=s.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases),
+        lambda: ParserCache(maxsize=1024),
+        lambda: AddValidationRules(depth.validation_rules),
+        lambda: AddValidationRules(aliases.validation_rules),
         lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
+        lambda: ValidationCache(maxsize=1024),
         MaskUnexpectedErrors,
     ]
     if not s.introspection:

@@ -14,6 +14,9 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+        workers: Annotated[
+            int, typer.Option(help="worker processes (one per core serves most requests/s)")
+        ] = 1,
     ) -> None:
         """Serve the GraphQL API: /graphql (GraphiQL on GET) and /healthz."""
         import uvicorn
@@ -21,8 +24,13 @@ def register(app: typer.Typer) -> None:
         from api.app import create_app
         from graph.settings import AppSettings, Neo4jSettings
 
-        app = create_app(AppSettings(), Neo4jSettings())
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         typer.echo(f"GraphQL API at http://{shown}:{port}/graphql (health: /healthz)", err=True)
         print(f"http://{shown}:{port}/graphql", flush=True)
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        if workers > 1:  # each worker builds its own app (and driver) from the environment
+            uvicorn.run(
+                "api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning",
+            )  # fmt: skip
+        else:
+            uvicorn.run(create_app(AppSettings(), Neo4jSettings()), host=host, port=port)
