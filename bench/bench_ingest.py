@@ -15,8 +15,6 @@ Results go to bench/results/ingest.json.
 from __future__ import annotations
 
 import argparse
-
-
 import subprocess
 import sys
 import time
@@ -139,7 +137,6 @@ def main() -> None:
 
     path = write_results("ingest", {"quick": args.quick, **results})
     print(f"wrote {path}")
-
 
 
 if __name__ == "__main__":

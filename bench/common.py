@@ -66,7 +66,9 @@ def neo4j_for_bench(heap: str = "2g", pagecache: str = "1g") -> Iterator[tuple[D
                         port=free_port(), heap=heap, pagecache=pagecache)  # fmt: skip
     server.start()
     try:
-        with GraphDatabase.driver(server.uri, auth=None, notifications_min_severity="OFF") as driver:
+        with GraphDatabase.driver(
+            server.uri, auth=None, notifications_min_severity="OFF"
+        ) as driver:
             apply_schema(driver, DB)
             yield driver, server.uri
     finally:
@@ -76,7 +78,9 @@ def neo4j_for_bench(heap: str = "2g", pagecache: str = "1g") -> Iterator[tuple[D
 
 def wipe(driver: Driver) -> None:
     with driver.session(database=DB) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
 
 
 def write_results(name: str, payload: dict[str, Any]) -> Path:

@@ -13,7 +13,9 @@ from neo4j import Driver, ManagedTransaction
 from loaders.records import Paper
 from loaders.writer import author_row
 
-PAPER = "MERGE (p:Paper {id: $id}) SET p.title = $title, p.year = $year, p.date = $date, p.stub = false"
+PAPER = (
+    "MERGE (p:Paper {id: $id}) SET p.title = $title, p.year = $year, p.date = $date, p.stub = false"
+)
 STUB = "MERGE (p:Paper {id: $id}) ON CREATE SET p.stub = true"
 AUTHOR = "MERGE (a:Author {id: $id}) ON CREATE SET a.name = $name"
 AUTHORED = (
@@ -40,7 +42,9 @@ def write_one(driver: Driver, database: str, paper: Paper) -> None:
             tx.run(AUTHORED, author=aid, paper=pid, position=a.position).consume()
         for c in paper.categories:
             tx.run(CATEGORY, id=c.id, name=c.name).consume()
-            tx.run(IN_CATEGORY, paper=pid, cat=c.id, primary=c.id == paper.primary_category).consume()
+            tx.run(
+                IN_CATEGORY, paper=pid, cat=c.id, primary=c.id == paper.primary_category
+            ).consume()
         for ref in paper.references:
             tx.run(STUB, id=ref.key()).consume()
             tx.run(CITES, src=pid, dst=ref.key()).consume()

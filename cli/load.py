@@ -1,4 +1,4 @@
-"""``scholargraph load``: files, directories or globs into the graph, with progress and a summary."""
+"""``scholargraph load``: files, directories or globs into the graph, with a summary."""
 
 from __future__ import annotations
 

@@ -127,7 +127,7 @@ def main() -> None:
         )
         sys.exit(2)
     except AuthError as e:
-        err.print(f"[bold red]error:[/] Neo4j refused the credentials (NEO4J_USERNAME/PASSWORD): {e}")
+        err.print(
+            f"[bold red]error:[/] Neo4j refused the credentials (NEO4J_USERNAME/PASSWORD): {e}"
+        )
         sys.exit(2)
-
-

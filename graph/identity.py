@@ -13,7 +13,7 @@ these functions decide, following DESIGN.md:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from graph.ids import AUTHOR_ID_KINDS, PAPER_ID_KINDS
@@ -63,7 +63,7 @@ class PaperResolution:
 
 
 def resolve_papers(
-    refs: list[tuple[IdMap, str | None, bool]],
+    refs: Sequence[tuple[IdMap, str | None, bool]],
     existing_by_id: Mapping[tuple[str, str], str],
     existing_weak_by_title: Mapping[str, str],
 ) -> PaperResolution:
@@ -74,11 +74,11 @@ def resolve_papers(
     """
     uf = _UnionFind()
     first_ref_of: dict[tuple[str, str], int] = {}
-    for i, (ids, tkey, _full) in enumerate(refs):
+    for i, (ids, weak_key, _full) in enumerate(refs):
         uf.find(i)
         keys = [(k, v) for k, v in ids.items() if v]
-        if not keys and tkey:
-            keys = [("title", tkey)]
+        if not keys and weak_key:
+            keys = [("title", weak_key)]
         for key in keys:
             j = first_ref_of.setdefault(key, i)
             if j != i:

@@ -125,7 +125,7 @@ def _author_lookup(
 ) -> dict[tuple[str, str], ExistingAuthor]:
     params = id_lookup_values((r["ids"] for r in refs), AUTHOR_ID_KINDS)
     found: dict[tuple[str, str], ExistingAuthor] = {}
-    for rec in tx.run(q.AUTHOR_LOOKUP, **params):
+    for rec in tx.run(q.AUTHOR_LOOKUP, dict(params)):
         ids = {k: v for k, v in rec["ids"].items() if v}
         found[(rec["kind"], rec["value"])] = ExistingAuthor(rec["id"], ids)
     return found

@@ -80,7 +80,8 @@ CALL (keep, gone) {{
 CALL (keep, gone) {{
   MATCH (a:Author)-[r:AUTHORED]->(gone)
   MERGE (a)-[r2:AUTHORED]->(keep)
-  SET r2.position = coalesce(r2.position, r.position), r2.raw_name = coalesce(r2.raw_name, r.raw_name),
+  SET r2.position = coalesce(r2.position, r.position),
+      r2.raw_name = coalesce(r2.raw_name, r.raw_name),
       r2.source = coalesce(r2.source, r.source)
   DELETE r
 }}
@@ -100,10 +101,12 @@ DETACH DELETE gone
 WITH keep, gp
 SET {_ADOPT_PAPER_IDS}
 SET keep.stub = coalesce(keep.stub, true) AND coalesce(gp.stub, true),
-    keep.title = coalesce(keep.title, gp.title), keep.abstract = coalesce(keep.abstract, gp.abstract),
+    keep.title = coalesce(keep.title, gp.title),
+    keep.abstract = coalesce(keep.abstract, gp.abstract),
     keep.year = coalesce(keep.year, gp.year), keep.date = coalesce(keep.date, gp.date),
     keep.title_key = coalesce(keep.title_key, gp.title_key),
-    keep.authors_complete = coalesce(keep.authors_complete, false) OR coalesce(gp.authors_complete, false),
+    keep.authors_complete = coalesce(keep.authors_complete, false)
+        OR coalesce(gp.authors_complete, false),
     keep.sources = coalesce(keep.sources, []) +
         [s IN coalesce(gp.sources, []) WHERE NOT s IN coalesce(keep.sources, [])]
 """

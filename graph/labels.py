@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from graph.errors import InputError
 
 
-class Label(str, Enum):
+class Label(StrEnum):
     PAPER = "Paper"
     AUTHOR = "Author"
     VENUE = "Venue"
@@ -16,7 +16,7 @@ class Label(str, Enum):
     ANALYSIS_RUN = "AnalysisRun"
 
 
-class RelType(str, Enum):
+class RelType(StrEnum):
     AUTHORED = "AUTHORED"
     PUBLISHED_IN = "PUBLISHED_IN"
     IN_CATEGORY = "IN_CATEGORY"

@@ -15,8 +15,7 @@ from graph.labels import Label
 def _unique(label: Label, prop: str) -> str:
     name = f"{label.value.lower()}_{prop}_unique"
     return (
-        f"CREATE CONSTRAINT {name} IF NOT EXISTS "
-        f"FOR (n:{label.value}) REQUIRE n.{prop} IS UNIQUE"
+        f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label.value}) REQUIRE n.{prop} IS UNIQUE"
     )
 
 
@@ -34,7 +33,8 @@ def _statements() -> list[str]:
         "CREATE INDEX author_paper_count IF NOT EXISTS FOR (a:Author) ON (a.paper_count)",
         "CREATE INDEX category_scheme IF NOT EXISTS FOR (c:Category) ON (c.scheme)",
         "CREATE INDEX analysis_run_key IF NOT EXISTS FOR (r:AnalysisRun) ON (r.result_key)",
-        "CREATE FULLTEXT INDEX paper_text IF NOT EXISTS FOR (p:Paper) ON EACH [p.title, p.abstract]",
+        "CREATE FULLTEXT INDEX paper_text IF NOT EXISTS "
+        "FOR (p:Paper) ON EACH [p.title, p.abstract]",
         "CREATE FULLTEXT INDEX author_names IF NOT EXISTS "
         "FOR (a:Author) ON EACH [a.name, a.name_variants_text]",
         "CREATE FULLTEXT INDEX venue_names IF NOT EXISTS FOR (v:Venue) ON EACH [v.name]",

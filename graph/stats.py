@@ -13,14 +13,17 @@ from graph.labels import Label, RelType
 STATS_QUERY = " UNION ALL ".join(
     [f"MATCH (n:{label.value}) WITH count(n) AS n RETURN 'node' AS kind, '{label.value}' AS name, n"
      for label in Label]
-    + [f"MATCH ()-[r:{rel.value}]->() WITH count(r) AS n RETURN 'rel' AS kind, '{rel.value}' AS name, n"
+    + [f"MATCH ()-[r:{rel.value}]->() WITH count(r) AS n "
+       f"RETURN 'rel' AS kind, '{rel.value}' AS name, n"
        for rel in RelType]
     + ["MATCH (p:Paper) WHERE p.stub WITH count(p) AS n RETURN 'stub' AS kind, 'Paper' AS name, n"]
 )  # fmt: skip
 
 
 def graph_stats(driver: Driver, database: str) -> dict[str, Any]:
-    records, _, _ = driver.execute_query(STATS_QUERY, database_=database, routing_=RoutingControl.READ)
+    records, _, _ = driver.execute_query(
+        STATS_QUERY, database_=database, routing_=RoutingControl.READ
+    )
     return stats_from_rows([(r["kind"], r["name"], r["n"]) for r in records])
 
 

@@ -198,7 +198,9 @@ class Paper:
         if self.primary_category is not None and self.primary_category not in {
             c.id for c in self.categories
         }:
-            raise ValueError(f"primary category {self.primary_category} is not among the categories")
+            raise ValueError(
+                f"primary category {self.primary_category} is not among the categories"
+            )
         if not self.stub and not (self.title and self.title.strip()):
             raise ValueError("a paper needs a title")
 

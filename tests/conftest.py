@@ -71,7 +71,9 @@ def driver(neo4j_settings: Neo4jSettings) -> Iterator[Driver]:
 
 def wipe(driver: Driver) -> None:
     with driver.session(database=DATABASE) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
 
 
 @pytest.fixture()

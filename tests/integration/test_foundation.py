@@ -40,7 +40,11 @@ def test_schema_applied_twice_changes_nothing(db: Driver) -> None:
 
 @pytest.mark.parametrize(
     ("label", "prop", "value"),
-    [("Paper", "id", "doi:10.1/x"), ("Paper", "doi", "10.1/x"), ("Author", "orcid", "0000-0002-1825-0097")],
+    [
+        ("Paper", "id", "doi:10.1/x"),
+        ("Paper", "doi", "10.1/x"),
+        ("Author", "orcid", "0000-0002-1825-0097"),
+    ],
 )
 def test_duplicate_key_is_rejected(db: Driver, label: str, prop: str, value: str) -> None:
     db.execute_query(f"CREATE (:{label} {{id: 'a', {prop}: $v}})", v=value, database_=DB)
@@ -52,10 +56,12 @@ def test_stats_exact_after_known_inserts(db: Driver) -> None:
     db.execute_query(
         """
         CREATE (a:Author {id: 'name:a'}), (b:Author {id: 'name:b'}),
-               (p:Paper {id: 'arxiv:1'}), (q:Paper {id: 'arxiv:2'}), (s:Paper {id: 'arxiv:3', stub: true}),
+               (p:Paper {id: 'arxiv:1'}), (q:Paper {id: 'arxiv:2'}),
+               (s:Paper {id: 'arxiv:3', stub: true}),
                (v:Venue {id: 'arxiv'}), (c:Category {id: 'arxiv:cs.CL'}),
                (a)-[:AUTHORED]->(p), (b)-[:AUTHORED]->(p), (a)-[:AUTHORED]->(q),
-               (p)-[:CITES]->(q), (p)-[:CITES]->(s), (p)-[:PUBLISHED_IN]->(v), (p)-[:IN_CATEGORY]->(c)
+               (p)-[:CITES]->(q), (p)-[:CITES]->(s), (p)-[:PUBLISHED_IN]->(v),
+               (p)-[:IN_CATEGORY]->(c)
         """,
         database_=DB,
     )
@@ -108,7 +114,9 @@ def test_lifecycle_start_status_stop_keeps_data(tmp_path: Path) -> None:
         from neo4j import GraphDatabase
 
         with GraphDatabase.driver(server.uri, auth=None) as drv:
-            records, _, _ = drv.execute_query("MATCH (p:Paper {id: 'kept'}) RETURN count(p) AS n", database_=DB)
+            records, _, _ = drv.execute_query(
+                "MATCH (p:Paper {id: 'kept'}) RETURN count(p) AS n", database_=DB
+            )
             assert records[0]["n"] == 1
     finally:
         server.stop()
@@ -132,9 +140,13 @@ def test_taken_port_is_explained(tmp_path: Path) -> None:
 def test_missing_maven_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     java_only = tmp_path / "bin"
     java_only.mkdir()
-    (java_only / "java").symlink_to(Path("/usr/bin/java").resolve() if Path("/usr/bin/java").exists() else "/bin/true")
+    (java_only / "java").symlink_to(
+        Path("/usr/bin/java").resolve() if Path("/usr/bin/java").exists() else "/bin/true"
+    )
     monkeypatch.setenv("PATH", str(java_only))
-    server = LocalNeo4j(tmp_path / "i", cache_dir=tmp_path / "empty-cache", version="5.26.30", port=free_port())
+    server = LocalNeo4j(
+        tmp_path / "i", cache_dir=tmp_path / "empty-cache", version="5.26.30", port=free_port()
+    )
     with pytest.raises(LocalServerError, match="Maven"):
         server.start()
 

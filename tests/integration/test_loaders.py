@@ -31,7 +31,9 @@ def scalar(driver: Driver, query: str, **params: object) -> object:
 
 def full_papers(driver: Driver, source: str) -> int:
     return int(
-        scalar(driver, "MATCH (p:Paper) WHERE NOT p.stub AND $s IN p.sources RETURN count(p)", s=source)
+        scalar(
+            driver, "MATCH (p:Paper) WHERE NOT p.stub AND $s IN p.sources RETURN count(p)", s=source
+        )
     )
 
 
@@ -48,7 +50,9 @@ def full_papers(driver: Driver, source: str) -> int:
         ("dblp-xml", "dblp", 1288),
     ],
 )
-def test_source_loads_its_papers(db: Driver, data_dir: Path, folder: str, source: str, papers: int) -> None:
+def test_source_loads_its_papers(
+    db: Driver, data_dir: Path, folder: str, source: str, papers: int
+) -> None:
     summary = load_paths(db, DB, [data_dir / folder])
     assert full_papers(db, source) == papers
     assert not summary.failed_files
@@ -72,14 +76,19 @@ def test_openalex_links(db: Driver, data_dir: Path) -> None:
     assert scalar(db, "MATCH (:Paper)-[r:CITES]->() RETURN count(r)") == 1887
     assert scalar(db, "MATCH (:Paper)-[:CITES]->(q:Paper) WHERE NOT q.stub RETURN count(q)") == 8
     # the duplicate Wrangham authorships on W49044230 collapse into one
-    assert scalar(
-        db,
-        "MATCH (a:Author)-[r:AUTHORED]->(:Paper {openalex_id: 'W49044230'}) "
-        "WHERE a.name CONTAINS 'Wrangham' RETURN count(r)",
-    ) == 1
+    assert (
+        scalar(
+            db,
+            "MATCH (a:Author)-[r:AUTHORED]->(:Paper {openalex_id: 'W49044230'}) "
+            "WHERE a.name CONTAINS 'Wrangham' RETURN count(r)",
+        )
+        == 1
+    )
     assert scalar(db, "MATCH (a:Author {openalex_id: 'A9999999999'}) RETURN count(a)") == 0
     # abstracts rebuilt; 1 work has none
-    assert scalar(db, "MATCH (p:Paper) WHERE NOT p.stub AND p.abstract IS NULL RETURN count(p)") == 1
+    assert (
+        scalar(db, "MATCH (p:Paper) WHERE NOT p.stub AND p.abstract IS NULL RETURN count(p)") == 1
+    )
     # topics hang in their domain/field/subfield hierarchy
     assert scalar(
         db,
@@ -103,7 +112,9 @@ def test_s2_citation_direction(db: Driver, data_dir: Path) -> None:
 def test_profile_owner_authors_every_paper(db: Driver, data_dir: Path) -> None:
     load_paths(db, DB, [data_dir / "profile-page"])
     owner = "name:" + normalize_name("Lizhu Zhang")
-    assert scalar(db, "MATCH (:Author {id: $a})-[:AUTHORED]->(p:Paper) RETURN count(p)", a=owner) == 17
+    assert (
+        scalar(db, "MATCH (:Author {id: $a})-[:AUTHORED]->(p:Paper) RETURN count(p)", a=owner) == 17
+    )
     assert scalar(db, "MATCH (p:Paper) WHERE p.authors_complete RETURN count(p)") == 0
     reported = db.execute_query(
         "MATCH (a:Author {id: $a}) RETURN a.reported_h_index AS h, a.reported_citation_count AS c, "
@@ -131,23 +142,39 @@ def test_paperscape_counts(db: Driver, data_dir: Path) -> None:
     assert full_papers(db, "paperscape") == papers == 49264
     assert scalar(db, "MATCH ()-[r:CITES]->() RETURN count(r)") == refs == 146964
     assert scalar(db, "MATCH ()-[r:AUTHORED]->() RETURN count(r)") == authorships
-    assert scalar(db, "MATCH (:Paper)-[:IN_CATEGORY]->(c:Category {id: 'arxiv:cs.CL'}) RETURN count(*)") == 650
+    assert (
+        scalar(
+            db, "MATCH (:Paper)-[:IN_CATEGORY]->(c:Category {id: 'arxiv:cs.CL'}) RETURN count(*)"
+        )
+        == 650
+    )
 
 
 # -- identity across sources --------------------------------------------------------------------
 def _kaggle_line(arxiv_id: str, title: str, authors: list[list[str]], doi: str | None) -> str:
     return json.dumps(
         {
-            "id": arxiv_id, "submitter": "x", "authors": ", ".join(f"{a[1]} {a[0]}" for a in authors),
-            "title": title, "comments": None, "journal-ref": None, "doi": doi, "report-no": None,
-            "categories": "cs.LG", "license": None, "abstract": "  An abstract.",
+            "id": arxiv_id,
+            "submitter": "x",
+            "authors": ", ".join(f"{a[1]} {a[0]}" for a in authors),
+            "title": title,
+            "comments": None,
+            "journal-ref": None,
+            "doi": doi,
+            "report-no": None,
+            "categories": "cs.LG",
+            "license": None,
+            "abstract": "  An abstract.",
             "versions": [{"version": "v1", "created": "Mon, 2 Apr 2018 10:00:00 GMT"}],
-            "update_date": "2018-04-02", "authors_parsed": [[*a, ""] for a in authors],
+            "update_date": "2018-04-02",
+            "authors_parsed": [[*a, ""] for a in authors],
         }  # fmt: skip
     )
 
 
-def test_same_paper_from_s2_and_arxiv_is_one_node(db: Driver, data_dir: Path, tmp_path: Path) -> None:
+def test_same_paper_from_s2_and_arxiv_is_one_node(
+    db: Driver, data_dir: Path, tmp_path: Path
+) -> None:
     raw = json.loads(next((data_dir / "s2-graph-api-paper").glob("*.json")).read_text())
     paper = next(c for c in raw["citations"] if (c.get("externalIds") or {}).get("ArXiv"))
     arxiv_id = paper["externalIds"]["ArXiv"]
@@ -254,14 +281,20 @@ def test_killed_load_rerun_equals_uninterrupted(
     assert _fingerprint(db) == expected
 
 
-def test_corrupted_records_reported_and_neighbours_kept(db: Driver, data_dir: Path, tmp_path: Path) -> None:
-    lines = (data_dir / "arxiv-kaggle-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl").read_text(
-        encoding="utf-8"
-    ).splitlines()
+def test_corrupted_records_reported_and_neighbours_kept(
+    db: Driver, data_dir: Path, tmp_path: Path
+) -> None:
+    lines = (
+        (data_dir / "arxiv-kaggle-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
     bad = tmp_path / "kaggle.jsonl"
     broken = [*lines[:10], lines[10][: len(lines[10]) // 2], *lines[11:20]]  # line 11 truncated
     bad.write_text("\n".join(broken) + "\n", encoding="utf-8")
-    ps_lines = (data_dir / "paperscape-arxiv-1991-1996" / "pscp-1991.csv").read_text(encoding="utf-8")
+    ps_lines = (data_dir / "paperscape-arxiv-1991-1996" / "pscp-1991.csv").read_text(
+        encoding="utf-8"
+    )
     ps = tmp_path / "pscp.csv"
     ps.write_text(ps_lines.replace("\n", "\nnot;a;valid;line\n", 1), encoding="utf-8")
     unknown = tmp_path / "unknown.dat"
@@ -279,11 +312,14 @@ def test_corrupted_records_reported_and_neighbours_kept(db: Driver, data_dir: Pa
     assert not summary.ok
 
 
-def test_cli_load_exit_code_and_report(db: Driver, neo4j_settings: Neo4jSettings, tmp_path: Path, data_dir: Path) -> None:
+def test_cli_load_exit_code_and_report(
+    db: Driver, neo4j_settings: Neo4jSettings, tmp_path: Path, data_dir: Path
+) -> None:
     env = {**os.environ, "NEO4J_URI": neo4j_settings.uri}
     report = tmp_path / "errors.jsonl"
     ok = subprocess.run(
-        [sys.executable, "-m", "cli", "load", str(data_dir / "profile-page"), "--errors", str(report)],
+        [sys.executable, "-m", "cli", "load", str(data_dir / "profile-page"),
+         "--errors", str(report)],
         env=env, capture_output=True, text=True,
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
