@@ -1,0 +1,427 @@
+"""Bulk path for a big initial load: CSV files for ``neo4j-admin database import full``.
+
+The transactional writer (``graph.ingest``) resolves identity batch by batch against the graph;
+an offline import cannot look anything up, so this path resolves identity in memory while it
+writes the CSVs, under assumptions that hold for **one OpenAlex works dump** and are checked:
+
+1. **Every paper and every reference carries an OpenAlex W id** (the OpenAlex parser guarantees
+   it). The W id is the import's ID space for papers, so ``CITES`` rows are written as they
+   stream and the import tool joins them; papers keep their normal ``id`` property (DOI >
+   arXiv > OpenAlex precedence, as the transactional writer gives a paper loaded before anything
+   cites it). A W id that appears twice is written once (the first record) and counted.
+2. **Distinct works never share a DOI or arXiv id.** The transactional writer would merge such
+   works into one node; the bulk path stops with ``BulkImportError`` naming both works (load
+   that input with ``scholargraph load`` instead).
+3. **A cited work that is not in the input is a stub** ``Paper {id: 'openalex:W…', openalex_id,
+   stub: true}``, exactly what the transactional writer creates for an unloaded citation target.
+4. **Authors** are resolved with the writer's own rule (``graph.identity.resolve_author``, ORCID
+   > OpenAlex A id > normalised name) over an in-memory table of every author seen (about 300
+   bytes per author: fine for tens of millions of authors, not for a whole OpenAlex author set,
+   where the OpenAlex authors entity dump would be the node file).
+5. **The target database is empty** (``ensure_empty``): nothing is merged with existing data.
+
+Node ids, properties and relationship properties are those of docs/model.md and of the
+transactional writer (the integration test compares both on the same corpus). Computed metrics
+(``citation_count``, ``h_index``, …) and the schema are applied after the import with
+``finish_import`` (``graph.ingest.refresh_metrics`` and ``graph.schema.apply_schema``).
+
+Phases: ``BulkCsvWriter`` (rows → CSV files), ``ensure_empty``, ``import_offline`` (stop the
+local server, run ``org.neo4j.cli.AdminTool database import full`` from the server's own
+classpath against its data directory, start it again), ``finish_import``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import time
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from neo4j import Driver, RoutingControl
+
+from graph.errors import ScholarGraphError
+from graph.identity import ExistingAuthor, paper_key, resolve_author
+from graph.ids import AUTHOR_ID_KINDS, AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
+from graph.ingest import refresh_metrics
+from graph.schema import apply_schema
+from graph.server import LocalNeo4j
+
+Row = dict[str, Any]
+
+ADMIN_MAIN_CLASS = "org.neo4j.cli.AdminTool"  # in org.neo4j:neo4j-command-line (server classpath)
+ARRAY_DELIMITER = "\x1f"  # unit separator: never part of a name or a source label
+
+COUNT_NODES = "MATCH (n) RETURN count(n) AS n"
+
+
+class BulkImportError(ScholarGraphError):
+    """The bulk path cannot take this input or this database (the message says why)."""
+
+
+# -- CSV layout ---------------------------------------------------------------------------------
+_PAPER_PROPS: tuple[tuple[str, str], ...] = (
+    ("title", "string"), ("abstract", "string"), ("year", "long"), ("date", "string"),
+    ("url", "string"), ("has_code", "boolean"), ("code_url", "string"),
+    ("doc_type", "string"), ("journal_ref", "string"), ("counts_by_year", "long[]"),
+)  # fmt: skip
+_PAPER_ID_COLUMNS = tuple(p for k, p in PAPER_ID_PROPERTY.items() if k != "openalex")
+_AUTHOR_ID_COLUMNS = tuple(AUTHOR_ID_PROPERTY.values())
+
+PAPER_HEADER = (
+    ["openalex_id:ID(Paper)", "id", *_PAPER_ID_COLUMNS]
+    + [f"{name}:{kind}" for name, kind in _PAPER_PROPS]
+    + ["title_key", "authors_complete:boolean", "source_citation_count:long", "sources:string[]",
+       "stub:boolean"]
+)  # fmt: skip
+STUB_HEADER = ["openalex_id:ID(Paper)", "id", "stub:boolean"]
+AUTHOR_HEADER = [
+    "id:ID(Author)", "name", "name_key", "name_variants:string[]", "name_variants_text",
+    "affiliation", "sources:string[]", *_AUTHOR_ID_COLUMNS,
+]  # fmt: skip
+VENUE_HEADER = ["id:ID(Venue)", "name", "type", "issn", "openalex_id", "dblp_key"]
+CATEGORY_HEADER = ["id:ID(Category)", "name", "scheme"]
+AUTHORED_HEADER = [":START_ID(Author)", ":END_ID(Paper)", "position:long", "raw_name", "source"]
+PUBLISHED_IN_HEADER = [":START_ID(Paper)", ":END_ID(Venue)"]
+IN_CATEGORY_HEADER = [":START_ID(Paper)", ":END_ID(Category)", "primary:boolean"]
+CITES_HEADER = [":START_ID(Paper)", ":END_ID(Paper)"]
+SUBCATEGORY_HEADER = [":START_ID(Category)", ":END_ID(Category)"]
+
+
+@dataclass(slots=True)
+class CsvSet:
+    """The files of one import and what they hold."""
+
+    folder: Path
+    nodes: list[tuple[str, Path]] = field(default_factory=list)  # (label, file)
+    relationships: list[tuple[str, Path]] = field(default_factory=list)  # (type, file)
+    counts: dict[str, int] = field(default_factory=dict)
+    multiline: bool = False  # some value holds a line break (the importer must be told)
+    duplicates_skipped: int = 0
+    seconds: float = 0.0
+
+
+def _bool(value: Any) -> str | None:
+    return None if value is None else ("true" if value else "false")
+
+
+def _array(values: Iterable[Any]) -> str:
+    return ARRAY_DELIMITER.join(str(v) for v in values)
+
+
+def _w_number(w: str) -> int:
+    number = w[1:]
+    if not (w.startswith("W") and number.isdigit() and str(int(number)) == number):
+        raise BulkImportError(f"not an OpenAlex work id: {w!r} (the bulk path keys papers by it)")
+    return int(number)
+
+
+class BulkCsvWriter:
+    """Streams paper rows (``loaders.writer.paper_row`` shape) into import CSV files.
+
+    Papers, authorships, venues, categories and citations are written as they arrive; authors,
+    venues, categories and stubs are written by ``close`` from the in-memory tables.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self._files: dict[str, IO[str]] = {}
+        self._writers: dict[str, Any] = {}
+        self._t0 = time.perf_counter()
+        self.counts: dict[str, int] = {}
+        self.multiline = False
+        self.duplicates_skipped = 0
+        self._works: set[int] = set()
+        self._work_numbers = array("q")
+        self._ref_numbers = array("q")
+        self._strong_owner: dict[tuple[str, str], str] = {}  # (kind, doi/arxiv) → W id
+        self._known_authors: dict[tuple[str, str], ExistingAuthor] = {}
+        self._authors: dict[str, Row] = {}
+        self._venues: dict[str, Row] = {}
+        self._categories: dict[str, Row] = {}
+        self._hierarchy: set[tuple[str, str]] = set()
+        for name, header in (
+            ("papers", PAPER_HEADER), ("authored", AUTHORED_HEADER),
+            ("published_in", PUBLISHED_IN_HEADER), ("in_category", IN_CATEGORY_HEADER),
+        ):  # fmt: skip
+            self._open(name, header)
+        self._cites = self._open_raw("cites", CITES_HEADER)
+
+    def _open(self, name: str, header: list[str]) -> None:
+        fh = (self.folder / f"{name}.csv").open("w", encoding="utf-8", newline="")
+        self._files[name] = fh
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        self._writers[name] = writer
+        self.counts[name] = 0
+
+    def _open_raw(self, name: str, header: list[str]) -> IO[str]:
+        self._open(name, header)
+        return self._files[name]
+
+    def _text(self, value: Any) -> Any:
+        if isinstance(value, str) and ("\n" in value or "\r" in value):
+            self.multiline = True
+        return value
+
+    def _row(self, name: str, values: list[Any]) -> None:
+        self._writers[name].writerow(values)
+        self.counts[name] += 1
+
+    # -- papers ---------------------------------------------------------------------------------
+    def add_paper(self, row: Row) -> None:
+        if row.get("stub"):
+            return  # a stub record adds nothing an unresolved reference would not
+        ids: dict[str, str] = row["ids"]
+        w = ids.get("openalex")
+        if not w:
+            raise BulkImportError(
+                f"paper {paper_key(ids, row.get('title_key'))} has no OpenAlex id; the bulk path "
+                "takes OpenAlex works only (use `scholargraph load`)"
+            )
+        number = _w_number(w)
+        if number in self._works:
+            self.duplicates_skipped += 1
+            return
+        for kind in ("doi", "arxiv"):
+            if ids.get(kind):
+                owner = self._strong_owner.setdefault((kind, ids[kind]), w)
+                if owner != w:
+                    raise BulkImportError(
+                        f"works {owner} and {w} share the {kind} {ids[kind]!r}: the transactional "
+                        "writer would merge them; load this input with `scholargraph load`"
+                    )
+        self._works.add(number)
+        self._work_numbers.append(number)
+        node = paper_key(ids, row.get("title_key"))
+        props = row["props"]
+        values: list[Any] = [w, node, *(ids.get(k) for k, p in PAPER_ID_PROPERTY.items()
+                                        if k != "openalex")]  # fmt: skip
+        for name, kind in _PAPER_PROPS:
+            value = props.get(name)
+            if kind == "boolean":
+                value = _bool(value)
+            elif kind == "long[]" and value is not None:
+                value = _array(value)
+            values.append(self._text(value))
+        values += [
+            row.get("title_key"),
+            _bool(row.get("authors_complete", True)),
+            row.get("source_citation_count"),
+            row["source"],
+            "false",
+        ]
+        self._row("papers", values)
+        self._authorships(row, w)
+        self._venue_and_categories(row, w)
+        refs = self._cites
+        for ref in row["references"]:
+            target = ref["ids"].get("openalex")
+            if not target:
+                raise BulkImportError(f"work {w} cites a paper without an OpenAlex id")
+            self._ref_numbers.append(_w_number(target))
+            refs.write(f"{w},{target}\n")
+        self.counts["cites"] += len(row["references"])
+
+    def _authorships(self, row: Row, w: str) -> None:
+        authored: dict[str, list[Any]] = {}
+        for ref in row["authors"]:
+            node, addable, _new = resolve_author(ref["ids"], ref["name_key"], self._known_authors)
+            for kind, value in addable.items():
+                held = self._known_authors.get((kind, value))
+                self._known_authors[(kind, value)] = ExistingAuthor(
+                    node, {**(held.ids if held else {}), **addable}
+                )
+            author = self._authors.get(node)
+            if author is None:
+                author = {"ids": {}, "name": ref["name"], "name_key": ref["name_key"],
+                          "affiliation": None, "variants": [], "sources": []}  # fmt: skip
+                self._authors[node] = author
+            author["ids"].update(addable)
+            author["affiliation"] = ref.get("affiliation") or author["affiliation"]
+            if ref["name"] not in author["variants"]:
+                author["variants"].append(ref["name"])
+            if row["source"] not in author["sources"]:
+                author["sources"].append(row["source"])
+            authored[node] = [node, w, ref.get("position"), self._text(ref.get("raw_name")),
+                              row["source"]]  # fmt: skip
+        for values in authored.values():
+            self._row("authored", values)
+
+    def _venue_and_categories(self, row: Row, w: str) -> None:
+        venue = row.get("venue")
+        if venue:
+            held = self._venues.setdefault(venue["id"], dict(venue))
+            for key in ("issn", "openalex_id", "dblp_key"):
+                held[key] = held.get(key) or venue.get(key)
+            self._row("published_in", [w, venue["id"]])
+        for cat in row["categories"]:
+            chain = [cat, *cat["parents"]]
+            for c in chain:
+                self._categories[c["id"]] = {"name": c["name"], "scheme": c["scheme"]}
+            for child, parent in zip(chain, chain[1:], strict=False):
+                self._hierarchy.add((child["id"], parent["id"]))
+            self._row("in_category", [w, cat["id"], _bool(cat["primary"])])
+
+    def abort(self) -> None:
+        for fh in self._files.values():
+            fh.close()
+
+    # -- the end --------------------------------------------------------------------------------
+    def close(self) -> CsvSet:
+        """Write the aggregated node files and the stubs; returns the import's file set."""
+        self._open("authors", AUTHOR_HEADER)
+        for node, a in self._authors.items():
+            self._row(
+                "authors",
+                [node, self._text(a["name"]), a["name_key"], _array(a["variants"]),
+                 "".join(" " + v for v in a["variants"]), self._text(a["affiliation"]),
+                 _array(a["sources"]), *(a["ids"].get(k) for k in AUTHOR_ID_KINDS)],
+            )  # fmt: skip
+        self._open("venues", VENUE_HEADER)
+        for vid, v in self._venues.items():
+            self._row("venues", [vid, self._text(v["name"]), v["type"], v.get("issn"),
+                                 v.get("openalex_id"), v.get("dblp_key")])  # fmt: skip
+        self._open("categories", CATEGORY_HEADER)
+        for cid, c in self._categories.items():
+            self._row("categories", [cid, self._text(c["name"]), c["scheme"]])
+        self._open("subcategory_of", SUBCATEGORY_HEADER)
+        for child, parent in sorted(self._hierarchy):
+            self._row("subcategory_of", [child, parent])
+        self._open("stubs", STUB_HEADER)
+        refs = np.unique(np.frombuffer(self._ref_numbers, dtype=np.int64))
+        works = np.frombuffer(self._work_numbers, dtype=np.int64)
+        stubs = np.setdiff1d(refs, works, assume_unique=False)
+        fh = self._files["stubs"]
+        for number in stubs.tolist():
+            fh.write(f"W{number},openalex:W{number},true\n")
+        self.counts["stubs"] = int(stubs.size)
+        for fh in self._files.values():
+            fh.close()
+        f = self.folder
+        return CsvSet(
+            folder=f,
+            nodes=[("Paper", f / "papers.csv"), ("Paper", f / "stubs.csv"),
+                   ("Author", f / "authors.csv"), ("Venue", f / "venues.csv"),
+                   ("Category", f / "categories.csv")],
+            relationships=[("AUTHORED", f / "authored.csv"),
+                           ("PUBLISHED_IN", f / "published_in.csv"),
+                           ("IN_CATEGORY", f / "in_category.csv"), ("CITES", f / "cites.csv"),
+                           ("SUBCATEGORY_OF", f / "subcategory_of.csv")],
+            counts=dict(self.counts),
+            multiline=self.multiline,
+            duplicates_skipped=self.duplicates_skipped,
+            seconds=round(time.perf_counter() - self._t0, 3),
+        )  # fmt: skip
+
+
+def write_csvs(rows: Iterable[Row], folder: Path) -> CsvSet:
+    """All rows into one CSV set (files closed on any error)."""
+    writer = BulkCsvWriter(folder)
+    try:
+        for row in rows:
+            writer.add_paper(row)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()
+
+
+# -- the database side --------------------------------------------------------------------------
+def ensure_empty(driver: Driver, database: str) -> None:
+    """Refuse a database that holds any node: the import replaces the store wholesale."""
+    records, _, _ = driver.execute_query(
+        COUNT_NODES, database_=database, routing_=RoutingControl.READ
+    )
+    count = int(records[0]["n"])
+    if count:
+        raise BulkImportError(
+            f"database {database!r} holds {count:,} nodes; the bulk import only fills an empty "
+            "database (use `scholargraph load` to add to it, or start from an empty instance)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    stop_seconds: float
+    import_seconds: float
+    start_seconds: float
+    command: list[str]
+    output_tail: str
+
+
+def admin_command(
+    server: LocalNeo4j, csvs: CsvSet, database: str, *, threads: int | None = None,
+    max_off_heap: str = "30%",
+) -> list[str]:  # fmt: skip
+    """The ``neo4j-admin database import full`` command line for ``server``'s store."""
+    java = shutil.which("java")
+    if java is None:
+        raise BulkImportError("Java is not on PATH; the import tool runs on the server's JVM")
+    args = [
+        java, "-Xmx1g", "-XX:+UseG1GC", "-cp", server.classpath(), ADMIN_MAIN_CLASS,
+        "database", "import", "full", database,  # before the variadic --nodes/--relationships
+        "--overwrite-destination=true",  # the store of an empty database (checked before)
+        f"--array-delimiter=U+{ord(ARRAY_DELIMITER):04X}",
+        "--ignore-empty-strings=true",
+        f"--max-off-heap-memory={max_off_heap}",
+        f"--report-file={csvs.folder / 'import.report'}",
+        f"--multiline-fields={'true' if csvs.multiline else 'false'}",
+    ]  # fmt: skip
+    if threads:
+        args.append(f"--threads={threads}")
+    args += [f"--nodes={label}={path}" for label, path in csvs.nodes]
+    args += [f"--relationships={rel}={path}" for rel, path in csvs.relationships]
+    return args
+
+
+def import_offline(
+    server: LocalNeo4j, csvs: CsvSet, database: str = "neo4j", *, threads: int | None = None
+) -> ImportReport:
+    """Stop the local server, import the CSVs into its store, start it again.
+
+    The caller has checked ``ensure_empty``; the server is restarted even when the import fails
+    (the old, empty store is then left as it was by the import tool).
+    """
+    command = admin_command(server, csvs, database, threads=threads)
+    t0 = time.perf_counter()
+    server.stop()
+    t1 = time.perf_counter()
+    env = {**os.environ, "NEO4J_HOME": str(server.instance_dir),
+           "NEO4J_CONF": str(server.instance_dir)}  # fmt: skip
+    try:
+        proc = subprocess.run(
+            command, capture_output=True, text=True, env=env, cwd=server.instance_dir, check=False
+        )
+    finally:
+        t2 = time.perf_counter()
+        server.start()
+    t3 = time.perf_counter()
+    output = (proc.stdout + proc.stderr).strip()
+    tail = "\n".join(output.splitlines()[-25:])
+    if proc.returncode != 0:
+        raise BulkImportError(f"neo4j-admin database import failed ({proc.returncode}):\n{tail}")
+    return ImportReport(round(t1 - t0, 3), round(t2 - t1, 3), round(t3 - t2, 3), command, tail)
+
+
+@dataclass(frozen=True, slots=True)
+class FinishReport:
+    schema_seconds: float
+    metrics_seconds: float
+
+
+def finish_import(driver: Driver, database: str) -> FinishReport:
+    """Constraints and indexes (they also validate uniqueness), then the computed metrics."""
+    t0 = time.perf_counter()
+    apply_schema(driver, database)
+    t1 = time.perf_counter()
+    refresh_metrics(driver, database)
+    t2 = time.perf_counter()
+    return FinishReport(round(t1 - t0, 3), round(t2 - t1, 3))
