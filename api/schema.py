@@ -18,6 +18,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from api.collab_schema import CollabQuery
 from api.context import Info
 from api.errors import MaskUnexpectedErrors, ScholarGraphSchema
 from api.pagination import check_first, decode_cursor
@@ -62,7 +63,7 @@ def _venue_id(raw: str) -> str:
 
 
 @strawberry.type
-class Query:
+class Query(CollabQuery):
     @strawberry.field(description="An author by any id form: orcid:, ORCID URL, openalex:A…, …")
     async def author(self, info: Info, id: strawberry.ID) -> Author | None:
         n = await info.context.loaders.author_ref.load(parse_author_id(id))

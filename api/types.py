@@ -9,6 +9,7 @@ from typing import Any
 
 import strawberry
 
+from api.collab_types import AuthorCollabFields, PaperCollabFields
 from api.context import Info
 from api.pagination import check_first, decode_cursor, encode_cursor
 from graph.repository import Node, Page
@@ -257,7 +258,7 @@ async def _child_page(
 
 
 @strawberry.type
-class Paper:
+class Paper(PaperCollabFields):
     id: strawberry.ID
     title: str | None
     abstract: str | None
@@ -378,7 +379,7 @@ class Paper:
 
 
 @strawberry.type
-class Author:
+class Author(AuthorCollabFields):
     id: strawberry.ID
     name: str | None
     name_variants: list[str]

@@ -1,0 +1,259 @@
+"""All Cypher of the analytics layer: the export builder, write-back and provenance queries.
+
+Values always travel as ``$parameters``. Labels and relationship types come from
+``graph.labels`` enums; score property names pass ``graph.labels.identifier()`` before they are
+interpolated. The one number interpolated into Cypher is the ego-network hop count, an ``int``
+validated to ``0..MAX_HOPS`` by ``GraphSpec`` (Cypher does not accept a parameter as a
+quantifier bound).
+
+Export shape (one query per spec): a node table (Neo4j internal node number ``id(n)`` and the
+string ``id``) and the edge list as internal numbers and weights, each collected server-side and
+returned in slices of ``$chunk`` so the driver streams a modest number of records::
+
+    node_keys: [int] node_ids: [str] src: [int] dst: [int] w: [int]   (one row per chunk)
+
+Why internal numbers: reading the string ``id`` of both ends of every edge costs the server
+~3 us per read and the client a string decode; integers keep the Paperscape citation export near
+1M edges/s. ``id()`` is deprecated in favour of ``elementId()`` (a string, no faster than the
+``id`` property) but stable within a transaction, which is all the export needs: the numbers
+never leave the read transaction's result and never reach a user.
+"""
+
+from __future__ import annotations
+
+from graph.analytics.spec import MAX_HOPS, GraphKind, GraphSpec
+from graph.labels import Label, RelType, identifier
+
+PAPER = Label.PAPER.value
+AUTHOR = Label.AUTHOR.value
+CATEGORY = Label.CATEGORY.value
+VENUE = Label.VENUE.value
+RUN = Label.ANALYSIS_RUN.value
+AUTHORED = RelType.AUTHORED.value
+CITES = RelType.CITES.value
+IN_CATEGORY = RelType.IN_CATEGORY.value
+PUBLISHED_IN = RelType.PUBLISHED_IN.value
+SUBCATEGORY_OF = RelType.SUBCATEGORY_OF.value
+
+EXPORT_CHUNK = 250_000  # list elements per returned record
+
+
+_NS = "RETURN collect(DISTINCT n) AS ns"
+_NODES = "RETURN collect(id(n)) AS node_keys, collect(n.id) AS node_ids"
+
+
+def paper_conditions(spec: GraphSpec, var: str) -> list[str]:
+    """The paper filter of ``spec`` on the paper variable ``var`` (a constant of this module)."""
+    conds: list[str] = []
+    if spec.year_from is not None:
+        conds.append(f"{var}.year >= $year_from")
+    if spec.year_to is not None:
+        conds.append(f"{var}.year <= $year_to")
+    if spec.categories:
+        conds.append(
+            f"EXISTS {{ ({var})-[:{IN_CATEGORY}]->(:{CATEGORY})-[:{SUBCATEGORY_OF}*0..]->"
+            f"(fc:{CATEGORY}) WHERE fc.id IN $categories }}"
+        )
+    if spec.venues:
+        conds.append(f"EXISTS {{ ({var})-[:{PUBLISHED_IN}]->(fv:{VENUE}) WHERE fv.id IN $venues }}")
+    return conds
+
+
+def _where(conds: list[str]) -> str:
+    return ("WHERE " + " AND ".join(conds)) if conds else ""
+
+
+def _hops(spec: GraphSpec) -> int:
+    hops = int(spec.hops)
+    if not 0 <= hops <= MAX_HOPS:  # GraphSpec checked it; a second look before interpolation
+        raise ValueError(f"hops {hops} outside 0..{MAX_HOPS}")
+    return hops
+
+
+def _expand(step: str, hops: int) -> str:
+    """From the seeds ``s`` to every ``n`` within ``hops`` steps (0 hops: the seeds)."""
+    if hops == 0:
+        return "WITH s AS n"
+    return f"MATCH (s){step}{{0,{hops}}}(n)"
+
+
+def _node_set(spec: GraphSpec) -> str:
+    """``RETURN collect(n) AS ns`` (seeded) — the filtered graph's nodes within ``hops``."""
+    h = _hops(spec)
+    if spec.kind is GraphKind.CITATION:
+        start = _where(["s.id IN $seeds", *paper_conditions(spec, "s")])
+        step = f"((:{PAPER})-[:{CITES}]-(x:{PAPER}) {_where(paper_conditions(spec, 'x'))})"
+        return f"MATCH (s:{PAPER}) {start} {_expand(step, h)} {_NS}"
+    if spec.kind is GraphKind.COAUTHORSHIP:
+        step = (
+            f"((:{AUTHOR})-[:{AUTHORED}]->(p:{PAPER})<-[:{AUTHORED}]-(:{AUTHOR}) "
+            f"{_where(paper_conditions(spec, 'p'))})"
+        )
+    else:
+        step = (
+            f"((:{AUTHOR})-[:{AUTHORED}]->(p:{PAPER})-[:{CITES}]-(q:{PAPER})<-[:{AUTHORED}]-"
+            f"(:{AUTHOR}) {_where(paper_conditions(spec, 'p') + paper_conditions(spec, 'q'))})"
+        )
+    # a seed author counts when it has at least one paper in the filtered graph
+    seed_conds = ["s.id IN $seeds"]
+    if spec.has_paper_filter:
+        seed_conds.append(
+            f"EXISTS {{ (s)-[:{AUTHORED}]->(sp:{PAPER}) {_where(paper_conditions(spec, 'sp'))} }}"
+        )
+    return f"MATCH (s:{AUTHOR}) {_where(seed_conds)} {_expand(step, h)} {_NS}"
+
+
+def _all_nodes(spec: GraphSpec) -> str:
+    """``RETURN collect(id(n)) AS node_keys, collect(n.id) AS node_ids`` (unseeded graph)."""
+    if spec.kind is GraphKind.CITATION:
+        return f"MATCH (n:{PAPER}) {_where(paper_conditions(spec, 'n'))} {_NODES}"
+    if not spec.has_paper_filter:
+        return f"MATCH (n:{AUTHOR}) {_NODES}"
+    papers = _where(paper_conditions(spec, "p"))
+    return (
+        f"MATCH (n:{AUTHOR}) WHERE EXISTS {{ (n)-[:{AUTHORED}]->(p:{PAPER}) {papers} }} " + _NODES
+    )
+
+
+def _edges(spec: GraphSpec, seeded: bool) -> str:
+    """``RETURN collect(src) AS src, collect(dst) AS dst, collect(w) AS w``.
+
+    Seeded: ``a`` comes from ``UNWIND ns`` and ``b`` must be in ``ns`` (induced subgraph).
+    """
+    head = "UNWIND ns AS a " if seeded else ""
+    member = ["b IN ns"] if seeded else []
+    if spec.kind is GraphKind.CITATION:
+        conds = member + paper_conditions(spec, "a") + paper_conditions(spec, "b")
+        return (
+            f"{head}MATCH (a:{PAPER})-[:{CITES}]->(b:{PAPER}) {_where(conds)} "
+            "RETURN collect(id(a)) AS src, collect(id(b)) AS dst, [] AS w"
+        )
+    if spec.kind is GraphKind.COAUTHORSHIP:
+        conds = ["id(a) < id(b)", *member, *paper_conditions(spec, "p")]
+        match = (
+            f"MATCH (a:{AUTHOR})-[:{AUTHORED}]->(p:{PAPER})<-[:{AUTHORED}]-(b:{AUTHOR}) "
+            f"{_where(conds)} WITH a, b, count(DISTINCT p) AS w"
+        )
+    else:
+        conds = [*member, *paper_conditions(spec, "p"), *paper_conditions(spec, "q")]
+        if not spec.self_citations:
+            conds.append("a <> b")
+        match = (
+            # two MATCH clauses: a paper citing itself must still pair its authors with
+            # themselves (one pattern would forbid reusing the AUTHORED relationship)
+            f"MATCH (a:{AUTHOR})-[:{AUTHORED}]->(p:{PAPER})-[:{CITES}]->(q:{PAPER}) "
+            f"MATCH (q)<-[:{AUTHORED}]-(b:{AUTHOR}) {_where(conds)} "
+            "WITH DISTINCT a, b, p, q WITH a, b, count(*) AS w"
+        )
+    return (
+        f"{head}{match} WHERE w >= $min_weight "
+        "RETURN collect(id(a)) AS src, collect(id(b)) AS dst, collect(w) AS w"
+    )
+
+
+_SLICES = (
+    "UNWIND range(0, max_len - 1, $chunk) AS i "
+    "RETURN node_keys[i..i + $chunk] AS node_keys, node_ids[i..i + $chunk] AS node_ids, "
+    "src[i..i + $chunk] AS src, dst[i..i + $chunk] AS dst, w[i..i + $chunk] AS w"
+)
+
+
+def export_query(spec: GraphSpec) -> str:
+    """The one read query that exports ``spec``'s node table and weighted edge list."""
+    if spec.seeds:
+        body = (
+            f"CALL () {{ {_node_set(spec)} }} "
+            "CALL (ns) { UNWIND ns AS n "
+            "RETURN collect(id(n)) AS node_keys, collect(n.id) AS node_ids } "
+            f"CALL (ns) {{ {_edges(spec, seeded=True)} }} "
+        )
+    else:
+        body = f"CALL () {{ {_all_nodes(spec)} }} CALL () {{ {_edges(spec, seeded=False)} }} "
+    return (
+        body + "WITH node_keys, node_ids, src, dst, w, "
+        "CASE WHEN size(node_ids) > size(src) THEN size(node_ids) ELSE size(src) END AS max_len "
+        + _SLICES
+    )
+
+
+def export_parameters(spec: GraphSpec, chunk: int = EXPORT_CHUNK) -> dict[str, object]:
+    return {
+        "seeds": list(spec.seeds),
+        "categories": list(spec.categories),
+        "venues": list(spec.venues),
+        "year_from": spec.year_from,
+        "year_to": spec.year_to,
+        "min_weight": spec.min_weight,
+        "chunk": chunk,
+    }
+
+
+# -- write-back and provenance ---------------------------------------------------------------
+
+
+def write_scores_query(label: Label, properties: list[str]) -> str:
+    """Sets ``properties[k] = $values[k][i]`` on the node ``$ids[i]``: parallel lists, so the
+    client builds no per-row maps."""
+    sets = ", ".join(f"n.{identifier(p)} = $values[{k}][i]" for k, p in enumerate(properties))
+    return (
+        "UNWIND range(0, size($ids) - 1) AS i "
+        f"MATCH (n:{Label(label).value} {{id: $ids[i]}}) SET {sets}"
+    )
+
+
+def clear_stale_query(label: Label, properties: list[str]) -> str:
+    """Removes a result key from up to ``$batch`` nodes outside ``$keep`` (the graph's nodes):
+    a node that left the subgraph must not keep an old run's score. Repeat until 0."""
+    removes = ", ".join(f"n.{identifier(p)}" for p in properties)
+    return (
+        f"MATCH (n:{Label(label).value}) WHERE n.{identifier(properties[0])} IS NOT NULL "
+        f"AND NOT n.id IN $keep WITH n LIMIT $batch REMOVE {removes} RETURN count(n) AS removed"
+    )
+
+
+CREATE_RUN = f"""
+CREATE (r:{RUN} {{
+  id: $id, graph: $graph, spec_hash: $spec_hash, kind: $kind, label: $label,
+  whole_graph: $whole_graph, algorithm: $algorithm, parameters: $parameters,
+  node_count: $node_count, edge_count: $edge_count, duration_ms: $duration_ms,
+  created_at: datetime($created_at), result_key: $result_key, result_keys: $result_keys,
+  modularity: $modularity, community_count: $community_count
+}})
+RETURN r.id AS id
+"""
+
+LATEST_RUNS = f"""
+MATCH (r:{RUN})
+WHERE ($label IS NULL OR r.label = $label)
+  AND ($algorithm IS NULL OR r.algorithm = $algorithm)
+  AND ($whole_graph IS NULL OR r.whole_graph = $whole_graph)
+RETURN r {{ .* , created_at: toString(r.created_at) }} AS run
+ORDER BY r.created_at DESC
+LIMIT $limit
+"""
+
+# Scores of many nodes in one round trip. Without ``$keys`` the keys are every whole-graph
+# result key recorded by the label's runs (so no property name reaches the query text); each
+# node's values are read with dynamic property access.
+LATEST_SCORES = {
+    label: f"""
+OPTIONAL MATCH (r:{RUN} {{label: $label, whole_graph: true}})
+UNWIND coalesce(r.result_keys, []) AS key
+WITH collect(DISTINCT key) AS run_keys
+WITH coalesce($keys, run_keys) AS keys
+UNWIND $ids AS node_id
+MATCH (n:{label.value} {{id: node_id}})
+RETURN n.id AS id, [k IN keys WHERE n[k] IS NOT NULL | [k, n[k]]] AS scores
+"""
+    for label in (Label.PAPER, Label.AUTHOR)
+}
+
+
+# -- benchmark corpus (bench/bench_analytics.py) -----------------------------------------------
+
+SYNTHETIC_PAPERS = f"UNWIND $ids AS id CREATE (:{PAPER} {{id: id, year: $year}})"
+SYNTHETIC_CITES = (
+    "UNWIND range(0, size($src) - 1) AS i "
+    f"MATCH (a:{PAPER} {{id: $src[i]}}) MATCH (b:{PAPER} {{id: $dst[i]}}) "
+    f"CREATE (a)-[:{CITES}]->(b)"
+)

@@ -1,0 +1,91 @@
+"""Cypher of influence analysis (``graph.influence``): named constants and small builders over
+the analytics paper filter (``graph.analytics.queries.paper_conditions``). Values only as
+``$parameters``; labels and relationship types from ``graph.labels``."""
+
+from __future__ import annotations
+
+from graph.analytics.queries import paper_conditions
+from graph.analytics.spec import GraphSpec
+from graph.labels import Label, RelType
+
+AUTHOR = Label.AUTHOR.value
+PAPER = Label.PAPER.value
+CATEGORY = Label.CATEGORY.value
+AUTHORED = RelType.AUTHORED.value
+CITES = RelType.CITES.value
+IN_CATEGORY = RelType.IN_CATEGORY.value
+SUBCATEGORY_OF = RelType.SUBCATEGORY_OF.value
+
+
+def _where(conds: list[str]) -> str:
+    return ("WHERE " + " AND ".join(conds)) if conds else ""
+
+
+def authorships_query(spec: GraphSpec) -> str:
+    """Every authorship of a paper in ``spec``'s paper filter, as two parallel lists (the
+    parameters are ``graph.analytics.queries.export_parameters(spec)``)."""
+    return (
+        f"MATCH (a:{AUTHOR})-[:{AUTHORED}]->(p:{PAPER}) {_where(paper_conditions(spec, 'p'))} "
+        "RETURN collect(a.id) AS authors, collect(p.id) AS papers"
+    )
+
+
+def velocity_query(spec: GraphSpec) -> str:
+    """Per author with a paper ``q`` in ``spec``'s filter: the citations ``p -> q`` from papers
+    dated in the previous window and in the recent window (all citing papers in the graph)."""
+    conds = [*paper_conditions(spec, "q"), "p.year >= $previous_from", "p.year <= $recent_to"]
+    return (
+        f"MATCH (a:{AUTHOR})-[:{AUTHORED}]->(q:{PAPER})<-[:{CITES}]-(p:{PAPER}) {_where(conds)} "
+        "WITH a, p, q "
+        "WITH a, sum(CASE WHEN p.year >= $recent_from THEN 1 ELSE 0 END) AS recent, "
+        "sum(CASE WHEN p.year < $recent_from THEN 1 ELSE 0 END) AS previous "
+        "RETURN collect(a.id) AS authors, collect(recent) AS recent, collect(previous) AS previous"
+    )
+
+
+def latest_year_query(spec: GraphSpec) -> str:
+    """The latest paper year in ``spec``'s filter."""
+    return f"MATCH (p:{PAPER}) {_where(paper_conditions(spec, 'p'))} RETURN max(p.year) AS year"
+
+
+#: Who cites an author most. A citation is a link ``p -> q`` where the author wrote ``q``; it is
+#: a self-citation when the author also wrote ``p`` — excluded from the ranking (and with it the
+#: co-authors of ``p``) and counted separately. Per citing author: citation links and distinct
+#: citing papers; totals over all citations.
+TOP_CITING_AUTHORS = f"""
+MATCH (t:{AUTHOR} {{id: $author}})
+CALL (t) {{
+  OPTIONAL MATCH (t)-[:{AUTHORED}]->(q:{PAPER})<-[:{CITES}]-(p:{PAPER})
+  WITH DISTINCT p, q WHERE p IS NOT NULL
+  RETURN count(*) AS total, sum(CASE WHEN EXISTS {{ (t)-[:{AUTHORED}]->(p) }} THEN 1 ELSE 0 END)
+         AS self_citations
+}}
+CALL (t) {{
+  MATCH (t)-[:{AUTHORED}]->(q:{PAPER})<-[:{CITES}]-(p:{PAPER})<-[:{AUTHORED}]-(c:{AUTHOR})
+  WHERE NOT EXISTS {{ (t)-[:{AUTHORED}]->(p) }}
+  WITH DISTINCT c, p, q
+  WITH c, count(*) AS citations, count(DISTINCT p) AS citing_papers
+  ORDER BY citations DESC, citing_papers DESC, c.id
+  LIMIT $first
+  RETURN collect({{author: c {{.*}}, citations: citations, citing_papers: citing_papers}}) AS rows
+}}
+RETURN total, self_citations, rows
+"""
+
+#: Papers similar to ``$paper``: co-citation (papers citing both) and bibliographic coupling
+#: (references in common), score = co-citations + shared references.
+SIMILAR_PAPERS = f"""
+MATCH (p:{PAPER} {{id: $paper}})
+CALL (p) {{
+  MATCH (p)<-[:{CITES}]-(c:{PAPER})-[:{CITES}]->(q:{PAPER}) WHERE q <> p
+  RETURN q, count(DISTINCT c) AS cocitation, 0 AS coupling
+  UNION ALL
+  MATCH (p)-[:{CITES}]->(r:{PAPER})<-[:{CITES}]-(q:{PAPER}) WHERE q <> p
+  RETURN q, 0 AS cocitation, count(DISTINCT r) AS coupling
+}}
+WITH q, sum(cocitation) AS cocitation, sum(coupling) AS coupling
+WITH q, cocitation, coupling, cocitation + coupling AS score
+ORDER BY score DESC, q.id
+LIMIT $first
+RETURN q {{.*}} AS paper, cocitation, coupling, score
+"""

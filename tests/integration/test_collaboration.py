@@ -1,0 +1,320 @@
+"""Collaboration discovery on the real Paperscape 1991–1996 sample, checked against the raw CSV
+files: path lengths equal a BFS computed here, every hop is backed by a paper whose author list
+holds both authors, suggestions never name co-authors and follow the documented score,
+communities match the persisted Leiden run."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from neo4j import AsyncGraphDatabase, Driver
+
+from graph import collaboration as collab
+from graph.analytics.runs import analyze
+from graph.analytics.spec import GraphKind, GraphSpec
+from graph.errors import InputError, NotFound
+from graph.ids import normalize_name
+from graph.repository import ReadScope
+from graph.settings import Neo4jSettings
+from loaders.writer import load_paths
+from tests.conftest import wipe
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+DB = "neo4j"
+FOLDER = "paperscape-arxiv-1991-1996"
+
+
+# -- the raw files, read with plain Python ----------------------------------------------------
+
+
+@dataclass
+class Raw:
+    authors: dict[str, set[str]] = field(default_factory=dict)  # paper id -> author keys
+    year: dict[str, int] = field(default_factory=dict)
+    papers_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    neighbours: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def joint(self, a: str, b: str) -> set[str]:
+        return self.papers_of[a] & self.papers_of[b]
+
+    def bfs(
+        self,
+        a: str,
+        b: str,
+        years: tuple[int, int] | None = None,
+        avoid: frozenset[str] = frozenset(),
+    ) -> int | None:
+        """Hops from a to b; with ``years`` only joint papers in that range link authors."""
+        seen, queue = {a: 0}, deque([a])
+        while queue:
+            x = queue.popleft()
+            if x == b:
+                return seen[x]
+            for p in self.papers_of[x]:
+                if years and not years[0] <= self.year[p] <= years[1]:
+                    continue
+                for y in self.authors[p]:
+                    if y not in seen and y not in avoid:
+                        seen[y] = seen[x] + 1
+                        queue.append(y)
+        return None
+
+
+def read_raw(folder: Path) -> Raw:
+    raw = Raw()
+    for path in sorted(folder.glob("pscp-*.csv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            fields = line.split(";", 6)
+            pid = "arxiv:" + fields[0]
+            yy = int(fields[0].split("/")[1][:2])
+            keys = {normalize_name(t) for t in fields[5].split(",") if t.strip()}
+            keys.discard("")
+            raw.authors[pid] = keys
+            raw.year[pid] = 1900 + yy if yy >= 91 else 2000 + yy
+            for k in keys:
+                raw.papers_of[k].add(pid)
+                raw.neighbours[k] |= keys - {k}
+    return raw
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def raw(data_dir: Path) -> Raw:
+    return read_raw(data_dir / FOLDER)
+
+
+@pytest.fixture(scope="module")
+def loaded(driver: Driver, data_dir: Path) -> Iterator[Driver]:
+    wipe(driver)
+    summary = load_paths(driver, DB, [data_dir / FOLDER])
+    assert not summary.failed_files
+    analyze(driver, DB, GraphSpec(GraphKind.COAUTHORSHIP), "leiden", write=True)
+    analyze(driver, DB, GraphSpec(GraphKind.COAUTHORSHIP), "pagerank", write=True)
+    yield driver
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def scope(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[ReadScope]:
+    drv = AsyncGraphDatabase.driver(
+        neo4j_settings.uri, auth=neo4j_settings.auth(), notifications_min_severity="OFF"
+    )
+    collab.GRAPH_CACHE.clear()
+    yield ReadScope(drv, DB, 60.0)
+    await drv.close()
+
+
+def key(node_id: str) -> str:
+    assert node_id.startswith("name:")
+    return node_id.removeprefix("name:")
+
+
+def pairs(raw: Raw, n: int, seed: int) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    people = sorted(a for a in raw.neighbours if raw.neighbours[a])
+    return [tuple(rng.sample(people, 2)) for _ in range(n)]  # type: ignore[misc]
+
+
+def check_hops(
+    raw: Raw, path: collab.CollaborationPath, years: tuple[int, int] | None = None
+) -> None:
+    for hop in path.hops:
+        a, b = key(hop.source["id"]), key(hop.target["id"])
+        joint = raw.joint(a, b)
+        if years:
+            joint = {p for p in joint if years[0] <= raw.year[p] <= years[1]}
+        assert hop.papers, f"hop {a} - {b} without a paper"
+        for paper in hop.papers:
+            assert {a, b} <= raw.authors[paper["id"]], (paper["id"], a, b)
+        assert hop.joint_paper_count == len(joint)
+    ids = path.author_ids
+    assert [h.source["id"] for h in path.hops] == ids[:-1]
+    assert [h.target["id"] for h in path.hops] == ids[1:]
+    assert len(set(ids)) == len(ids)
+
+
+# -- paths ------------------------------------------------------------------------------------
+
+
+async def test_path_length_is_the_bfs_distance_and_every_hop_has_a_joint_paper(
+    scope: ReadScope, raw: Raw
+) -> None:
+    found = 0
+    for a, b in pairs(raw, 40, seed=3):
+        distance = raw.bfs(a, b)
+        path = await collab.collaboration_path(scope, f"name:{a}", f"name:{b}", max_hops=6)
+        if distance is None or distance > 6:
+            assert path is None, (a, b, distance)
+            continue
+        assert path is not None, (a, b, distance)
+        found += 1
+        assert path.length == distance
+        assert (path.author_ids[0], path.author_ids[-1]) == (f"name:{a}", f"name:{b}")
+        check_hops(raw, path)
+    assert found >= 5  # the sample must exercise real paths
+
+
+async def test_k_alternatives_are_distinct_shortest_first_and_backed(
+    scope: ReadScope, raw: Raw
+) -> None:
+    a, b = "s d odintsov", "e witten"
+    paths = await collab.collaboration_paths(scope, f"name:{a}", f"name:{b}", k=4)
+    assert len(paths) == 4
+    assert paths[0].length == raw.bfs(a, b)
+    assert [p.length for p in paths] == sorted(p.length for p in paths)
+    assert len({tuple(p.author_ids) for p in paths}) == 4
+    for p in paths:
+        check_hops(raw, p)
+
+
+async def test_year_range_and_avoided_authors(scope: ReadScope, raw: Raw) -> None:
+    a, b = "s d odintsov", "e witten"
+    years = (1994, 1995)
+    path = await collab.collaboration_path(
+        scope, f"name:{a}", f"name:{b}", year_from=years[0], year_to=years[1]
+    )
+    assert path is not None
+    assert path.length == raw.bfs(a, b, years=years)
+    check_hops(raw, path, years)
+    for hop in path.hops:
+        assert all(years[0] <= p["year"] <= years[1] for p in hop.papers)
+
+    first = await collab.collaboration_path(scope, f"name:{a}", f"name:{b}")
+    assert first is not None
+    avoided = first.author_ids[1]
+    detour = await collab.collaboration_path(scope, f"name:{a}", f"name:{b}", avoid=[avoided])
+    expected = raw.bfs(a, b, avoid=frozenset({key(avoided)}))
+    if expected is None or expected > 6:
+        assert detour is None
+    else:
+        assert detour is not None and avoided not in detour.author_ids
+        assert detour.length == expected
+        check_hops(raw, detour)
+
+
+async def test_none_beyond_max_hops_and_bad_input(scope: ReadScope, raw: Raw) -> None:
+    a, b = "s d odintsov", "e witten"
+    distance = raw.bfs(a, b)
+    assert distance is not None and distance >= 2
+    assert (
+        await collab.collaboration_path(scope, f"name:{a}", f"name:{b}", max_hops=distance - 1)
+        is None
+    )
+    assert await collab.collaboration_path(scope, f"name:{a}", f"name:{b}", max_hops=distance)
+    same = await collab.collaboration_path(scope, f"name:{a}", f"name:{a}")
+    assert same is not None and same.length == 0
+    with pytest.raises(NotFound, match="nobody"):
+        await collab.collaboration_path(scope, "name:nobody at all", f"name:{b}")
+    with pytest.raises(InputError, match="maxHops"):
+        await collab.collaboration_path(scope, f"name:{a}", f"name:{b}", max_hops=0)
+    with pytest.raises(InputError, match="avoid"):
+        await collab.collaboration_path(scope, f"name:{a}", f"name:{b}", avoid=[f"name:{b}"])
+
+
+async def test_cache_follows_the_database(scope: ReadScope, loaded: Driver) -> None:
+    """A new joint paper is seen by the next path query (fingerprint changes)."""
+    before = await collab.collaboration_path(scope, "name:s d odintsov", "name:e witten")
+    assert before is not None and before.length > 1
+    loaded.execute_query(
+        "CREATE (p:Paper {id: 'test:joint', year: 1996, title: 'test'}) WITH p "
+        "MATCH (a:Author {id: 'name:s d odintsov'}), (b:Author {id: 'name:e witten'}) "
+        "CREATE (a)-[:AUTHORED]->(p), (b)-[:AUTHORED]->(p)",
+        database_=DB,
+    )
+    try:
+        after = await collab.collaboration_path(scope, "name:s d odintsov", "name:e witten")
+        assert after is not None and after.length == 1
+        assert after.hops[0].papers[0]["id"] == "test:joint"
+    finally:
+        loaded.execute_query("MATCH (p:Paper {id: 'test:joint'}) DETACH DELETE p", database_=DB)
+    again = await collab.collaboration_path(scope, "name:s d odintsov", "name:e witten")
+    assert again is not None and again.length == before.length
+
+
+async def test_coauthors_ranked_with_first_and_last_year(scope: ReadScope, raw: Raw) -> None:
+    a = "s d odintsov"
+    rows = await collab.coauthors(scope, f"name:{a}", first=10)
+    assert rows
+    joints = [r["joint"] for r in rows]
+    assert joints == sorted(joints, reverse=True)
+    expected_top = max(len(raw.joint(a, c)) for c in raw.neighbours[a])
+    assert joints[0] == expected_top
+    for r in rows:
+        joint = raw.joint(a, key(r["author"]["id"]))
+        assert r["joint"] == len(joint)
+        assert r["first_year"] == min(raw.year[p] for p in joint)
+        assert r["last_year"] == max(raw.year[p] for p in joint)
+
+
+# -- suggestions ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["e witten", "s d odintsov", "c vafa"])
+async def test_suggestions_exclude_coauthors_and_follow_the_score(
+    scope: ReadScope, raw: Raw, loaded: Driver, who: str
+) -> None:
+    rows = await collab.suggest_collaborators(scope, f"name:{who}", first=15)
+    assert rows
+    degree = {a: len(n) for a, n in raw.neighbours.items()}
+    scores = [s.score for s in rows]
+    assert scores == sorted(scores, reverse=True)
+    records, _, _ = loaded.execute_query(
+        "MATCH (a:Author) WHERE a.id IN $ids RETURN a.id AS id, a.community AS c",
+        ids=[f"name:{who}"] + [s.author["id"] for s in rows],
+        database_=DB,
+    )
+    community = {r["id"]: r["c"] for r in records}
+    for s in rows:
+        other = key(s.author["id"])
+        assert other != who and other not in raw.neighbours[who]  # never an existing co-author
+        common = raw.neighbours[who] & raw.neighbours[other]
+        assert s.common_coauthor_count == len(common)
+        assert {key(c["id"]) for c in s.common_coauthors} <= common
+        assert s.adamic_adar == pytest.approx(sum(1 / math.log(degree[z]) for z in common))
+        assert s.same_community == (community[s.author["id"]] == community[f"name:{who}"])
+        assert s.score == pytest.approx(
+            s.adamic_adar + 1.0 * s.category_jaccard + 0.5 * s.same_community
+        )
+        assert 0.0 <= s.category_jaccard <= 1.0
+        assert (s.category_jaccard > 0) == bool(s.shared_categories)
+
+
+# -- communities ------------------------------------------------------------------------------
+
+
+async def test_communities_from_the_persisted_leiden_run(
+    scope: ReadScope, raw: Raw, loaded: Driver
+) -> None:
+    comms = await collab.communities(scope, first=5)
+    assert len(comms) == 5
+    assert [c.size for c in comms] == sorted((c.size for c in comms), reverse=True)
+    records, _, _ = loaded.execute_query(
+        "MATCH (a:Author) WHERE a.community IS NOT NULL RETURN a.id AS id, a.community AS c",
+        database_=DB,
+    )
+    members: dict[int, set[str]] = defaultdict(set)
+    for r in records:
+        members[r["c"]].add(key(r["id"]))
+    sizes = sorted((len(m) for m in members.values()), reverse=True)
+    assert [c.size for c in comms] == sizes[:5]
+    for c in comms:
+        group = members[c.community]
+        assert c.size == len(group)
+        internal = sum(len(raw.neighbours[a] & group) for a in group) // 2
+        assert c.internal_edges == internal
+        assert c.density == pytest.approx(internal / (c.size * (c.size - 1) / 2))
+        ranks = [m.pagerank for m in c.top_members if m.pagerank is not None]
+        assert len(ranks) == len(c.top_members) and ranks == sorted(ranks, reverse=True)
+        assert all(key(m.author["id"]) in group for m in c.top_members)
+        assert c.categories and c.run["algorithm"] == "leiden"

@@ -1,0 +1,343 @@
+"""Influence analysis and profile parity on the real samples (Paperscape 1991–1996 + the profile
+page), checked against the raw files read here with plain Python: stored h-index and citation
+counts, in-subgraph citations and PageRank (networkx, an independent implementation), author
+credit split 1/n, who cites an author (self-citations apart), similar papers."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+import pytest_asyncio
+from neo4j import AsyncGraphDatabase, Driver
+
+from graph import influence
+from graph.errors import InputError
+from graph.ids import normalize_name
+from graph.repository import ReadScope
+from graph.settings import Neo4jSettings
+from loaders.writer import load_paths
+from tests.conftest import wipe
+from tests.integration.api_helpers import data
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+DB = "neo4j"
+FOLDER = "paperscape-arxiv-1991-1996"
+OWNER = "name:lizhu zhang"
+
+
+# -- raw Paperscape ---------------------------------------------------------------------------
+
+
+@dataclass
+class Raw:
+    authors: dict[str, list[str]] = field(default_factory=dict)  # paper -> distinct author keys
+    refs: dict[str, list[str]] = field(default_factory=dict)  # paper -> distinct cited ids
+    cats: dict[str, set[str]] = field(default_factory=dict)
+    year: dict[str, int] = field(default_factory=dict)
+    cited_by: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    papers_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def read_raw(folder: Path) -> Raw:
+    raw = Raw()
+    for path in sorted(folder.glob("pscp-*.csv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            f = line.split(";", 6)
+            pid = "arxiv:" + f[0]
+            yy = int(f[0].split("/")[1][:2])
+            raw.year[pid] = 1900 + yy if yy >= 91 else 2000 + yy
+            raw.cats[pid] = set(f[1].split(","))
+            keys = list(dict.fromkeys(normalize_name(t) for t in f[5].split(",") if t.strip()))
+            raw.authors[pid] = [k for k in keys if k]
+            raw.refs[pid] = list(dict.fromkeys("arxiv:" + r for r in f[4].split(",") if r))
+            for k in raw.authors[pid]:
+                raw.papers_of[k].add(pid)
+    for p, refs in raw.refs.items():
+        for r in refs:
+            raw.cited_by[r].add(p)
+    return raw
+
+
+def h_index(counts: list[int]) -> int:
+    counts = sorted(counts, reverse=True)
+    return sum(1 for i, c in enumerate(counts, start=1) if c >= i)
+
+
+@pytest.fixture(scope="module")
+def raw(data_dir: Path) -> Raw:
+    return read_raw(data_dir / FOLDER)
+
+
+@pytest.fixture(scope="module")
+def loaded(driver: Driver, data_dir: Path) -> Iterator[Driver]:
+    wipe(driver)
+    summary = load_paths(driver, DB, [data_dir / FOLDER, data_dir / "profile-page"])
+    assert not summary.failed_files
+    yield driver
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def scope(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[ReadScope]:
+    drv = AsyncGraphDatabase.driver(
+        neo4j_settings.uri, auth=neo4j_settings.auth(), notifications_min_severity="OFF"
+    )
+    yield ReadScope(drv, DB, 60.0)
+    await drv.close()
+
+
+def node(driver: Driver, author_id: str) -> dict[str, Any]:
+    records, _, _ = driver.execute_query(
+        "MATCH (a:Author {id: $id}) RETURN properties(a) AS p", id=author_id, database_=DB
+    )
+    return dict(records[0]["p"])
+
+
+# -- stored metrics ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["e witten", "s d odintsov", "n seiberg", "j polchinski", "c vafa"])
+async def test_stored_citation_count_h_index_i10_match_the_raw_citation_lists(
+    loaded: Driver, raw: Raw, who: str
+) -> None:
+    counts = [len(raw.cited_by[p]) for p in raw.papers_of[who]]
+    got = node(loaded, f"name:{who}")
+    assert got["paper_count"] == len(counts)
+    assert got["citation_count"] == sum(counts)
+    assert got["h_index"] == h_index(counts)
+    assert got["i10_index"] == sum(1 for c in counts if c >= 10)
+
+
+# -- profile parity ---------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_HEADER = re.compile(r"^([A-Z]{2})([A-Z][a-z]{2}) (\d{1,2})(?:, (\d{4}))?(Code)?$")
+
+
+def parse_page(text: str) -> dict[str, Any]:
+    lines = text.splitlines()
+    head = [x.strip() for x in lines[:12] if x.strip()]
+    page: dict[str, Any] = {
+        "name": head[0],
+        "category": "arxiv:cs." + head[1],
+        "h": int(head[2].removeprefix("h-index")),
+        "papers": int(head[3].removesuffix("papers")),
+        "citations": int(head[4].removesuffix("citations")),
+        "novelty": int(head[5].removeprefix("Novelty").removesuffix("%")) / 100,
+        "ai": int(head[6].removeprefix("AI Score")),
+    }
+    blocks = re.split(r"\n\s*\n", text.split(" Papers\n", 1)[1].strip())
+    out = []
+    for i in range(0, len(blocks), 3):  # "header\ntitle", authors, abstract
+        top, authors, abstract = blocks[i : i + 3]
+        header, title = top.split("\n", 1)
+        m = _HEADER.match(header.strip())
+        assert m, header
+        cat, mon, day, year, code = m.groups()
+        names = authors.strip()
+        complete = not names.endswith(" et al.")
+        out.append(
+            {
+                "category": "arxiv:cs." + cat,
+                "date": date(int(year or 2026), _MONTHS[mon], int(day)).isoformat(),
+                "code": bool(code),
+                "title": title.strip(),
+                "authors": [n.strip() for n in names.removesuffix(" et al.").split(",")],
+                "complete": complete,
+                "abstract": " ".join(abstract.split()),
+            }
+        )
+    page["list"] = out
+    return page
+
+
+PROFILE_QUERY = """
+query($id: ID!) {
+  author(id: $id) {
+    id name paperCount citationCount hIndex
+    primaryCategory { id }
+    papers(first: 50) {
+      totalCount
+      edges { node {
+        title date hasCode codeUrl abstract authorsComplete
+        primaryCategory { id }
+        authors { name }
+      } }
+    }
+  }
+}
+"""
+
+
+async def test_profile_parity_field_by_field(
+    scope: ReadScope, loaded: Driver, data_dir: Path
+) -> None:
+    page = parse_page((data_dir / "profile-page" / "lizhu-zhang.profile.txt").read_text("utf-8"))
+    assert len(page["list"]) == page["papers"] == 17
+    got = (await data(scope, PROFILE_QUERY, {"id": OWNER}))["author"]
+    assert got["name"] == page["name"]
+    assert got["primaryCategory"]["id"] == page["category"]
+    assert got["paperCount"] == page["papers"]
+    assert got["papers"]["totalCount"] == 17
+    by_title = {e["node"]["title"]: e["node"] for e in got["papers"]["edges"]}
+    assert len(by_title) == 17
+    for expected in page["list"]:
+        paper = by_title[expected["title"]]
+        assert paper["date"] == expected["date"]
+        assert paper["primaryCategory"]["id"] == expected["category"]
+        # the Code badge, or a repository link in the abstract (docs/loaders.md)
+        assert paper["hasCode"] == (expected["code"] or paper["codeUrl"] is not None)
+        if expected["code"]:
+            assert paper["hasCode"]
+        assert paper["authorsComplete"] == expected["complete"]
+        names = [a["name"] for a in paper["authors"]]
+        assert names[: len(expected["authors"])] == expected["authors"]  # in page order
+        assert page["name"] in names  # the owner wrote every listed paper
+        if expected["complete"]:
+            assert len(names) == len(expected["authors"])
+        assert " ".join(paper["abstract"].split()) == expected["abstract"]
+    # the page's own figures, kept apart from the computed ones
+    reported = influence.reported_metrics(node(loaded, OWNER))
+    assert reported is not None
+    assert (reported.h_index, reported.citation_count, reported.paper_count) == (
+        page["h"],
+        page["citations"],
+        page["papers"],
+    )
+    assert reported.novelty == pytest.approx(page["novelty"])
+    assert reported.ai_score == page["ai"]
+    assert reported.source == "profile"
+    # computed from the graph: nobody in it cites these 2025-2026 papers
+    assert (got["citationCount"], got["hIndex"]) == (0, 0)
+    assert influence.reported_metrics(node(loaded, "name:e witten")) is None
+
+
+# -- influence on filtered subgraphs ----------------------------------------------------------
+
+CAT, YEARS = "arxiv:hep-th", (1994, 1995)
+
+
+def subgraph(raw: Raw) -> tuple[set[str], dict[str, int]]:
+    papers = {
+        p for p in raw.authors if "hep-th" in raw.cats[p] and YEARS[0] <= raw.year[p] <= YEARS[1]
+    }
+    cites = {p: len(raw.cited_by[p] & papers) for p in papers}
+    return papers, cites
+
+
+async def test_influential_papers_by_citations_and_pagerank(scope: ReadScope, raw: Raw) -> None:
+    papers, cites = subgraph(raw)
+    top = await influence.influential_papers(scope, CAT, *YEARS, by="CITATIONS", first=10)
+    assert [t.score for t in top] == sorted(cites.values(), reverse=True)[:10]
+    for t in top:
+        assert t.citations == cites[t.paper["id"]] == t.score
+    g = nx.DiGraph()
+    g.add_nodes_from(papers)
+    g.add_edges_from((p, r) for p in papers for r in raw.refs[p] if r in papers)
+    pr = nx.pagerank(g, alpha=0.85, tol=1e-12)
+    ranked = await influence.influential_papers(scope, CAT, *YEARS, by="PAGERANK", first=5)
+    expected = sorted(pr, key=lambda p: -pr[p])[:5]
+    assert [t.paper["id"] for t in ranked] == expected
+    for t in ranked:
+        assert t.score == pytest.approx(pr[t.paper["id"]], rel=1e-4)
+    with pytest.raises(InputError, match="by"):
+        await influence.influential_papers(scope, CAT, by="HINDEX")
+
+
+async def test_influential_authors_split_credit_and_subgraph_h_index(
+    scope: ReadScope, raw: Raw
+) -> None:
+    papers, cites = subgraph(raw)
+    credit: dict[str, float] = defaultdict(float)
+    per_author: dict[str, list[int]] = defaultdict(list)
+    for p in papers:
+        for a in raw.authors[p]:
+            credit[a] += cites[p] / len(raw.authors[p])
+            per_author[a].append(cites[p])
+    by_cites = await influence.influential_authors(scope, CAT, *YEARS, by="CITATIONS", first=5)
+    assert [t.score for t in by_cites] == pytest.approx(sorted(credit.values(), reverse=True)[:5])
+    for t in by_cites:
+        a = t.author["id"].removeprefix("name:")
+        assert t.citations == pytest.approx(credit[a])
+        assert t.paper_count == len(per_author[a])
+        assert t.h_index == h_index(per_author[a])
+    by_h = await influence.influential_authors(scope, CAT, *YEARS, by="HINDEX", first=5)
+    best = sorted((h_index(c) for c in per_author.values()), reverse=True)[:5]
+    assert [t.h_index for t in by_h] == best
+    by_pr = await influence.influential_authors(scope, CAT, *YEARS, by="PAGERANK", first=5)
+    assert [t.score for t in by_pr] == sorted((t.score for t in by_pr), reverse=True)
+    assert sum(t.pagerank for t in by_pr) < 1.0
+
+
+async def test_top_citing_authors_exclude_self_citations(scope: ReadScope, raw: Raw) -> None:
+    who = "e witten"
+    counts: Counter[str] = Counter()
+    total = self_cites = 0
+    for q in raw.papers_of[who]:
+        for p in raw.cited_by[q]:
+            total += 1
+            if who in raw.authors[p]:
+                self_cites += 1
+                continue
+            for c in raw.authors[p]:
+                counts[c] += 1
+    got = await influence.top_citing_authors(scope, f"name:{who}", first=10)
+    assert (got.total_citations, got.self_citations) == (total, self_cites)
+    assert self_cites > 0
+    assert [a.citations for a in got.authors] == [c for _, c in counts.most_common(10)]
+    for a in got.authors:
+        k = a.author["id"].removeprefix("name:")
+        assert k != who
+        assert a.citations == counts[k]
+
+
+async def test_similar_papers_by_cocitation_and_coupling(scope: ReadScope, raw: Raw) -> None:
+    target = "arxiv:hep-th/9503124"
+    cocited: Counter[str] = Counter()
+    for c in raw.cited_by[target]:
+        for q in raw.refs.get(c, []):
+            if q != target:
+                cocited[q] += 1
+    coupled: Counter[str] = Counter()
+    for r in raw.refs[target]:
+        for q in raw.cited_by[r]:
+            if q != target:
+                coupled[q] += 1
+    total = cocited + coupled
+    got = await influence.similar_papers(scope, target, first=8)
+    assert [s.score for s in got] == sorted(total.values(), reverse=True)[:8]
+    for s in got:
+        pid = s.paper["id"]
+        assert (s.cocitation, s.coupling) == (cocited[pid], coupled[pid])
+
+
+async def test_rising_authors_velocity_from_raw_citations(scope: ReadScope, raw: Raw) -> None:
+    windows, rows = await influence.rising_authors(scope, "arxiv:hep-th", window=2, first=5)
+    assert (windows.previous, windows.recent) == ((1993, 1994), (1995, 1996))
+    changes = [r.velocity_change for r in rows]
+    assert changes == sorted(changes, reverse=True)
+    for r in rows[:3]:
+        who = r.author["id"].removeprefix("name:")
+        links = [
+            raw.year[p]
+            for q in raw.papers_of[who]
+            if "hep-th" in raw.cats[q]
+            for p in raw.cited_by[q]
+        ]
+        assert r.recent_velocity == sum(1 for y in links if 1995 <= y <= 1996) / 2
+        assert r.previous_velocity == sum(1 for y in links if 1993 <= y <= 1994) / 2
