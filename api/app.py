@@ -22,7 +22,7 @@ from strawberry.asgi import GraphQL
 
 from api.context import Context
 from api.schema import build_schema
-from graph.db import async_driver
+from graph.db import async_driver, sync_driver
 from graph.repository import ReadScope, ping
 from graph.settings import AppSettings, Neo4jSettings
 
@@ -50,7 +50,11 @@ class ScholarGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         state = self._app.state
         return Context(
-            scope=state.scope, settings=state.settings, request=request, response=response
+            scope=state.scope,
+            settings=state.settings,
+            request=request,
+            response=response,
+            jobs=state.jobs,
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
@@ -72,13 +76,18 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         drv = driver or async_driver(neo4j_settings)
+        # Analytics (igraph, CPU-bound, synchronous library code) run in worker threads with a
+        # synchronous driver of their own; GraphQL reads use the async driver.
+        jobs = sync_driver(neo4j_settings)
         try:
             await drv.verify_connectivity()
             app.state.scope = ReadScope(drv, neo4j_settings.database, app_settings.read_timeout)
+            app.state.jobs = jobs
             app.state.settings = app_settings
             logger.info("connected to Neo4j at %s", neo4j_settings.uri)
             yield
         finally:
+            await asyncio.to_thread(jobs.close)
             if driver is None:
                 await drv.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from neo4j import Driver
 from strawberry.types import Info as StrawberryInfo
 
 from api.dataloaders import Loaders
@@ -21,6 +22,7 @@ class Context:
     loaders: Loaders = field(init=False)
     request: Any = None
     response: Any = None
+    jobs: Driver | None = None  # sync driver for analytics jobs, run in worker threads
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.scope)

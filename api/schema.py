@@ -18,6 +18,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from api.analytics_schema import AnalyticsQuery, Mutation
 from api.collab_schema import CollabQuery
 from api.context import Info
 from api.errors import MaskUnexpectedErrors, ScholarGraphSchema
@@ -63,7 +64,7 @@ def _venue_id(raw: str) -> str:
 
 
 @strawberry.type
-class Query(CollabQuery):
+class Query(CollabQuery, AnalyticsQuery):
     @strawberry.field(description="An author by any id form: orcid:, ORCID URL, openalex:A…, …")
     async def author(self, info: Info, id: strawberry.ID) -> Author | None:
         n = await info.context.loaders.author_ref.load(parse_author_id(id))
@@ -164,5 +165,8 @@ def build_schema(settings: AppSettings | None = None) -> strawberry.Schema:
     if not s.introspection:
         extensions.append(DisableIntrospection)
     return ScholarGraphSchema(
-        query=Query, types=[PaperHit, AuthorHit, VenueHit], extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        types=[PaperHit, AuthorHit, VenueHit],
+        extensions=extensions,
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 import strawberry
 
+from api.analytics_types import Scores
 from api.collab_types import AuthorCollabFields, PaperCollabFields
 from api.context import Info
 from api.pagination import check_first, decode_cursor, encode_cursor
@@ -27,6 +28,8 @@ class PaperOrder(Enum):
     DATE_ASC = ("date", False)
     TITLE_ASC = ("title", False)
     TITLE_DESC = ("title", True)
+    PAGERANK_DESC = ("pagerank", True)
+    PAGERANK_ASC = ("pagerank", False)
     ID_ASC = ("id", False)
     ID_DESC = ("id", True)
 
@@ -41,6 +44,8 @@ class AuthorOrder(Enum):
     H_INDEX_ASC = ("h_index", False)
     CITATION_COUNT_DESC = ("citation_count", True)
     CITATION_COUNT_ASC = ("citation_count", False)
+    PAGERANK_DESC = ("pagerank", True)
+    PAGERANK_ASC = ("pagerank", False)
     ID_ASC = ("id", False)
     ID_DESC = ("id", True)
 
@@ -282,6 +287,7 @@ class Paper(PaperCollabFields):
     )
     stub: bool = strawberry.field(description="known only as the target of a citation so far")
     sources: list[str]
+    scores: Scores = strawberry.field(description="latest whole-graph analytics results")
 
     @classmethod
     def from_node(cls, n: Node) -> Paper:
@@ -312,6 +318,7 @@ class Paper(PaperCollabFields):
             authors_complete=n.get("authors_complete") is not False,
             stub=bool(n.get("stub")),
             sources=list(n.get("sources") or []),
+            scores=Scores.from_node(n),
         )
 
     @strawberry.field(description="Authorships in author-list order, with raw names.")
@@ -391,6 +398,10 @@ class Author(AuthorCollabFields):
     h_index: int
     i10_index: int
     sources: list[str]
+    scores: Scores = strawberry.field(description="latest whole-graph analytics results")
+    community: int | None = strawberry.field(
+        description="Leiden community of the latest whole co-authorship run (0 = largest)"
+    )
     primary_category_id: strawberry.Private[str | None]
 
     @classmethod
@@ -413,6 +424,8 @@ class Author(AuthorCollabFields):
             h_index=n.get("h_index") or 0,
             i10_index=n.get("i10_index") or 0,
             sources=list(n.get("sources") or []),
+            scores=Scores.from_node(n),
+            community=n.get("community"),
             primary_category_id=n.get("primary_category"),
         )
 

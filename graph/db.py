@@ -23,6 +23,13 @@ def open_driver(settings: Neo4jSettings) -> Iterator[Driver]:
         driver.close()
 
 
+def sync_driver(settings: Neo4jSettings) -> Driver:
+    """A synchronous driver for library code that runs in worker threads (analytics)."""
+    return GraphDatabase.driver(
+        settings.uri, auth=settings.auth(), notifications_min_severity="OFF"
+    )
+
+
 def async_driver(settings: Neo4jSettings) -> AsyncDriver:
     """The API's driver; the Starlette lifespan verifies and closes it."""
     return AsyncGraphDatabase.driver(

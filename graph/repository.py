@@ -187,6 +187,7 @@ PAPER_ORDER_FIELDS: dict[str, str] = {
     "year": "p.year",
     "date": "p.date",
     "title": "p.title",
+    "pagerank": "p.pagerank",  # latest whole citation-graph run
     "id": "p.id",
 }
 AUTHOR_ORDER_FIELDS: dict[str, str] = {
@@ -194,6 +195,7 @@ AUTHOR_ORDER_FIELDS: dict[str, str] = {
     "paper_count": "a.paper_count",
     "h_index": "a.h_index",
     "citation_count": "a.citation_count",
+    "pagerank": "a.pagerank",  # latest whole co-authorship run
     "id": "a.id",
 }
 
