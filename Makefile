@@ -50,6 +50,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy graph
 
+bench: install
+	$(BIN)/python -m bench.run_all
+
+bench-quick: install
+	$(BIN)/python -m bench.run_all --quick
+
 clean:
 	-$(SG) neo4j stop
 	rm -rf .neo4j

@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller slices")
     args = parser.parse_args()
     repeats = 1 if args.quick else 3
-    naive_n = 300 if args.quick else 1000
+    naive_n = 300 if args.quick else 500
     tmp = Path(__import__("tempfile").mkdtemp(prefix="sg-ingest-"))
     files = sorted(PAPERSCAPE.glob("pscp-*.csv"))
     results: dict[str, object] = {}
