@@ -49,4 +49,4 @@ class AppSettings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 2000
     introspection: bool = True
-    batch_size: int = 2000  # rows per write transaction (see docs/performance.md)
+    batch_size: int = 1000  # records per write transaction (measured: docs/performance.md)
