@@ -43,16 +43,12 @@ class BulkResult:
         return asdict(self)
 
 
-def paper_rows(
-    paths: list[str] | list[Path], fmt: str | None, result: BulkResult, errors_to: IO[bytes] | None
-) -> Iterator[dict[str, Any]]:
-    """Rows of every paper in ``paths``; bad records go to the errors report and are counted."""
+def check_formats(paths: list[str] | list[Path], fmt: str | None) -> list[tuple[list[Path], Any]]:
+    """Every input's parser, or ``BulkImportError`` for an unknown or unsupported format."""
     from graph.bulk import BulkImportError
-    from loaders.detect import expand, parse_unit, plan
-    from loaders.records import Location, Paper, ParseIssue
-    from loaders.writer import ErrorReport, paper_row
+    from loaders.detect import expand, plan
 
-    report = ErrorReport(errors_to)
+    units = []
     for unit, module in plan(expand(paths), fmt):
         name = ", ".join(str(p) for p in unit)
         if isinstance(module, Exception):
@@ -62,6 +58,22 @@ def paper_rows(
                 f"{name} is {module.FORMAT}; the bulk path takes {', '.join(BULK_FORMATS)} only "
                 "(its identity rules need OpenAlex ids); use `scholargraph load`"
             )
+        units.append((unit, module))
+    return units
+
+
+def paper_rows(
+    paths: list[str] | list[Path], fmt: str | None, result: BulkResult, errors_to: IO[bytes] | None
+) -> Iterator[dict[str, Any]]:
+    """Rows of every paper in ``paths``; bad records go to the errors report and are counted."""
+    from graph.bulk import BulkImportError
+    from loaders.detect import parse_unit
+    from loaders.records import Location, Paper, ParseIssue
+    from loaders.writer import ErrorReport, paper_row
+
+    report = ErrorReport(errors_to)
+    for unit, module in check_formats(paths, fmt):
+        name = ", ".join(str(p) for p in unit)
         for item in parse_unit(unit, module):
             if isinstance(item, ParseIssue):
                 result.parse_errors += 1
@@ -96,6 +108,7 @@ def run_bulk_import(
     from graph.stats import graph_stats
 
     result = BulkResult()
+    check_formats(paths, fmt)  # refuse unsupported input before touching the server
     folder = Path(tempfile.mkdtemp(prefix="scholargraph-bulk-", dir=work_dir))
     try:
         t0 = time.perf_counter()

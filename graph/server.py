@@ -85,7 +85,11 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a server could listen on the port. Like the server itself, the probe allows
+    SO_REUSEADDR, so connections of a previous run lingering in TIME_WAIT do not count as
+    "taken" (they do not stop a restart); a listening socket still does."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
