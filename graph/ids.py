@@ -161,8 +161,9 @@ def parse_paper_id(raw: str) -> IdRef:
     text = raw.strip()
     prefix, _, rest = text.partition(":")
     prefix = prefix.lower()
-    if prefix == "doi" or text.lower().startswith(("10.", "https://doi.org/", "http://doi.org/",
-                                                  "https://dx.doi.org/")):
+    if prefix == "doi" or text.lower().startswith(
+        ("10.", "https://doi.org/", "http://doi.org/", "https://dx.doi.org/")
+    ):
         doi = normalize_doi(rest if prefix == "doi" else text)
         if doi:
             return IdRef("doi", doi)

@@ -176,8 +176,15 @@ class LocalNeo4j:
         pom = self.cache_dir / f"neo4j-{self.version}.pom.xml"
         pom.write_text(_POM.format(version=self.version))
         proc = subprocess.run(
-            [mvn, "-q", "-B", "-f", str(pom), "dependency:build-classpath",
-             f"-Dmdep.outputFile={cp_file}"],
+            [
+                mvn,
+                "-q",
+                "-B",
+                "-f",
+                str(pom),
+                "dependency:build-classpath",
+                f"-Dmdep.outputFile={cp_file}",
+            ],
             capture_output=True,
             text=True,
             check=False,
