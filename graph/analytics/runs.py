@@ -187,14 +187,16 @@ def analyze(
     t1 = time.perf_counter()
     result = compute(edges, algorithm, params)
     t2 = time.perf_counter()
-    key_params = {k: v for k, v in (params or {}).items() if k in ("seeds", "damping")}
-    if algorithm == "ppr":
-        key_params["seeds"] = sorted(key_params.get("seeds") or [])
+    parameters = dict(result.parameters)
+    if algorithm == "ppr":  # the seeds are part of what a ppr result means, and of its key
+        seeds = (params or {})["seeds"]
+        parameters["seeds"] = sorted({seeds} if isinstance(seeds, str) else set(seeds))
+    key_params = (
+        {"seeds": parameters["seeds"], "damping": parameters["damping"]}
+        if algorithm == "ppr"
+        else {}
+    )
     keys = {out: result_key(spec, out, key_params) for out in result.values}
-    parameters = {
-        **result.parameters,
-        **({"seeds": key_params["seeds"]} if algorithm == "ppr" else {}),
-    }
     timings = {"export": (t1 - t0) * 1e3, "algorithm": (t2 - t1) * 1e3}
     outcome_top = (
         {} if result.is_community else {k: _top(edges, v, top) for k, v in result.values.items()}
