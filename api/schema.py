@@ -82,9 +82,8 @@ class Query(CollabQuery, AnalyticsQuery):
         n, skip = check_first(first), decode_cursor(after)
         tree, order, scope = filter_tree(where), order_keys(order_by), info.context.scope
         page = await repo.list_page(scope, Label.AUTHOR, tree, order, skip=skip, first=n)
-        return AuthorConnection.build(
-            page, skip, lambda: repo.list_count(scope, Label.AUTHOR, tree)
-        )
+        count = lambda: repo.list_count(scope, Label.AUTHOR, tree)  # noqa: E731
+        return AuthorConnection.build(page, skip, Author.from_node, count)
 
     @strawberry.field(description="A paper by any id form: doi:, DOI URL, arxiv:, openalex:W…, …")
     async def paper(self, info: Info, id: strawberry.ID) -> Paper | None:
@@ -106,7 +105,8 @@ class Query(CollabQuery, AnalyticsQuery):
         n, skip = check_first(first), decode_cursor(after)
         tree, order, scope = filter_tree(where), order_keys(order_by), info.context.scope
         page = await repo.list_page(scope, Label.PAPER, tree, order, skip=skip, first=n)
-        return PaperConnection.build(page, skip, lambda: repo.list_count(scope, Label.PAPER, tree))
+        count = lambda: repo.list_count(scope, Label.PAPER, tree)  # noqa: E731
+        return PaperConnection.build(page, skip, Paper.from_node, count)
 
     @strawberry.field(description="A venue by its id (issn:…, openalex:S…, dblp:…, arxiv, name:…)")
     async def venue(self, info: Info, id: strawberry.ID) -> Venue | None:

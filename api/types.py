@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -259,7 +259,7 @@ async def _child_page(
 ) -> PaperConnection:
     n, skip = _page_args(first, after)
     page = await info.context.loaders.child_page.load((kind, parent, skip, n, order))
-    return PaperConnection.build(page, skip)
+    return PaperConnection.build(page, skip, Paper.from_node)
 
 
 @strawberry.type
@@ -489,32 +489,32 @@ def _page_info(page: Page, skip: int) -> PageInfo:
     )
 
 
+NodeT = TypeVar("NodeT")
+
+
 @strawberry.type
-class PaperEdge:
+class Edge(Generic[NodeT]):  # named PaperEdge / AuthorEdge in the schema
     cursor: str
-    node: Paper
+    node: NodeT
 
 
 @strawberry.type
-class AuthorEdge:
-    cursor: str
-    node: Author
-
-
-@strawberry.type
-class PaperConnection:
-    edges: list[PaperEdge]
+class Connection(Generic[NodeT]):  # named PaperConnection / AuthorConnection in the schema
+    edges: list[Edge[NodeT]]
     page_info: PageInfo
     total: strawberry.Private[int | None]
     count: strawberry.Private[Callable[[], Awaitable[int]] | None]
 
     @classmethod
     def build(
-        cls, page: Page, skip: int, count: Callable[[], Awaitable[int]] | None = None
-    ) -> PaperConnection:
+        cls,
+        page: Page,
+        skip: int,
+        wrap: Callable[[Node], NodeT],
+        count: Callable[[], Awaitable[int]] | None = None,
+    ) -> Connection[NodeT]:
         edges = [
-            PaperEdge(cursor=encode_cursor(skip + i + 1), node=Paper.from_node(n))
-            for i, n in enumerate(page.items)
+            Edge(cursor=encode_cursor(skip + i + 1), node=wrap(n)) for i, n in enumerate(page.items)
         ]
         return cls(edges=edges, page_info=_page_info(page, skip), total=page.total, count=count)
 
@@ -525,28 +525,8 @@ class PaperConnection:
         return self.total or 0
 
 
-@strawberry.type
-class AuthorConnection:
-    edges: list[AuthorEdge]
-    page_info: PageInfo
-    total: strawberry.Private[int | None]
-    count: strawberry.Private[Callable[[], Awaitable[int]] | None]
-
-    @classmethod
-    def build(
-        cls, page: Page, skip: int, count: Callable[[], Awaitable[int]] | None = None
-    ) -> AuthorConnection:
-        edges = [
-            AuthorEdge(cursor=encode_cursor(skip + i + 1), node=Author.from_node(n))
-            for i, n in enumerate(page.items)
-        ]
-        return cls(edges=edges, page_info=_page_info(page, skip), total=page.total, count=count)
-
-    @strawberry.field(description="Matches in all pages.")
-    async def total_count(self) -> int:
-        if self.total is None and self.count is not None:
-            self.total = await self.count()
-        return self.total or 0
+PaperConnection = Connection[Paper]
+AuthorConnection = Connection[Author]
 
 
 # --- search and stats -----------------------------------------------------------------------

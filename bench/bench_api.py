@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -27,7 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from neo4j import AsyncGraphDatabase, GraphDatabase
+from neo4j import AsyncGraphDatabase
+
+from bench.common import machine
+from graph.settings import Neo4jSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "paperscape-arxiv-1991-1996"
@@ -176,92 +178,73 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     ap.add_argument("--skip-load", action="store_true", help="data already loaded (NEO4J_URI)")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument("--dataset", default=None, help="label of the loaded data (with --skip-load)")
+    ap.add_argument("--out", type=Path, default=RESULTS, help="results file")
     args = ap.parse_args()
 
-    from graph.schema import apply_schema
-    from graph.server import LocalNeo4j, free_port
-    from graph.settings import LocalServerSettings, Neo4jSettings
+    from bench.common import neo4j_for_bench, wipe
+    from graph.server import free_port
+    from graph.stats import graph_stats
 
-    server = None
-    home = None
-    if os.environ.get("NEO4J_URI"):
-        settings = Neo4jSettings()
-    else:
-        local = LocalServerSettings()
-        home = Path(tempfile.mkdtemp(prefix="sg-bench-"))
-        server = LocalNeo4j(home, cache_dir=local.home / "cache", version=local.version,
-                            port=free_port(), heap="1g", pagecache="512m")  # fmt: skip
-        server.start()
-        settings = Neo4jSettings(uri=server.uri, password=None, database=DB)
     proc = None
-    try:
-        driver = GraphDatabase.driver(settings.uri, auth=settings.auth(),
-                                      notifications_min_severity="OFF")  # fmt: skip
-        apply_schema(driver, DB)
-        load_seconds = None
-        if not args.skip_load:
-            from loaders.writer import load_paths
-            from tests.conftest import wipe
+    with neo4j_for_bench(heap="1g", pagecache="512m") as (driver, uri):
+        try:
+            load_seconds = None
+            if not args.skip_load:
+                from loaders.writer import load_paths
 
-            wipe(driver)
-            t0 = time.perf_counter()
-            load_paths(driver, DB, [DATA])
-            load_seconds = round(time.perf_counter() - t0, 1)
-        from graph.stats import graph_stats
-
-        stats = graph_stats(driver, DB)
-        author, paper = pick_targets(driver)
-        driver.close()
-
-        port = free_port()
-        env = {**os.environ, "NEO4J_URI": settings.uri, "NEO4J_DATABASE": DB}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--port", str(port),
-             "--workers", str(args.workers)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-        )  # fmt: skip
-        wait_for(f"http://127.0.0.1:{port}/healthz", proc)
-        url = f"http://127.0.0.1:{port}/graphql"
-        scenarios = {
-            "a_author_profile": (PROFILE, {"id": author}),
-            "b_paper_refs_cits": (PAPER, {"id": paper}),
-            "c_filtered_sorted_page": (PAGE, {}),
-        }
-        out: dict[str, Any] = {}
-        for name, (query, variables) in scenarios.items():
-            body = {"query": query, "variables": variables}
-            asyncio.run(
-                load_run(url, body, 1, 1.0)
-            )  # warm-up, and checks the answers have no errors
-            if shutil.which("wrk"):
-                runs = [wrk_run(url, body, c, args.duration) for c in (1, 16)]
-            else:
-                runs = [asyncio.run(load_run(url, body, c, args.duration)) for c in (1, 16)]
-            bolt = asyncio.run(bolt_queries(settings.uri, settings.auth(), query, variables))
-            out[name] = {"variables": variables, "bolt_queries_per_request": bolt, "runs": runs}
-            print(name, json.dumps(out[name]), flush=True)
-        result = {
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-            "dataset": {"path": str(DATA.relative_to(ROOT.parent)), "load_seconds": load_seconds,
-                        "nodes": stats["nodes"], "relationships": stats["relationships"]},
-            "server": f"scholargraph serve (uvicorn, {args.workers} workers)",
-            "load_generator": "wrk" if shutil.which("wrk") else "httpx asyncio",
-            "duration_s_per_run": args.duration,
-            "scenarios": out,
-            "goal": {"a_author_profile_p99_ms_at_16_clients": 50,
-                     "measured": out["a_author_profile"]["runs"][1]["p99_ms"]},
-        }  # fmt: skip
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {RESULTS}")
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=15)
-        if server is not None:
-            server.stop()
-        if home is not None:
-            shutil.rmtree(home, ignore_errors=True)
+                wipe(driver)
+                t0 = time.perf_counter()
+                load_paths(driver, DB, [DATA])
+                load_seconds = round(time.perf_counter() - t0, 1)
+            stats = graph_stats(driver, DB)
+            author, paper = pick_targets(driver)
+            port = free_port()
+            env = {**os.environ, "NEO4J_URI": uri, "NEO4J_DATABASE": DB}
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "cli", "serve", "--port", str(port),
+                 "--workers", str(args.workers)],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+            )  # fmt: skip
+            wait_for(f"http://127.0.0.1:{port}/healthz", proc)
+            url = f"http://127.0.0.1:{port}/graphql"
+            scenarios = {
+                "a_author_profile": (PROFILE, {"id": author}),
+                "b_paper_refs_cits": (PAPER, {"id": paper}),
+                "c_filtered_sorted_page": (PAGE, {}),
+            }
+            out: dict[str, Any] = {}
+            for name, (query, variables) in scenarios.items():
+                body = {"query": query, "variables": variables}
+                asyncio.run(load_run(url, body, 1, 1.0))  # warm-up; checks for errors
+                if shutil.which("wrk"):
+                    runs = [wrk_run(url, body, c, args.duration) for c in (1, 16)]
+                else:
+                    runs = [asyncio.run(load_run(url, body, c, args.duration)) for c in (1, 16)]
+                auth = Neo4jSettings().auth() if os.environ.get("NEO4J_URI") else None
+                bolt = asyncio.run(bolt_queries(uri, auth, query, variables))
+                out[name] = {"variables": variables, "bolt_queries_per_request": bolt,
+                             "runs": runs}  # fmt: skip
+                print(name, json.dumps(out[name]), flush=True)
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=15)
+    dataset = args.dataset or str(DATA.relative_to(ROOT.parent))
+    result = {
+        "machine": machine(),
+        "dataset": {"name": dataset, "load_seconds": load_seconds,
+                    "nodes": stats["nodes"], "relationships": stats["relationships"]},
+        "server": f"scholargraph serve (uvicorn, {args.workers} workers)",
+        "load_generator": "wrk" if shutil.which("wrk") else "httpx asyncio",
+        "duration_s_per_run": args.duration,
+        "scenarios": out,
+        "goal": {"a_author_profile_p99_ms_at_16_clients": 50,
+                 "measured": out["a_author_profile"]["runs"][1]["p99_ms"]},
+    }  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Uses NEO4J_URI when set (the database must hold the Paperscape 1991–1996 sampl
 ``--load``); otherwise starts a throw-away LocalNeo4j like tests/conftest.py and loads it.
 Writes bench/results/collab.json.
 
-    .venv/bin/python bench/bench_collab.py [--pairs 300] [--load]
+    python -m bench.bench_collab [--pairs 300] [--load] [--out FILE --dataset LABEL]
 """
 
 from __future__ import annotations
@@ -12,23 +12,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
-import shutil
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
-from neo4j import AsyncGraphDatabase, GraphDatabase
+from neo4j import AsyncGraphDatabase
 
+from bench.common import DB, machine, neo4j_for_bench
 from graph import collaboration as collab
 from graph.repository import ReadScope
-from graph.schema import apply_schema
-from graph.server import LocalNeo4j, free_port
-from graph.settings import LocalServerSettings, Neo4jSettings
+from graph.settings import Neo4jSettings
 from loaders.writer import load_paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,48 +111,36 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--load", action="store_true", help="load Paperscape into NEO4J_URI")
+    parser.add_argument("--dataset", default=None, help="label of the loaded data (no --load)")
+    parser.add_argument("--out", type=Path, default=OUT, help="results file")
     args = parser.parse_args()
-    server = None
-    home = None
-    if os.environ.get("NEO4J_URI"):
-        settings = Neo4jSettings()
-    else:
-        local = LocalServerSettings()
-        home = Path(tempfile.mkdtemp(prefix="bench-collab-"))
-        server = LocalNeo4j(home, cache_dir=local.home / "cache", version=local.version,
-                            port=free_port(), heap="1g", pagecache="512m")  # fmt: skip
-        server.start()
-        settings = Neo4jSettings(uri=server.uri, password=None)
-        args.load = True
-    try:
+    load = args.load or not os.environ.get("NEO4J_URI")  # a fresh server starts empty
+    with neo4j_for_bench(heap="1g", pagecache="512m") as (driver, uri):
         load_s = None
-        if args.load:
-            drv = GraphDatabase.driver(settings.uri, auth=settings.auth())
-            apply_schema(drv, settings.database)
+        if load:
             t = time.perf_counter()
-            load_paths(drv, settings.database, [DATA])
+            load_paths(driver, DB, [DATA])
             load_s = round(time.perf_counter() - t, 1)
-            drv.close()
-        results = asyncio.run(measure(settings, args.pairs, args.seed))
-        results.update(
-            dataset="paperscape-arxiv-1991-1996",
-            pairs=args.pairs,
-            seed=args.seed,
-            load_seconds=load_s,
-            method="igraph BFS / Yen k-shortest on the cached co-author graph + 1 Cypher "
-            "read for hop evidence; 3 queries per call in 2 sequential Bolt round trips "
-            "(fingerprint and id resolution concurrently, then evidence)",
-            machine=f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-            f"python {platform.python_version()}",
+        external = bool(os.environ.get("NEO4J_URI"))  # its credentials come from the env
+        settings = (
+            Neo4jSettings(uri=uri, database=DB)
+            if external
+            else Neo4jSettings(uri=uri, password=None, database=DB)
         )
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
-        print(OUT.read_text())
-    finally:
-        if server is not None:
-            server.stop()
-        if home is not None:
-            shutil.rmtree(home, ignore_errors=True)
+        results = asyncio.run(measure(settings, args.pairs, args.seed))
+    results.update(
+        dataset=args.dataset or "paperscape-arxiv-1991-1996",
+        pairs=args.pairs,
+        seed=args.seed,
+        load_seconds=load_s,
+        method="igraph BFS / Yen k-shortest on the cached co-author graph + 1 Cypher "
+        "read for hop evidence; 3 queries per call in 2 sequential Bolt round trips "
+        "(fingerprint and id resolution concurrently, then evidence)",
+        machine=machine(),
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
+    print(args.out.read_text())
 
 
 if __name__ == "__main__":

@@ -44,13 +44,16 @@ def machine() -> dict[str, Any]:
     }  # fmt: skip
 
 
+MEMORY = {"heap": "2g", "pagecache": "1g"}  # --heap / --pagecache
+
+
 def _server(name: str) -> LocalNeo4j:
     local = LocalServerSettings()
     folder = Path("/tmp/sgbench") / f"inst-{name}-{os.getpid()}"
     shutil.rmtree(folder, ignore_errors=True)
     return LocalNeo4j(
         folder, cache_dir=local.home / "cache", version=local.version, port=free_port(),
-        heap="2g", pagecache="1g", transaction_timeout="3600s",
+        heap=MEMORY["heap"], pagecache=MEMORY["pagecache"], transaction_timeout="3600s",
     )  # fmt: skip
 
 
@@ -64,7 +67,16 @@ def run_tx(path: Path, batch_size: int) -> dict[str, Any]:
         with open_driver(settings) as driver:
             apply_schema(driver, "neo4j")
             t0 = time.perf_counter()
-            summary = load_paths(driver, "neo4j", [path], batch_size=batch_size, refresh=False)
+            trace: list[tuple[int, float]] = []  # (records, seconds): the rate as the graph grows
+
+            def progress(_name: str, records: int) -> None:
+                if not trace or records - trace[-1][0] >= 50_000:
+                    trace.append((records, round(time.perf_counter() - t0, 1)))
+                    print(f"  {records:,} records in {trace[-1][1]:,.0f} s", flush=True)
+
+            summary = load_paths(
+                driver, "neo4j", [path], batch_size=batch_size, refresh=False, progress=progress
+            )
             t1 = time.perf_counter()
             refresh_metrics(driver, "neo4j")
             t2 = time.perf_counter()
@@ -72,7 +84,7 @@ def run_tx(path: Path, batch_size: int) -> dict[str, Any]:
         seconds = {"load": round(t1 - t0, 2), "metrics": round(t2 - t1, 2),
                    "total": round(t2 - t0, 2)}  # fmt: skip
         return {"method": "transactional", "batch_size": batch_size, "seconds": seconds,
-                "errors": summary.errors, "stats": stats}  # fmt: skip
+                "errors": summary.errors, "stats": stats, "trace": trace}  # fmt: skip
     finally:
         server.stop()
         shutil.rmtree(server.instance_dir, ignore_errors=True)
@@ -123,15 +135,24 @@ def main() -> None:
                         help="method:path, method = tx | bulk")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--heap", default=MEMORY["heap"], help="Neo4j heap, e.g. 4g")
+    parser.add_argument("--pagecache", default=MEMORY["pagecache"], help="page cache, e.g. 6g")
     args = parser.parse_args()
+    MEMORY.update(heap=args.heap, pagecache=args.pagecache)
     doc: dict[str, Any] = orjson.loads(RESULTS.read_bytes()) if RESULTS.exists() else {"runs": []}
     doc["machine"] = machine()
     for _ in range(args.repeat):
         for spec in args.run:
             method, _, path = spec.partition(":")
             t = time.strftime("%Y-%m-%dT%H:%M:%S")
+            load_before = os.getloadavg()
             run = run_tx(Path(path), args.batch_size) if method == "tx" else run_bulk(Path(path))
-            run.update(corpus=Path(path).name, started=t)
+            run.update(
+                corpus=Path(path).name,
+                started=t,
+                memory=dict(MEMORY),
+                load_average={"before": load_before, "after": os.getloadavg()},
+            )
             doc["runs"].append(run)
             doc["summary"] = summarise(doc["runs"])
             RESULTS.parent.mkdir(parents=True, exist_ok=True)

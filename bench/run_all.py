@@ -6,8 +6,10 @@
 
 Runs, each in its own process (each starts its own Neo4j unless NEO4J_URI is set):
 ingest on Paperscape (batched vs naive writer), analytics (igraph vs networkx, Paperscape and a
-1M-edge synthetic graph), API latency, collaboration-path latency, and the synthetic corpus at
-100k and 1M papers through the transactional writer and the bulk import. Results land in
+1M-edge synthetic graph), API latency, collaboration-path latency; then the synthetic corpus at
+100k and 1M papers end to end (``bench.at_scale``: bulk load, analytics, API and path latency
+on the loaded graph) and through both load paths side by side (``bench.ingest_scale``: bulk
+import vs the transactional writer, each on a fresh server). Results land in
 bench/results/*.json; the report in bench/results/REPORT.md with ingest.png and analytics.png.
 """
 
@@ -49,20 +51,64 @@ def run(quick: bool) -> dict[str, float]:
             ["-m", "bench.bench_collab", "--load", "--pairs", "100" if quick else "300"]
         ),
     }
-    sizes = [20_000] if quick else [100_000, 1_000_000]
+    sizes = {"20k": 20_000} if quick else {"100k": 100_000, "1m": 1_000_000}
     scale_runs: list[str] = []
-    for n in sizes:
+    for label, n in sizes.items():
         corpus = _corpus(n)
-        scale_runs += ["--run", f"bulk:{corpus}"]
-        if n <= 100_000:  # the transactional writer at 1M takes hours here: see performance.md
-            scale_runs += ["--run", f"tx:{corpus}"]
-    took["ingest_scale"] = _run(["-m", "bench.ingest_scale", *scale_runs])
+        scale_runs += ["--run", f"bulk:{corpus}", "--run", f"tx:{corpus}"]
+        took[f"at_scale_{label}"] = _run(
+            ["-m", "bench.at_scale", "--corpus", str(corpus), "--label", label,
+             "--duration", "5" if quick else "10", "--pairs", "50" if quick else "200"]
+        )  # fmt: skip
+    memory = ["--heap", "4g", "--pagecache", "8g"]
+    took["ingest_scale"] = _run(["-m", "bench.ingest_scale", *memory, *scale_runs])
     return took
 
 
 def _load(name: str) -> dict[str, Any]:
     path = RESULTS / f"{name}.json"
     return dict(orjson.loads(path.read_bytes())) if path.exists() else {}
+
+
+def _scale_section() -> list[str]:
+    """One block per synthetic corpus run end to end by ``bench.at_scale``."""
+    lines: list[str] = []
+    for path in sorted(RESULTS.glob("scale-*.json")):
+        run = dict(orjson.loads(path.read_bytes()))
+        label = run["label"]
+        stats, seconds = run["load"]["stats"], run["load"]["seconds"]
+        lines += [
+            f"## Synthetic {label} end to end ({run['corpus']})",
+            "",
+            f"- bulk load: {stats['total_nodes']:,} nodes, {stats['total_relationships']:,} "
+            f"relationships in {seconds['total']:.0f} s "
+            f"({', '.join(f'{k} {v:.0f} s' for k, v in seconds.items() if k != 'total')})",
+            "",
+            "| analysis (write) | nodes | edges | export s | algorithm s | write s | total s |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, a in run["analyse"].items():
+            if not isinstance(a, dict) or "timings_s" not in a:
+                continue
+            t = a["timings_s"]
+            lines.append(
+                f"| {name} | {a['nodes']:,} | {a['edges']:,} | {t['export']:.2f} | "
+                f"{t['algorithm']:.2f} | {t.get('write', 0):.2f} | {a['seconds']:.2f} |"
+            )
+        api, collab = _load(f"api-{label}"), _load(f"collab-{label}")
+        if api.get("scenarios"):
+            lines += ["", "| API scenario | clients | p50 ms | p99 ms | req/s |",
+                      "|---|---|---|---|---|"]  # fmt: skip
+            for name, sc in api["scenarios"].items():
+                for r in sc["runs"]:
+                    lines.append(f"| {name} | {r['clients']} | {r['p50_ms']} | {r['p99_ms']} | "
+                                 f"{r['requests_per_s']} |")  # fmt: skip
+        if collab.get("k1"):
+            k1 = collab["k1"]
+            lines.append(f"\n- collaborationPath k=1 over {k1['n']} pairs: p50 {k1['p50_ms']} ms, "
+                         f"p99 {k1['p99_ms']} ms")  # fmt: skip
+        lines.append("")
+    return lines
 
 
 def report() -> Path:
@@ -141,6 +187,7 @@ def report() -> Path:
         fig.savefig(RESULTS / "analytics.png", dpi=110)
         lines += ["", "![analytics](analytics.png)", ""]
 
+    lines += _scale_section()
     api = _load("api")
     if api.get("scenarios"):
         lines += ["## API latency", "", "| scenario | clients | p50 ms | p99 ms | req/s |",

@@ -63,31 +63,35 @@ def check_formats(paths: list[str] | list[Path], fmt: str | None) -> list[tuple[
 
 
 def paper_rows(
-    paths: list[str] | list[Path], fmt: str | None, result: BulkResult, errors_to: IO[bytes] | None
+    paths: list[str] | list[Path],
+    fmt: str | None,
+    result: BulkResult,
+    errors_to: IO[bytes] | None,
+    *,
+    workers: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Rows of every paper in ``paths``; bad records go to the errors report and are counted."""
+    """Rows of every paper in ``paths``; bad records go to the errors report and are counted.
+
+    Files are parsed by ``workers`` processes (default: one per core; 0 = in this process),
+    in input order, so the rows and the identity decisions are those of a serial parse.
+    """
     from graph.bulk import BulkImportError
-    from loaders.detect import parse_unit
-    from loaders.records import Location, Paper, ParseIssue
-    from loaders.writer import ErrorReport, paper_row
+    from loaders.parallel import paper_rows as parsed_rows
+    from loaders.records import ParseIssue
+    from loaders.writer import ErrorReport
 
     report = ErrorReport(errors_to)
     for unit, module in check_formats(paths, fmt):
-        name = ", ".join(str(p) for p in unit)
-        for item in parse_unit(unit, module):
-            if isinstance(item, ParseIssue):
-                result.parse_errors += 1
-                report.add(item)
-                if item.fatal:
-                    raise BulkImportError(f"{item.location}: {item.reason}")
-                continue
-            if isinstance(item, Paper):
-                result.papers += 1
-                try:
-                    yield paper_row(item)
-                except ValueError as e:
+        for path in unit:
+            for item in parsed_rows(path, module, workers=workers):
+                if isinstance(item, ParseIssue):
                     result.parse_errors += 1
-                    report.add(ParseIssue(Location(name, index=result.papers), str(e)))
+                    report.add(item)
+                    if item.fatal:
+                        raise BulkImportError(f"{item.location}: {item.reason}")
+                    continue
+                result.papers += 1
+                yield item
 
 
 def run_bulk_import(
@@ -100,6 +104,7 @@ def run_bulk_import(
     errors_to: IO[bytes] | None = None,
     keep_csv: bool = False,
     threads: int | None = None,
+    parse_workers: int | None = None,
 ) -> BulkResult:
     """The whole bulk path against a ``graph.server.LocalNeo4j`` (started if needed)."""
     from graph import bulk
@@ -118,7 +123,8 @@ def run_bulk_import(
             bulk.ensure_empty(driver, database)  # refuse before any work
         result.seconds["start_and_check_empty"] = round(time.perf_counter() - t0, 3)
         t1 = time.perf_counter()
-        csvs = bulk.write_csvs(paper_rows(paths, fmt, result, errors_to), folder)
+        rows = paper_rows(paths, fmt, result, errors_to, workers=parse_workers)
+        csvs = bulk.write_csvs(rows, folder)
         result.seconds["parse_and_csv"] = round(time.perf_counter() - t1, 3)
         result.csv = csvs.counts
         result.duplicates_skipped = csvs.duplicates_skipped
@@ -155,6 +161,10 @@ def bulk_import(
     ] = None,
     keep_csv: Annotated[bool, typer.Option(help="keep the CSV files after the import")] = False,
     threads: Annotated[int | None, typer.Option(help="import tool worker threads")] = None,
+    parse_workers: Annotated[
+        int | None,
+        typer.Option(help="parser processes (default: one per core; 0 = parse in-process)"),
+    ] = None,
 ) -> None:
     """Initial load of an EMPTY local database with neo4j-admin (faster than `load` at scale).
 
@@ -181,7 +191,7 @@ def bulk_import(
     with errors.open("wb") as report, err.status("bulk import: parsing and writing CSVs …"):
         result = run_bulk_import(
             server, paths, format, database=settings.database, work_dir=work_dir,
-            errors_to=report, keep_csv=keep_csv, threads=threads,
+            errors_to=report, keep_csv=keep_csv, threads=threads, parse_workers=parse_workers,
         )  # fmt: skip
     sys.stdout.write(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
     if result.parse_errors:

@@ -113,12 +113,13 @@ def _parse_stream(fh: Iterable[bytes], name: str) -> Iterator[Record | ParseIssu
 def _parse_jsonl(
     first: bytes, first_number: int, rest: Iterator[bytes], name: str
 ) -> Iterator[Record | ParseIssue]:
-    yield from _jsonl_line(first, first_number, name)
+    yield from parse_line(first, first_number, name)
     for number, raw in enumerate(rest, start=first_number + 1):
-        yield from _jsonl_line(raw, number, name)
+        yield from parse_line(raw, number, name)
 
 
-def _jsonl_line(raw: bytes, number: int, name: str) -> Iterator[Record | ParseIssue]:
+def parse_line(raw: bytes, number: int, name: str) -> Iterator[Record | ParseIssue]:
+    """One JSONL line (a work or a page) → its papers; used by ``loaders.parallel`` too."""
     line = raw.strip()
     if not line:
         return
