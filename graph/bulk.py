@@ -82,8 +82,8 @@ PAPER_HEADER = (
 )  # fmt: skip
 STUB_HEADER = ["openalex_id:ID(Paper)", "id", "stub:boolean"]
 AUTHOR_HEADER = [
-    "id:ID(Author)", "name", "name_key", "name_variants:string[]", "name_variants_text",
-    "affiliation", "sources:string[]", *_AUTHOR_ID_COLUMNS,
+    "id:ID(Author)", "name", "name_key", "match_key", "name_variants:string[]",
+    "name_variants_text", "affiliation", "sources:string[]", *_AUTHOR_ID_COLUMNS,
 ]  # fmt: skip
 VENUE_HEADER = ["id:ID(Venue)", "name", "type", "issn", "openalex_id", "dblp_key"]
 CATEGORY_HEADER = ["id:ID(Category)", "name", "scheme"]
@@ -242,6 +242,7 @@ class BulkCsvWriter:
             author = self._authors.get(node)
             if author is None:
                 author = {"ids": {}, "name": ref["name"], "name_key": ref["name_key"],
+                          "match_key": ref["match_key"],
                           "affiliation": None, "variants": [], "sources": []}  # fmt: skip
                 self._authors[node] = author
             author["ids"].update(addable)
@@ -281,7 +282,8 @@ class BulkCsvWriter:
         for node, a in self._authors.items():
             self._row(
                 "authors",
-                [node, self._text(a["name"]), a["name_key"], _array(a["variants"]),
+                [node, self._text(a["name"]), a["name_key"], a["match_key"],
+                 _array(a["variants"]),
                  "".join(" " + v for v in a["variants"]), self._text(a["affiliation"]),
                  _array(a["sources"]), *(a["ids"].get(k) for k in AUTHOR_ID_KINDS)],
             )  # fmt: skip

@@ -131,6 +131,15 @@ def title_key(title: str, year: int | None) -> str | None:
     return f"{norm}|{year if year is not None else ''}"
 
 
+def match_key(name_key: str) -> str:
+    """Surname and first initial (``s d odintsov`` → ``odintsov s``): the blocking key under
+    which printed forms of one person's name meet (``names_compatible`` decides)."""
+    tokens = name_key.split()
+    if len(tokens) < 2:
+        return name_key
+    return f"{tokens[-1]} {tokens[0][0]}"
+
+
 def names_compatible(a: str, b: str) -> bool:
     """Whether two printed names can be the same person: same surname, compatible initials."""
     ta, tb = normalize_name(a).split(), normalize_name(b).split()

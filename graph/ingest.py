@@ -161,7 +161,7 @@ def _write_authors(
         row = author_rows.setdefault(
             node,
             {"id": node, "ids": {}, "name": ref["name"], "name_key": ref["name_key"],
-             "affiliation": None, "variants": [], "sources": []},
+             "match_key": ref["match_key"], "affiliation": None, "variants": [], "sources": []},
         )  # fmt: skip
         row["ids"].update(addable)
         row["affiliation"] = ref.get("affiliation") or row["affiliation"]
@@ -204,6 +204,7 @@ def _write_authors(
     if superseded:
         tx.run(q.DELETE_SUPERSEDED_AUTHORED, rows=superseded).consume()
         counts["authorships_relinked"] += len(superseded)
+    _link_by_coauthor(tx, list(authored.values()), list(author_rows.values()), counts)
     if profile_rows:
         tx.run(q.SET_AUTHOR_REPORTED, rows=profile_rows).consume()
     counts["authors_seen"] += len(author_rows)
@@ -215,6 +216,35 @@ def _same_slot(ref: Row, old: Row) -> bool:
             ref["position"] == old["position"] and names_compatible(ref["name"], old["name"])
         )
     return False
+
+
+def _link_by_coauthor(
+    tx: ManagedTransaction, authored: list[Row], author_rows: list[Row], counts: Counter[str]
+) -> None:
+    """DESIGN's "shared co-author" evidence, in both load orders: a name-only authorship is
+    moved to a strong-id author when exactly one strong-id author with a compatible name has
+    written, on another paper, with someone listed on this one. Examined: the name-only
+    authorships this batch wrote, and every name-only authorship under the blocking key
+    (``match_key``) of a strong-id author this batch wrote. Several candidates → no link."""
+    items = {(r["author"], r["paper"]) for r in authored if r["author"].startswith("name:")}
+    keys = sorted({a["match_key"] for a in author_rows if not a["id"].startswith("name:")})
+    if keys:
+        items.update((r["author"], r["paper"]) for r in tx.run(q.NAME_ONLY_UNDER_KEYS, keys=keys))
+    if not items:
+        return
+    rows = [{"author": a, "paper": p} for a, p in sorted(items)]
+    candidates: dict[tuple[str, str], set[str]] = {}
+    for rec in tx.run(q.COAUTHOR_EVIDENCE, items=rows):
+        if names_compatible(rec["name"], rec["candidate_name"]):
+            candidates.setdefault((rec["author"], rec["paper"]), set()).add(rec["candidate"])
+    moves = [
+        {"author": a, "paper": p, "strong": next(iter(c))}
+        for (a, p), c in sorted(candidates.items())
+        if len(c) == 1
+    ]
+    if moves:
+        tx.run(q.MOVE_AUTHORSHIP, rows=moves).consume()
+        counts["authorships_linked_by_coauthor"] += len(moves)
 
 
 def _strong_match(ref: Row, prior: list[Row]) -> str | None:

@@ -121,6 +121,7 @@ MERGE (a:Author {{id: row.id}})
   ON CREATE SET a.name = row.name, a.name_key = row.name_key, a.name_variants = [], a.sources = []
 SET {_SET_AUTHOR_IDS},
     a.affiliation = coalesce(row.affiliation, a.affiliation),
+    a.match_key = coalesce(a.match_key, row.match_key),
     a.name_variants = a.name_variants + [n IN row.variants WHERE NOT n IN a.name_variants],
     a.sources = a.sources + [s IN row.sources WHERE NOT s IN a.sources]
 SET a.name_variants_text = reduce(t = '', n IN a.name_variants | t + ' ' + n)
@@ -131,6 +132,47 @@ EXISTING_AUTHORSHIPS = """
 UNWIND $papers AS pid
 MATCH (a:Author)-[r:AUTHORED]->(:Paper {id: pid})
 RETURN pid AS paper, a.id AS author, a.name AS name, r.position AS position
+"""
+
+#: Name-only authorships under the blocking keys of strong-id authors a batch wrote.
+NAME_ONLY_UNDER_KEYS = """
+UNWIND $keys AS k
+MATCH (n:Author {match_key: k})-[:AUTHORED]->(x:Paper)
+WHERE n.id STARTS WITH 'name:'
+RETURN n.id AS author, x.id AS paper
+"""
+
+#: For name-only authorships: strong-id authors under the same blocking key, not on that paper,
+#: who wrote another paper with someone listed on it (the "shared co-author" evidence).
+COAUTHOR_EVIDENCE = """
+UNWIND $items AS it
+MATCH (n:Author {id: it.author})-[r:AUTHORED]->(x:Paper {id: it.paper})
+MATCH (x)<-[:AUTHORED]-(o:Author) WHERE o <> n
+WITH n, r, x, collect(DISTINCT o.match_key) AS coauthors, collect(o) AS listed
+MATCH (cand:Author {match_key: n.match_key})
+WHERE NOT cand.id STARTS WITH 'name:' AND NOT cand IN listed
+  AND EXISTS {
+    MATCH (cand)-[:AUTHORED]->(j:Paper)<-[:AUTHORED]-(co:Author)
+    WHERE j <> x AND co <> cand AND co.match_key IN coauthors
+  }
+RETURN n.id AS author, x.id AS paper, coalesce(r.raw_name, n.name) AS name,
+       cand.id AS candidate, cand.name AS candidate_name
+"""
+
+#: A name-only authorship moved to the strong-id author it was shown to be (position and raw
+#: name kept); the name-only node goes when nothing else holds it.
+MOVE_AUTHORSHIP = """
+UNWIND $rows AS row
+MATCH (n:Author {id: row.author})-[r:AUTHORED]->(x:Paper {id: row.paper})
+MATCH (s:Author {id: row.strong})
+MERGE (s)-[moved:AUTHORED]->(x)
+SET moved.position = coalesce(moved.position, r.position),
+    moved.raw_name = coalesce(moved.raw_name, r.raw_name),
+    moved.source = coalesce(moved.source, r.source)
+DELETE r
+WITH DISTINCT n
+WHERE NOT (n)-[:AUTHORED]->() AND n.reported_source IS NULL
+DELETE n
 """
 
 MERGE_AUTHORED = """

@@ -30,6 +30,7 @@ def _statements() -> list[str]:
         "CREATE INDEX paper_title_key IF NOT EXISTS FOR (p:Paper) ON (p.title_key)",
         "CREATE INDEX paper_citation_count IF NOT EXISTS FOR (p:Paper) ON (p.citation_count)",
         "CREATE INDEX author_name_key IF NOT EXISTS FOR (a:Author) ON (a.name_key)",
+        "CREATE INDEX author_match_key IF NOT EXISTS FOR (a:Author) ON (a.match_key)",
         "CREATE INDEX author_paper_count IF NOT EXISTS FOR (a:Author) ON (a.paper_count)",
         "CREATE INDEX category_scheme IF NOT EXISTS FOR (c:Category) ON (c.scheme)",
         "CREATE INDEX analysis_run_key IF NOT EXISTS FOR (r:AnalysisRun) ON (r.result_key)",

@@ -18,7 +18,7 @@ import orjson
 from neo4j import Driver
 
 from graph.errors import UnknownFormat
-from graph.ids import normalize_name
+from graph.ids import match_key, normalize_name
 from graph.ingest import IngestBatch, refresh_metrics, write_batch
 from loaders.detect import expand, parse_unit, plan
 from loaders.records import (
@@ -46,10 +46,12 @@ def ref_row(ids: PaperIds) -> dict[str, Any]:
 
 
 def author_row(author: AuthorRef) -> dict[str, Any]:
+    name_key = normalize_name(author.name)
     return {
         "ids": author.strong(),
         "name": author.name,
-        "name_key": normalize_name(author.name),
+        "name_key": name_key,
+        "match_key": match_key(name_key),
         "affiliation": author.affiliation,
     }
 

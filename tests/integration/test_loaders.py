@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import orjson
@@ -201,6 +202,84 @@ def test_same_paper_from_s2_and_arxiv_is_one_node(
     )
     with_ids = sum(1 for a in paper["authors"] if a["authorId"])
     assert named == len(paper["authors"]) - with_ids
+
+
+def _authors_of(driver: Driver, arxiv_id: str) -> dict[int, str]:
+    """Position → OpenAlex author id, or node id for a name-only author."""
+    rows = driver.execute_query(
+        "MATCH (a:Author)-[r:AUTHORED]->(:Paper {arxiv_id: $a}) "
+        "RETURN r.position AS pos, coalesce(a.openalex_id, a.id) AS id",
+        a=arxiv_id,
+        database_=DB,
+    ).records
+    return {r["pos"]: r["id"] for r in rows}
+
+
+@pytest.mark.parametrize("name_only_first", [False, True], ids=["strong-first", "name-only-first"])
+def test_name_only_authorship_links_by_a_shared_coauthor(
+    db: Driver, data_dir: Path, tmp_path: Path, name_only_first: bool
+) -> None:
+    """A different paper, name-only, by two people who wrote an OpenAlex work together; the
+    link is made whichever of the two sources is loaded first."""
+    works = [
+        w
+        for page in sorted((data_dir / "openalex-works-api").glob("*.json"))
+        for w in json.loads(page.read_text())["results"]
+    ]
+    surnames = Counter(
+        a["author"]["display_name"].split()[-1]
+        for w in works
+        for a in w["authorships"]
+        if a["author"].get("id")
+    )
+    work = next(
+        w for w in works
+        if len(w["authorships"]) >= 2
+        and all(a["author"].get("id") for a in w["authorships"][:2])
+        and all(surnames[a["author"]["display_name"].split()[-1]] == 1
+                for a in w["authorships"][:2])
+    )  # fmt: skip
+    people = [a["author"] for a in work["authorships"][:2]]
+    # printed as initials + surname, as arXiv listings often are
+    printed = [[p["display_name"].split()[-1], p["display_name"][0] + "."] for p in people]
+    arxiv_id = "2401.99999"
+    other = tmp_path / "other.jsonl"
+    other.write_text(_kaggle_line(arxiv_id, "Another paper by the same pair", printed, None) + "\n")
+
+    order = [other, data_dir / "openalex-works-api"]
+    summary = load_paths(db, DB, order if name_only_first else order[::-1])
+    expected = {i: p["id"].rsplit("/", 1)[-1] for i, p in enumerate(people, 1)}  # the A ids
+    assert _authors_of(db, arxiv_id) == expected
+    assert summary.counts["authorships_linked_by_coauthor"] == 2
+    stats = graph_stats(db, DB)
+    load_paths(db, DB, [other])  # a re-run finds the same links
+    assert graph_stats(db, DB) == stats
+    assert _authors_of(db, arxiv_id) == expected
+
+
+def test_coauthor_evidence_never_guesses_between_two_people(db: Driver, tmp_path: Path) -> None:
+    def work(w: str, people: list[tuple[str, str]]) -> dict[str, object]:
+        return {
+            "id": f"https://openalex.org/{w}", "title": f"Work {w}", "publication_year": 2020,
+            "ids": {"openalex": f"https://openalex.org/{w}"}, "referenced_works": [],
+            "authorships": [
+                {"author": {"id": f"https://openalex.org/{a}", "display_name": n},
+                 "raw_author_name": n} for a, n in people
+            ],
+        }  # fmt: skip
+
+    works = tmp_path / "works.jsonl"
+    works.write_text(
+        json.dumps(work("W901", [("A901", "Jane Doe"), ("A903", "Carl Roe")])) + "\n"
+        + json.dumps(work("W902", [("A902", "Jim Doe"), ("A903", "Carl Roe")])) + "\n"
+    )  # fmt: skip
+    listing = tmp_path / "arxiv.jsonl"
+    printed = [["Doe", "J."], ["Roe", "C."]]
+    listing.write_text(_kaggle_line("2401.88888", "A third paper", printed, None) + "\n")
+    load_paths(db, DB, [works, listing])
+    # "J. Doe" fits Jane Doe and Jim Doe, who both wrote with Carl Roe: left name-only;
+    # "C. Roe" fits one person only, who wrote with a Doe: linked
+    assert _authors_of(db, "2401.88888") == {1: "name:j doe", 2: "A903"}
 
 
 def test_two_nodes_merge_when_a_record_links_them(db: Driver, tmp_path: Path) -> None:
