@@ -23,7 +23,8 @@ writes the CSVs, under assumptions that hold for **one OpenAlex works dump** and
 Node ids, properties and relationship properties are those of docs/model.md and of the
 transactional writer (the integration test compares both on the same corpus). Computed metrics
 (``citation_count``, ``h_index``, …) and the schema are applied after the import with
-``finish_import`` (``graph.ingest.refresh_metrics`` and ``graph.schema.apply_schema``).
+``finish_import`` (``graph.schema.apply_schema``, the shared co-author links of
+``graph.ingest.link_by_coauthor_everywhere`` and ``graph.ingest.refresh_metrics``).
 
 Phases: ``BulkCsvWriter`` (rows → CSV files), ``ensure_empty``, ``import_offline`` (stop the
 local server, run ``org.neo4j.cli.AdminTool database import full`` from the server's own
@@ -49,7 +50,7 @@ from neo4j import Driver, RoutingControl
 from graph.errors import ScholarGraphError
 from graph.identity import ExistingAuthor, paper_key, resolve_author
 from graph.ids import AUTHOR_ID_KINDS, AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
-from graph.ingest import refresh_metrics
+from graph.ingest import link_by_coauthor_everywhere, refresh_metrics
 from graph.schema import apply_schema
 from graph.server import LocalNeo4j
 
@@ -420,10 +421,12 @@ class FinishReport:
 
 
 def finish_import(driver: Driver, database: str) -> FinishReport:
-    """Constraints and indexes (they also validate uniqueness), then the computed metrics."""
+    """Constraints and indexes (they also validate uniqueness), the shared co-author links the
+    transactional writer makes batch by batch, then the computed metrics."""
     t0 = time.perf_counter()
     apply_schema(driver, database)
     t1 = time.perf_counter()
+    link_by_coauthor_everywhere(driver, database)  # authors without an OpenAlex id are name-only
     refresh_metrics(driver, database)
     t2 = time.perf_counter()
     return FinishReport(round(t1 - t0, 3), round(t2 - t1, 3))

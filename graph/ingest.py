@@ -230,8 +230,13 @@ def _link_by_coauthor(
     keys = sorted({a["match_key"] for a in author_rows if not a["id"].startswith("name:")})
     if keys:
         items.update((r["author"], r["paper"]) for r in tx.run(q.NAME_ONLY_UNDER_KEYS, keys=keys))
+    counts["authorships_linked_by_coauthor"] += _move_by_coauthor(tx, items)
+
+
+def _move_by_coauthor(tx: ManagedTransaction, items: set[tuple[str, str]]) -> int:
+    """Checks (name-only author, paper) authorships; moves those with one candidate."""
     if not items:
-        return
+        return 0
     rows = [{"author": a, "paper": p} for a, p in sorted(items)]
     candidates: dict[tuple[str, str], set[str]] = {}
     for rec in tx.run(q.COAUTHOR_EVIDENCE, items=rows):
@@ -244,7 +249,20 @@ def _link_by_coauthor(
     ]
     if moves:
         tx.run(q.MOVE_AUTHORSHIP, rows=moves).consume()
-        counts["authorships_linked_by_coauthor"] += len(moves)
+    return len(moves)
+
+
+def link_by_coauthor_everywhere(driver: Driver, database: str, batch: int = 5000) -> int:
+    """The shared co-author rule over every name-only authorship (after an offline import,
+    which cannot run it batch by batch); returns how many authorships moved."""
+    records, _, _ = driver.execute_query(q.ALL_NAME_ONLY_AUTHORSHIPS, database_=database)
+    items = sorted((r["author"], r["paper"]) for r in records)
+    moved = 0
+    with driver.session(database=database) as session:
+        for i in range(0, len(items), batch):
+            chunk = set(items[i : i + batch])
+            moved += session.execute_write(_move_by_coauthor, chunk)
+    return moved
 
 
 def _strong_match(ref: Row, prior: list[Row]) -> str | None:

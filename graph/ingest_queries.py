@@ -142,6 +142,12 @@ WHERE n.id STARTS WITH 'name:'
 RETURN n.id AS author, x.id AS paper
 """
 
+ALL_NAME_ONLY_AUTHORSHIPS = """
+MATCH (n:Author)-[:AUTHORED]->(x:Paper)
+WHERE n.id STARTS WITH 'name:'
+RETURN n.id AS author, x.id AS paper
+"""
+
 #: For name-only authorships: strong-id authors under the same blocking key, not on that paper,
 #: who wrote another paper with someone listed on it (the "shared co-author" evidence).
 COAUTHOR_EVIDENCE = """

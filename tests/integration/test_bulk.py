@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from neo4j import Driver, GraphDatabase
 
@@ -36,11 +37,29 @@ def _server(root: Path, name: str) -> LocalNeo4j:
     )  # fmt: skip
 
 
+def _work(w: str, people: list[tuple[str | None, str]]) -> bytes:
+    return orjson.dumps({
+        "id": f"https://openalex.org/{w}", "title": f"Work {w}", "publication_year": 2020,
+        "ids": {"openalex": f"https://openalex.org/{w}"}, "referenced_works": [],
+        "authorships": [
+            {"author": {"id": a and f"https://openalex.org/{a}", "display_name": n},
+             "raw_author_name": n} for a, n in people
+        ],
+    })  # fmt: skip
+
+
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("synth") / "synth-2k.jsonl.gz"
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("synth")
+    out = folder / "synth-2k.jsonl.gz"
     write_corpus(SynthConfig(papers=2000, seed=11), out)
-    return out
+    # an authorship without an author id (name-only) whose co-author wrote with Jane Doe
+    extra = folder / "name-only.jsonl"
+    extra.write_bytes(
+        _work("W990000001", [("A990000001", "Jane Doe"), ("A990000002", "Carl Roe")]) + b"\n"
+        + _work("W990000002", [(None, "J. Doe"), ("A990000003", "C. Roe")]) + b"\n"
+    )  # fmt: skip
+    return [out, extra]
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +97,14 @@ def _graph(driver: Driver) -> tuple[set[Any], set[Any]]:
 
 @pytest.fixture(scope="module")
 def loaded(
-    corpus: Path, servers: tuple[LocalNeo4j, LocalNeo4j]
+    corpus: list[Path], servers: tuple[LocalNeo4j, LocalNeo4j]
 ) -> Iterator[tuple[Driver, Driver, Any]]:
     bulk, tx = servers
-    result = run_bulk_import(bulk, [corpus])
+    result = run_bulk_import(bulk, corpus)
     tx.start()
     with _driver(bulk) as bulk_driver, _driver(tx) as tx_driver:
         apply_schema(tx_driver, DB)
-        load_paths(tx_driver, DB, [corpus])
+        load_paths(tx_driver, DB, corpus)
         yield bulk_driver, tx_driver, result
 
 
@@ -94,7 +113,7 @@ def test_bulk_import_counts_equal_transactional(loaded: tuple[Driver, Driver, An
     stats = graph_stats(bulk_driver, DB)
     assert stats == graph_stats(tx_driver, DB)
     assert stats == result.stats
-    assert stats["nodes"]["Paper"] - stats["stub_papers"] == 2000
+    assert stats["nodes"]["Paper"] - stats["stub_papers"] == 2002
     assert stats["relationships"]["CITES"] > 10_000
     assert stats["stub_papers"] > 0
     assert result.parse_errors == 0
@@ -110,6 +129,18 @@ def test_bulk_import_same_ids_and_properties(loaded: tuple[Driver, Driver, Any])
     assert bulk_rels == tx_rels
 
 
+def test_bulk_import_links_name_only_authorships_by_coauthor(
+    loaded: tuple[Driver, Driver, Any],
+) -> None:
+    for driver in loaded[:2]:
+        records, _, _ = driver.execute_query(
+            "MATCH (a:Author)-[r:AUTHORED]->(:Paper {openalex_id: 'W990000002'}) "
+            "RETURN r.position AS pos, coalesce(a.openalex_id, a.id) AS id",
+            database_=DB,
+        )
+        assert {r["pos"]: r["id"] for r in records} == {1: "A990000001", 2: "A990000003"}
+
+
 def test_bulk_import_applies_schema(loaded: tuple[Driver, Driver, Any]) -> None:
     bulk_driver, _, _ = loaded
     names, _, _ = bulk_driver.execute_query("SHOW CONSTRAINTS YIELD name", database_=DB)
@@ -117,12 +148,12 @@ def test_bulk_import_applies_schema(loaded: tuple[Driver, Driver, Any]) -> None:
 
 
 def test_bulk_import_refuses_a_non_empty_database(
-    loaded: tuple[Driver, Driver, Any], corpus: Path, servers: tuple[LocalNeo4j, LocalNeo4j]
+    loaded: tuple[Driver, Driver, Any], corpus: list[Path], servers: tuple[LocalNeo4j, LocalNeo4j]
 ) -> None:
     bulk, _ = servers
     before = graph_stats(loaded[0], DB)
     with pytest.raises(BulkImportError, match="only fills an empty"):
-        run_bulk_import(bulk, [corpus])
+        run_bulk_import(bulk, corpus)
     assert graph_stats(loaded[0], DB) == before  # nothing was touched
 
 
