@@ -52,6 +52,9 @@ class AnalysisInput:
     min_weight: int = 1
     self_citations: bool = False
     resolution: float | None = None
+    iterations: int | None = strawberry.field(
+        default=None, description="leiden: iterations, -1 = until stable (default)"
+    )
     damping: float | None = None
     cutoff: int | None = None
     top: int = 10
@@ -75,6 +78,8 @@ class AnalysisInput:
         out: dict[str, Any] = {}
         if self.resolution is not None:
             out["resolution"] = self.resolution
+        if self.iterations is not None:
+            out["iterations"] = self.iterations
         if self.damping is not None:
             out["damping"] = self.damping
         if self.cutoff is not None:

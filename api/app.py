@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from strawberry.asgi import GraphQL
 
 from api.context import Context
+from api.response_cache import CachedGraphQL, ResponseCache
 from api.schema import build_schema
 from graph.db import async_driver, sync_driver
 from graph.repository import ReadScope, ping
@@ -108,10 +109,17 @@ def create_app(
     graphql = ScholarGraphQL(
         app, ide_html, schema=build_schema(app_settings), graphql_ide="graphiql"
     )
+    cache = ResponseCache(
+        ttl=app_settings.response_cache_ttl,
+        check_every=app_settings.response_cache_check,
+        max_bytes=app_settings.response_cache_max_mb * 2**20,
+    )
+    app.state.response_cache = cache
+    endpoint = CachedGraphQL(graphql, cache, lambda scope: scope["app"].state.scope)
     app.router.routes.extend(
         [
             *ide_routes,
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )

@@ -7,7 +7,8 @@ On a fresh local Neo4j (own folder, free port, ``--heap``/``--pagecache``):
 1. **load** — ``scholargraph bulk-import``'s code path (parse in worker processes, CSVs,
    ``neo4j-admin database import full``, schema, computed metrics), phase by phase;
 2. **analyse** — write-mode runs a user would start on a new graph: PageRank on the whole
-   citation graph, PageRank and Leiden on the whole co-authorship graph, and PageRank on one
+   citation graph, PageRank and Leiden (2 iterations) on the whole co-authorship graph, and
+   PageRank on one
    field and period (the biggest category, the last five years); export / algorithm / write
    times each, plus peak RSS of this process;
 3. **query** — ``bench.bench_api`` (profile, paper, filtered page at 1 and 16 clients, against
@@ -40,6 +41,7 @@ BIGGEST_CATEGORY = """
 MATCH (c:Category)<-[:IN_CATEGORY]-(p:Paper)
 RETURN c.id AS id, count(p) AS papers ORDER BY papers DESC, id LIMIT 1
 """
+LEIDEN_ITERATIONS = 2  # bounded: "until stable" took 406 s on the 1M corpus's 7M-edge graph
 LAST_YEAR = "MATCH (p:Paper) WHERE p.year IS NOT NULL RETURN max(p.year) AS year"
 
 
@@ -57,22 +59,24 @@ def load(server: LocalNeo4j, corpus: Path) -> dict[str, Any]:
             "stats": result.stats}  # fmt: skip
 
 
-def analyse(settings: Neo4jSettings) -> dict[str, Any]:
+def analyse(settings: Neo4jSettings, out: dict[str, Any]) -> None:
+    """Fills ``out`` run by run (what finished is kept if a later run fails)."""
     with open_driver(settings) as driver:
         category = driver.execute_query(BIGGEST_CATEGORY, database_=DB).records[0]
         last = int(driver.execute_query(LAST_YEAR, database_=DB).records[0]["year"])
         field = GraphSpec(GraphKind.CITATION, categories=(category["id"],),
                           year_from=last - 4, year_to=last)  # fmt: skip
-        runs = {
-            "citation_pagerank": (GraphSpec(GraphKind.CITATION), "pagerank"),
-            "coauthorship_pagerank": (GraphSpec(GraphKind.COAUTHORSHIP), "pagerank"),
-            "coauthorship_leiden": (GraphSpec(GraphKind.COAUTHORSHIP), "leiden"),
-            "field_period_pagerank": (field, "pagerank"),
+        coauthorship = GraphSpec(GraphKind.COAUTHORSHIP)
+        runs: dict[str, tuple[GraphSpec, str, dict[str, Any]]] = {
+            "citation_pagerank": (GraphSpec(GraphKind.CITATION), "pagerank", {}),
+            "coauthorship_pagerank": (coauthorship, "pagerank", {}),
+            "coauthorship_leiden": (coauthorship, "leiden", {"iterations": LEIDEN_ITERATIONS}),
+            "field_period_pagerank": (field, "pagerank", {}),
         }
-        out: dict[str, Any] = {"field_period": field.as_dict()}
-        for name, (spec, algorithm) in runs.items():
+        out["field_period"] = field.as_dict()
+        for name, (spec, algorithm, params) in runs.items():
             t0 = time.perf_counter()
-            outcome = analyze(driver, DB, spec, algorithm, write=True, top=5)
+            outcome = analyze(driver, DB, spec, algorithm, params, write=True, top=5)
             seconds = round(time.perf_counter() - t0, 2)
             out[name] = {
                 "nodes": outcome.node_count,
@@ -82,12 +86,12 @@ def analyse(settings: Neo4jSettings) -> dict[str, Any]:
                 "edges_per_s_export": round(
                     outcome.edge_count / max(outcome.timings_ms["export"] / 1e3, 1e-9)
                 ),
+                "parameters": outcome.parameters,
                 "communities": outcome.community_count,
                 "modularity": outcome.modularity,
                 "rss_mb_after": _rss_mb(),
             }
             print(name, out[name], flush=True)
-    return out
 
 
 def query(uri: str, label: str, duration: float, pairs: int) -> dict[str, str]:
@@ -101,9 +105,13 @@ def query(uri: str, label: str, duration: float, pairs: int) -> dict[str, str]:
         "collab": ["-m", "bench.bench_collab", "--pairs", str(pairs), "--dataset", dataset,
                    "--out", str(files["collab"])],
     }  # fmt: skip
-    for args in commands.values():
-        subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True)
-    return {k: str(v.relative_to(ROOT)) for k, v in files.items()}
+    out = {}
+    for name, args in commands.items():
+        done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=False)
+        out[name] = str(files[name].relative_to(ROOT)) if done.returncode == 0 else (
+            f"failed with exit code {done.returncode} (see the run's output)"
+        )  # fmt: skip
+    return out
 
 
 def main() -> None:
@@ -114,6 +122,7 @@ def main() -> None:
     ap.add_argument("--pagecache", default="8g")
     ap.add_argument("--duration", type=float, default=10.0, help="seconds per API measurement")
     ap.add_argument("--pairs", type=int, default=200, help="author pairs for collaboration paths")
+    ap.add_argument("--keep", action="store_true", help="leave the loaded server running")
     args = ap.parse_args()
 
     local = LocalServerSettings()
@@ -131,14 +140,21 @@ def main() -> None:
         result["load"] = load(server, args.corpus)
         print("load", result["load"]["seconds"], flush=True)
         settings = Neo4jSettings(uri=server.uri, password=None, database=DB)
-        result["analyse"] = analyse(settings)
+        result["analyse"] = {}
+        analyse(settings, result["analyse"])
         result["query"] = query(server.uri, args.label, args.duration, args.pairs)
+    except BaseException as e:
+        result["failed"] = repr(e)
+        raise
     finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-    result["total_seconds"] = round(time.perf_counter() - t0, 1)
-    result["machine_at_end"] = {"load_average": os.getloadavg()}
-    print("wrote", write_results(f"scale-{args.label}", result), flush=True)
+        if args.keep:
+            print(f"server left running at {server.uri} ({folder})", flush=True)
+        else:
+            server.stop()
+            shutil.rmtree(folder, ignore_errors=True)
+        result["total_seconds"] = round(time.perf_counter() - t0, 1)
+        result["machine_at_end"] = {"load_average": os.getloadavg()}
+        print("wrote", write_results(f"scale-{args.label}", result), flush=True)
 
 
 if __name__ == "__main__":

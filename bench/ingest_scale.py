@@ -104,27 +104,33 @@ def run_bulk(path: Path) -> dict[str, Any]:
         shutil.rmtree(server.instance_dir, ignore_errors=True)
 
 
+def _memory(run: dict[str, Any]) -> str:
+    m = run.get("memory") or {"heap": "2g", "pagecache": "1g"}  # runs before the option existed
+    return f"heap {m['heap']}, page cache {m['pagecache']}"
+
+
 def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Median total seconds per (method, corpus) with per-node and per-relationship costs."""
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    """Median total seconds per (method, corpus, memory) with per-entity costs."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for run in runs:
-        groups.setdefault((run["method"], run["corpus"]), []).append(run)
+        groups.setdefault((run["method"], run["corpus"], _memory(run)), []).append(run)
     out = []
-    for (method, corpus), rs in sorted(groups.items()):
+    for (method, corpus, memory), rs in sorted(groups.items()):
         total = statistics.median(r["seconds"]["total"] for r in rs)
         stats = rs[0]["stats"]
         nodes, rels = stats["total_nodes"], stats["total_relationships"]
+        papers = stats["nodes"]["Paper"] - stats["stub_papers"]
         out.append({
-            "method": method, "corpus": corpus, "runs": len(rs),
-            "papers": stats["nodes"]["Paper"] - stats["stub_papers"],
-            "nodes": nodes, "relationships": rels,
+            "method": method, "corpus": corpus, "memory": memory, "runs": len(rs),
+            "papers": papers, "nodes": nodes, "relationships": rels,
             "median_total_seconds": total,
             "median_phase_seconds": {
                 k: statistics.median(r["seconds"].get(k, 0.0) for r in rs)
                 for k in rs[0]["seconds"]
             },
-            "papers_per_second": round((stats["nodes"]["Paper"] - stats["stub_papers"]) / total, 1),
+            "papers_per_second": round(papers / total, 1),
             "us_per_entity": round(1e6 * total / (nodes + rels), 2),
+            "load_average_before": [r.get("load_average", {}).get("before") for r in rs],
         })  # fmt: skip
     return out
 

@@ -92,6 +92,9 @@ def analyze(
     resolution: Annotated[
         float | None, typer.Option("--resolution", help="leiden/louvain resolution (> 0)")
     ] = None,
+    iterations: Annotated[
+        int | None, typer.Option("--iterations", help="leiden: iterations (-1: until stable)")
+    ] = None,
     damping: Annotated[
         float | None, typer.Option("--damping", help="pagerank/ppr damping in (0, 1)")
     ] = None,
@@ -112,6 +115,8 @@ def analyze(
     params: dict[str, Any] = {}
     if resolution is not None:
         params["resolution"] = resolution
+    if iterations is not None:
+        params["iterations"] = iterations
     if damping is not None:
         params["damping"] = damping
     if cutoff is not None:

@@ -204,7 +204,7 @@ def _write_authors(
     if superseded:
         tx.run(q.DELETE_SUPERSEDED_AUTHORED, rows=superseded).consume()
         counts["authorships_relinked"] += len(superseded)
-    _link_by_coauthor(tx, list(authored.values()), list(author_rows.values()), counts)
+    _link_by_coauthor(tx, list(authored.values()), author_rows, counts)
     if profile_rows:
         tx.run(q.SET_AUTHOR_REPORTED, rows=profile_rows).consume()
     counts["authors_seen"] += len(author_rows)
@@ -219,32 +219,48 @@ def _same_slot(ref: Row, old: Row) -> bool:
 
 
 def _link_by_coauthor(
-    tx: ManagedTransaction, authored: list[Row], author_rows: list[Row], counts: Counter[str]
+    tx: ManagedTransaction, authored: list[Row], author_rows: dict[str, Row], counts: Counter[str]
 ) -> None:
     """DESIGN's "shared co-author" evidence, in both load orders: a name-only authorship is
     moved to a strong-id author when exactly one strong-id author with a compatible name has
     written, on another paper, with someone listed on this one. Examined: the name-only
     authorships this batch wrote, and every name-only authorship under the blocking key
     (``match_key``) of a strong-id author this batch wrote. Several candidates → no link."""
-    items = {(r["author"], r["paper"]) for r in authored if r["author"].startswith("name:")}
-    keys = sorted({a["match_key"] for a in author_rows if not a["id"].startswith("name:")})
+    items = {
+        (r["author"], r["paper"]): author_rows[r["author"]]["match_key"]
+        for r in authored
+        if r["author"].startswith("name:")
+    }
+    keys = sorted({a["match_key"] for a in author_rows.values() if not a["id"].startswith("name:")})
     if keys:
-        items.update((r["author"], r["paper"]) for r in tx.run(q.NAME_ONLY_UNDER_KEYS, keys=keys))
+        for rec in tx.run(q.NAME_ONLY_UNDER_KEYS, keys=keys):
+            items[(rec["author"], rec["paper"])] = rec["key"]
     counts["authorships_linked_by_coauthor"] += _move_by_coauthor(tx, items)
 
 
-def _move_by_coauthor(tx: ManagedTransaction, items: set[tuple[str, str]]) -> int:
-    """Checks (name-only author, paper) authorships; moves those with one candidate."""
+def _move_by_coauthor(tx: ManagedTransaction, items: dict[tuple[str, str], str]) -> int:
+    """Checks name-only authorships ``(author, paper) → match_key``; moves those with exactly
+    one candidate. Candidates are looked up per key first, so a graph without strong-id
+    authors under these keys (a name-only source loaded alone) costs one index seek per key."""
     if not items:
         return 0
-    rows = [{"author": a, "paper": p} for a, p in sorted(items)]
-    candidates: dict[tuple[str, str], set[str]] = {}
+    strong: dict[str, list[str]] = {}
+    for rec in tx.run(q.STRONG_UNDER_KEYS, keys=sorted(set(items.values()))):
+        strong.setdefault(rec["key"], []).append(rec["id"])
+    rows = [
+        {"author": a, "paper": p, "candidates": strong[k]}
+        for (a, p), k in sorted(items.items())
+        if k in strong
+    ]
+    if not rows:
+        return 0
+    found: dict[tuple[str, str], set[str]] = {}
     for rec in tx.run(q.COAUTHOR_EVIDENCE, items=rows):
         if names_compatible(rec["name"], rec["candidate_name"]):
-            candidates.setdefault((rec["author"], rec["paper"]), set()).add(rec["candidate"])
+            found.setdefault((rec["author"], rec["paper"]), set()).add(rec["candidate"])
     moves = [
         {"author": a, "paper": p, "strong": next(iter(c))}
-        for (a, p), c in sorted(candidates.items())
+        for (a, p), c in sorted(found.items())
         if len(c) == 1
     ]
     if moves:
@@ -256,12 +272,11 @@ def link_by_coauthor_everywhere(driver: Driver, database: str, batch: int = 5000
     """The shared co-author rule over every name-only authorship (after an offline import,
     which cannot run it batch by batch); returns how many authorships moved."""
     records, _, _ = driver.execute_query(q.ALL_NAME_ONLY_AUTHORSHIPS, database_=database)
-    items = sorted((r["author"], r["paper"]) for r in records)
+    items = sorted(((r["author"], r["paper"]), r["key"]) for r in records)
     moved = 0
     with driver.session(database=database) as session:
         for i in range(0, len(items), batch):
-            chunk = set(items[i : i + batch])
-            moved += session.execute_write(_move_by_coauthor, chunk)
+            moved += session.execute_write(_move_by_coauthor, dict(items[i : i + batch]))
     return moved
 
 

@@ -134,29 +134,38 @@ MATCH (a:Author)-[r:AUTHORED]->(:Paper {id: pid})
 RETURN pid AS paper, a.id AS author, a.name AS name, r.position AS position
 """
 
+ALL_NAME_ONLY_AUTHORSHIPS = """
+MATCH (n:Author)-[:AUTHORED]->(x:Paper)
+WHERE n.id STARTS WITH 'name:'
+RETURN n.id AS author, x.id AS paper, n.match_key AS key
+"""
+
 #: Name-only authorships under the blocking keys of strong-id authors a batch wrote.
 NAME_ONLY_UNDER_KEYS = """
 UNWIND $keys AS k
 MATCH (n:Author {match_key: k})-[:AUTHORED]->(x:Paper)
 WHERE n.id STARTS WITH 'name:'
-RETURN n.id AS author, x.id AS paper
+RETURN n.id AS author, x.id AS paper, k AS key
 """
 
-ALL_NAME_ONLY_AUTHORSHIPS = """
-MATCH (n:Author)-[:AUTHORED]->(x:Paper)
-WHERE n.id STARTS WITH 'name:'
-RETURN n.id AS author, x.id AS paper
+#: Strong-id authors under blocking keys: the candidates of the shared co-author rule.
+STRONG_UNDER_KEYS = """
+UNWIND $keys AS k
+MATCH (a:Author {match_key: k})
+WHERE NOT a.id STARTS WITH 'name:'
+RETURN k AS key, a.id AS id
 """
 
-#: For name-only authorships: strong-id authors under the same blocking key, not on that paper,
-#: who wrote another paper with someone listed on it (the "shared co-author" evidence).
+#: For name-only authorships and their candidates: the candidates not on that paper who wrote
+#: another paper with someone listed on it (the "shared co-author" evidence).
 COAUTHOR_EVIDENCE = """
 UNWIND $items AS it
 MATCH (n:Author {id: it.author})-[r:AUTHORED]->(x:Paper {id: it.paper})
 MATCH (x)<-[:AUTHORED]-(o:Author) WHERE o <> n
-WITH n, r, x, collect(DISTINCT o.match_key) AS coauthors, collect(o) AS listed
-MATCH (cand:Author {match_key: n.match_key})
-WHERE NOT cand.id STARTS WITH 'name:' AND NOT cand IN listed
+WITH it, n, r, x, collect(DISTINCT o.match_key) AS coauthors, collect(o.id) AS listed
+UNWIND it.candidates AS cid
+MATCH (cand:Author {id: cid})
+WHERE NOT cid IN listed
   AND EXISTS {
     MATCH (cand)-[:AUTHORED]->(j:Paper)<-[:AUTHORED]-(co:Author)
     WHERE j <> x AND co <> cand AND co.match_key IN coauthors

@@ -55,6 +55,12 @@ class Page:
     has_next: bool
 
 
+GRAPH_TOTALS = """
+CALL () { MATCH (n) RETURN count(n) AS nodes }
+CALL () { MATCH ()-[r]->() RETURN count(r) AS relationships }
+RETURN nodes, relationships
+"""
+
 _TIMEOUT_CODES = (
     "Neo.ClientError.Transaction.TransactionTimedOut",
     "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
@@ -449,6 +455,12 @@ async def graph_stats(scope: ReadScope) -> dict[str, Any]:
     """Counts by label and relationship type (the same query as ``scholargraph stats``)."""
     records = await _read(scope, STATS_QUERY, {})
     return stats_from_rows([(r["kind"], r["name"], r["n"]) for r in records])
+
+
+async def graph_totals(scope: ReadScope) -> tuple[int, int]:
+    """(nodes, relationships) from the count store: O(1), moves with any add or delete."""
+    rows = await _read(scope, GRAPH_TOTALS, {})
+    return int(rows[0]["nodes"]), int(rows[0]["relationships"])
 
 
 async def ping(scope: ReadScope) -> None:

@@ -50,3 +50,8 @@ class AppSettings(BaseSettings):
     max_tokens: int = 2000
     introspection: bool = True
     batch_size: int = 1000  # records per write transaction (measured: docs/performance.md)
+    # GraphQL query answers cached per API process (api/response_cache.py): entry lifetime in
+    # seconds (0 = off), how often the graph totals are re-read, memory bound
+    response_cache_ttl: float = 30.0
+    response_cache_check: float = 0.25
+    response_cache_max_mb: int = 64

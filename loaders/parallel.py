@@ -10,11 +10,14 @@ A parser joins by exposing ``parse_line(raw, number, name)`` (one JSONL line →
 issues). A file that is not JSONL (its first non-empty line is not a whole JSON object, e.g. an
 API page spread over lines) is parsed serially by the module's ``parse``.
 
-Memory stays bounded: at most ``workers * IN_FLIGHT_PER_WORKER`` chunks are read ahead.
+Memory stays bounded: at most ``workers * IN_FLIGHT_PER_WORKER`` chunks are read ahead. Workers
+run without the cyclic garbage collector (records and rows hold no cycles; see
+``graph.bulk.cyclic_gc_paused``).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from collections.abc import Iterator
@@ -110,7 +113,8 @@ def _pooled(
 ) -> Iterator[Row | ParseIssue]:  # fmt: skip
     pending: deque[Future[list[Any]]] = deque()
     limit = workers * IN_FLIGHT_PER_WORKER
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+    context = get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.disable) as pool:
         chunk, start = [first], number
         try:
             for n, raw in enumerate(fh, start=number + 1):  # the file resumes after `first`

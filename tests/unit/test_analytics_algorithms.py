@@ -173,6 +173,18 @@ def test_leidenalg_backend_on_the_karate_club() -> None:
     assert result.parameters["backend"] == "leidenalg"
 
 
+def test_bounded_leiden_iterations_stay_close_to_the_stable_partition(
+    coauthorship: EdgeList,
+) -> None:
+    g = to_igraph(coauthorship)
+    stable = alg.leiden(g)
+    one = alg.leiden(g, iterations=1)
+    assert stable.parameters["iterations"] == -1 and one.parameters["iterations"] == 1
+    assert stable.modularity is not None and one.modularity is not None
+    assert one.modularity <= stable.modularity + 1e-9  # more iterations never lose modularity
+    assert one.modularity > stable.modularity - 0.02
+
+
 def test_resolution_changes_the_number_of_communities(coauthorship: EdgeList) -> None:
     g = to_igraph(coauthorship)
     coarse = alg.leiden(g, resolution=0.1)
@@ -242,6 +254,9 @@ def test_other_parameter_errors() -> None:
         alg.run_algorithm("pagerank", ig.Graph(3), resolution=1.0)
     with pytest.raises(InputError, match="backend"):
         alg.leiden(ig.Graph(3), backend="networkx")  # type: ignore[arg-type]
+    for bad in (0, -2, 1.5):
+        with pytest.raises(InputError, match="iterations"):
+            alg.leiden(ig.Graph(3), iterations=bad)  # type: ignore[arg-type]
 
 
 def test_empty_graph_gives_empty_results() -> None:

@@ -1,0 +1,108 @@
+"""The response cache in front of /graphql, against real Neo4j: hits, invalidation by the graph
+totals, the entry lifetime for changes that move no totals, and what is never cached."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from neo4j import Driver
+from starlette.applications import Starlette
+
+from api.app import create_app
+from graph.settings import AppSettings, Neo4jSettings
+from loaders.writer import load_paths
+from tests.conftest import wipe
+from tests.integration.api_helpers import DB
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+STATS = {"query": "{ stats { papers authors } }"}
+TITLE = "query($id: ID!) { paper(id: $id) { title } }"
+TTL = 1.0
+
+
+@pytest.fixture
+def loaded(driver: Driver, data_dir: Path) -> Driver:
+    wipe(driver)
+    load_paths(driver, DB, [data_dir / "profile-page"])
+    return driver
+
+
+async def _client(settings: AppSettings, neo4j: Neo4jSettings) -> AsyncIterator[httpx.AsyncClient]:
+    app: Starlette = create_app(settings, neo4j)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            yield c
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[httpx.AsyncClient]:
+    settings = AppSettings(response_cache_ttl=TTL, response_cache_check=0.0)
+    async for c in _client(settings, neo4j_settings):
+        yield c
+
+
+async def test_a_repeated_query_is_answered_from_the_cache(client: httpx.AsyncClient) -> None:
+    first = await client.post("/graphql", json=STATS)
+    second = await client.post("/graphql", json=STATS)
+    assert first.headers["x-cache"] == "miss"
+    assert second.headers["x-cache"] == "hit"
+    assert second.json() == first.json()
+    assert second.json()["data"]["stats"]["papers"] > 0
+
+
+async def test_a_load_empties_the_cache(
+    client: httpx.AsyncClient, loaded: Driver, data_dir: Path
+) -> None:
+    before = (await client.post("/graphql", json=STATS)).json()["data"]["stats"]
+    await asyncio.to_thread(load_paths, loaded, DB, [data_dir / "arxiv-api-atom"])
+    after = await client.post("/graphql", json=STATS)
+    assert after.headers["x-cache"] == "miss"
+    counted = loaded.execute_query(
+        "MATCH (p:Paper) WHERE NOT p.stub RETURN count(p) AS n", database_=DB
+    ).records[0]["n"]
+    assert after.json()["data"]["stats"]["papers"] == counted > before["papers"]
+
+
+async def test_a_change_that_moves_no_totals_shows_when_the_entry_expires(
+    client: httpx.AsyncClient, loaded: Driver
+) -> None:
+    pid = loaded.execute_query(
+        "MATCH (p:Paper) WHERE p.title IS NOT NULL RETURN p.id AS id ORDER BY id LIMIT 1",
+        database_=DB,
+    ).records[0]["id"]
+    body = {"query": TITLE, "variables": {"id": pid}}
+    original = (await client.post("/graphql", json=body)).json()["data"]["paper"]["title"]
+    loaded.execute_query("MATCH (p:Paper {id: $id}) SET p.title = 'Edited'", id=pid, database_=DB)
+    stale = await client.post("/graphql", json=body)
+    assert stale.headers["x-cache"] == "hit"
+    assert stale.json()["data"]["paper"]["title"] == original
+    await asyncio.sleep(TTL + 0.1)
+    fresh = await client.post("/graphql", json=body)
+    assert fresh.headers["x-cache"] == "miss"
+    assert fresh.json()["data"]["paper"]["title"] == "Edited"
+
+
+async def test_errors_and_mutations_are_never_cached(client: httpx.AsyncClient) -> None:
+    bad = {"query": "{ stats { noSuchField } }"}
+    for _ in range(2):
+        r = await client.post("/graphql", json=bad)
+        assert r.headers["x-cache"] == "miss" and r.json()["errors"]
+    mutation = {"query": "mutation { runAnalysis(input: {graph: CITATION, algorithm: PAGERANK}) "
+                "{ id } }"}  # fmt: skip
+    for _ in range(2):
+        r = await client.post("/graphql", json=mutation)  # refused: no token configured
+        assert r.headers["x-cache"] == "miss"
+
+
+async def test_ttl_zero_turns_the_cache_off(loaded: Driver, neo4j_settings: Neo4jSettings) -> None:
+    async for c in _client(AppSettings(response_cache_ttl=0), neo4j_settings):
+        for _ in range(2):
+            r = await c.post("/graphql", json=STATS)
+            assert r.status_code == 200 and "x-cache" not in r.headers
