@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.app import create_app
+        from api.server_protocol import NoDelayH11Protocol
         from graph.settings import AppSettings, Neo4jSettings
 
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -30,7 +31,8 @@ def register(app: typer.Typer) -> None:
         if workers > 1:  # each worker builds its own app (and driver) from the environment
             uvicorn.run(
                 "api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning",
+                log_level="warning", http=NoDelayH11Protocol,
             )  # fmt: skip
         else:
-            uvicorn.run(create_app(AppSettings(), Neo4jSettings()), host=host, port=port)
+            app = create_app(AppSettings(), Neo4jSettings())
+            uvicorn.run(app, host=host, port=port, http=NoDelayH11Protocol)

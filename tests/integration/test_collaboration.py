@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -20,71 +19,15 @@ from graph import collaboration as collab
 from graph.analytics.runs import analyze
 from graph.analytics.spec import GraphKind, GraphSpec
 from graph.errors import InputError, NotFound
-from graph.ids import normalize_name
 from graph.repository import ReadScope
 from graph.settings import Neo4jSettings
 from loaders.writer import load_paths
 from tests.conftest import wipe
+from tests.integration.paperscape_raw import FOLDER, Raw, read_raw
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 DB = "neo4j"
-FOLDER = "paperscape-arxiv-1991-1996"
-
-
-# -- the raw files, read with plain Python ----------------------------------------------------
-
-
-@dataclass
-class Raw:
-    authors: dict[str, set[str]] = field(default_factory=dict)  # paper id -> author keys
-    year: dict[str, int] = field(default_factory=dict)
-    papers_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    neighbours: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-
-    def joint(self, a: str, b: str) -> set[str]:
-        return self.papers_of[a] & self.papers_of[b]
-
-    def bfs(
-        self,
-        a: str,
-        b: str,
-        years: tuple[int, int] | None = None,
-        avoid: frozenset[str] = frozenset(),
-    ) -> int | None:
-        """Hops from a to b; with ``years`` only joint papers in that range link authors."""
-        seen, queue = {a: 0}, deque([a])
-        while queue:
-            x = queue.popleft()
-            if x == b:
-                return seen[x]
-            for p in self.papers_of[x]:
-                if years and not years[0] <= self.year[p] <= years[1]:
-                    continue
-                for y in self.authors[p]:
-                    if y not in seen and y not in avoid:
-                        seen[y] = seen[x] + 1
-                        queue.append(y)
-        return None
-
-
-def read_raw(folder: Path) -> Raw:
-    raw = Raw()
-    for path in sorted(folder.glob("pscp-*.csv")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            fields = line.split(";", 6)
-            pid = "arxiv:" + fields[0]
-            yy = int(fields[0].split("/")[1][:2])
-            keys = {normalize_name(t) for t in fields[5].split(",") if t.strip()}
-            keys.discard("")
-            raw.authors[pid] = keys
-            raw.year[pid] = 1900 + yy if yy >= 91 else 2000 + yy
-            for k in keys:
-                raw.papers_of[k].add(pid)
-                raw.neighbours[k] |= keys - {k}
-    return raw
 
 
 # -- fixtures ---------------------------------------------------------------------------------
@@ -136,7 +79,7 @@ def check_hops(
             joint = {p for p in joint if years[0] <= raw.year[p] <= years[1]}
         assert hop.papers, f"hop {a} - {b} without a paper"
         for paper in hop.papers:
-            assert {a, b} <= raw.authors[paper["id"]], (paper["id"], a, b)
+            assert {a, b} <= set(raw.authors[paper["id"]]), (paper["id"], a, b)
         assert hop.joint_paper_count == len(joint)
     ids = path.author_ids
     assert [h.source["id"] for h in path.hops] == ids[:-1]

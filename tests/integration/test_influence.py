@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,53 +19,17 @@ from neo4j import AsyncGraphDatabase, Driver
 
 from graph import influence
 from graph.errors import InputError
-from graph.ids import normalize_name
 from graph.repository import ReadScope
 from graph.settings import Neo4jSettings
 from loaders.writer import load_paths
 from tests.conftest import wipe
 from tests.integration.api_helpers import data
+from tests.integration.paperscape_raw import FOLDER, Raw, read_raw
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 DB = "neo4j"
-FOLDER = "paperscape-arxiv-1991-1996"
 OWNER = "name:lizhu zhang"
-
-
-# -- raw Paperscape ---------------------------------------------------------------------------
-
-
-@dataclass
-class Raw:
-    authors: dict[str, list[str]] = field(default_factory=dict)  # paper -> distinct author keys
-    refs: dict[str, list[str]] = field(default_factory=dict)  # paper -> distinct cited ids
-    cats: dict[str, set[str]] = field(default_factory=dict)
-    year: dict[str, int] = field(default_factory=dict)
-    cited_by: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    papers_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-
-
-def read_raw(folder: Path) -> Raw:
-    raw = Raw()
-    for path in sorted(folder.glob("pscp-*.csv")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            f = line.split(";", 6)
-            pid = "arxiv:" + f[0]
-            yy = int(f[0].split("/")[1][:2])
-            raw.year[pid] = 1900 + yy if yy >= 91 else 2000 + yy
-            raw.cats[pid] = set(f[1].split(","))
-            keys = list(dict.fromkeys(normalize_name(t) for t in f[5].split(",") if t.strip()))
-            raw.authors[pid] = [k for k in keys if k]
-            raw.refs[pid] = list(dict.fromkeys("arxiv:" + r for r in f[4].split(",") if r))
-            for k in raw.authors[pid]:
-                raw.papers_of[k].add(pid)
-    for p, refs in raw.refs.items():
-        for r in refs:
-            raw.cited_by[r].add(p)
-    return raw
 
 
 def h_index(counts: list[int]) -> int:
