@@ -5,12 +5,14 @@ communities match the persisted Leiden run."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import networkx as nx
 import pytest
 import pytest_asyncio
 from neo4j import AsyncGraphDatabase, Driver
@@ -115,6 +117,11 @@ async def test_k_alternatives_are_distinct_shortest_first_and_backed(
     paths = await collab.collaboration_paths(scope, f"name:{a}", f"name:{b}", k=4)
     assert len(paths) == 4
     assert paths[0].length == raw.bfs(a, b)
+    # the same lengths as the k shortest simple paths of the whole raw co-author graph
+    # (networkx, an independent implementation; the search itself runs on a subgraph)
+    g = nx.Graph((x, y) for x, ns in raw.neighbours.items() for y in ns)
+    expected = [len(p) - 1 for p in itertools.islice(nx.shortest_simple_paths(g, a, b), 4)]
+    assert [p.length for p in paths] == expected
     assert [p.length for p in paths] == sorted(p.length for p in paths)
     assert len({tuple(p.author_ids) for p in paths}) == 4
     for p in paths:
