@@ -10,8 +10,9 @@ a dictionary lookup. The cache sits in front of the GraphQL view as an ASGI wrap
 * **invalidation**: the cache remembers the graph's node and relationship totals (Neo4j's count
   store answers in O(1)) and is emptied when they change — any load that adds papers, authors or
   links, any merge, and any analytics run (it adds an ``AnalysisRun``). The totals are read at
-  most every ``response_cache_check`` seconds (one short query shared by all requests in flight),
-  so a change shows within that time;
+  most every ``response_cache_check`` seconds by one short query; under steady traffic the
+  reading runs in the background (requests never wait on it), so a change shows within two
+  intervals;
 * a change that moves no totals (a re-load that only edits a title) shows when the entry
   expires: entries live ``response_cache_ttl`` seconds (0 turns the cache off);
 * bounded by ``response_cache_max_mb`` (least recently used entries go first).
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -34,6 +36,8 @@ from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLSyntaxError
 
 from graph.repository import ReadScope, graph_totals
+
+logger = logging.getLogger("scholargraph.api")
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -59,30 +63,42 @@ class ResponseCache:
         self._bytes = 0
         self._totals: tuple[int, int] | None = None
         self._checked = 0.0
-        self._check: asyncio.Task[tuple[int, int]] | None = None
-        self.hits = self.misses = 0
+        self._check: asyncio.Future[None] | None = None
+        self.hits = self.misses = self.computed = 0  # computed: misses that ran the query
 
     @property
     def enabled(self) -> bool:
         return self.ttl > 0
 
     async def refresh(self, scope: ReadScope) -> None:
-        """Empties the cache when the graph totals moved (read at most every check_every s)."""
-        now = time.monotonic()
-        if now - self._checked < self.check_every:
+        """Empties the cache when the graph totals moved. The totals are read at most every
+        ``check_every`` seconds, by one query shared by all requests. While requests keep
+        coming (the last reading is less than two intervals old) they are answered from the
+        cache as the reading runs in the background; after a quiet spell they wait for it."""
+        age = time.monotonic() - self._checked
+        if age < self.check_every:
             return
         if self._check is None:
-            self._check = asyncio.ensure_future(graph_totals(scope))
-        task = self._check
+            self._check = asyncio.ensure_future(self._update(scope))
+        if age < 2 * self.check_every:
+            return
+        await asyncio.shield(self._check)
+
+    async def _update(self, scope: ReadScope) -> None:
+        started = time.monotonic()
         try:
-            totals = await asyncio.shield(task)
+            totals = await graph_totals(scope)
+        except Exception:  # the next request waits for a reading again and sees the error
+            logger.warning("response cache: reading the graph totals failed", exc_info=True)
+            self._checked = 0.0
+            self.clear()
+            return
         finally:
-            if self._check is task and task.done():
-                self._check = None
+            self._check = None
         if totals != self._totals:
             self.clear()
             self._totals = totals
-        self._checked = max(self._checked, now)
+        self._checked = started
 
     def get(self, key: bytes) -> bytes | None:
         entry = self._entries.get(key)
@@ -130,6 +146,9 @@ class CachedGraphQL:
         self.app = app
         self.cache = cache
         self.scope_of = scope_of
+        # misses being computed: the same request arriving meanwhile waits for that answer
+        # instead of running the same reads again (a popular page right after a load)
+        self._inflight: dict[bytes, asyncio.Future[tuple[int, list[Any], bytes]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.cache.enabled or scope["type"] != "http" or scope["method"] != "POST":
@@ -144,16 +163,43 @@ class CachedGraphQL:
             await _respond(send, cached, b"hit")
             return
         self.cache.misses += 1
-        status, headers, chunks = await _call(self.app, scope, receive, body)
-        answer = b"".join(chunks)
-        if not cacheable_query(body):
-            self.cache.clear()  # a mutation may have written: this process reads its own writes
-        elif status == 200 and b'"errors"' not in answer:
-            self.cache.put(key, answer)
+        pending = self._inflight.get(key)
+        if pending is not None:
+            status, headers, answer = await asyncio.shield(pending)
+        else:
+            status, headers, answer = await self._compute(key, scope, receive, body)
         headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
         headers += [(b"content-length", str(len(answer)).encode()), (b"x-cache", b"miss")]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": answer})
+
+    async def _compute(
+        self, key: bytes, scope: Scope, receive: Receive, body: bytes
+    ) -> tuple[int, list[Any], bytes]:
+        self.cache.computed += 1
+        query = cacheable_query(body)
+        future: asyncio.Future[tuple[int, list[Any], bytes]] | None = None
+        if query:  # only queries are shared; every mutation runs
+            future = asyncio.get_running_loop().create_future()
+            self._inflight[key] = future
+        try:
+            status, headers, chunks = await _call(self.app, scope, receive, body)
+            answer = b"".join(chunks)
+            if not query:
+                self.cache.clear()  # a mutation may have written: this process reads its writes
+            elif status == 200 and b'"errors"' not in answer:
+                self.cache.put(key, answer)
+            if future is not None:
+                future.set_result((status, headers, answer))
+            return status, headers, answer
+        except BaseException as e:
+            if future is not None:
+                future.set_exception(e)
+                future.exception()  # retrieved here: waiters re-raise it, nobody else must
+            raise
+        finally:
+            if future is not None:
+                self._inflight.pop(key, None)
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,10 +84,14 @@ class NoAnalysisRun(ScholarGraphError):
 # -- reading -----------------------------------------------------------------------------------
 
 
-async def read(scope: ReadScope, text: str, params: Mapping[str, Any]) -> list[Record]:
-    """One query in a read transaction with the scope's timeout (``text`` is a constant of
-    ``graph.collab_queries`` / ``graph.influence_queries`` or an analytics builder)."""
-    query = Query(text, timeout=scope.timeout)
+async def read(
+    scope: ReadScope, text: str, params: Mapping[str, Any], timeout: float | None = None
+) -> list[Record]:
+    """One query in a read transaction with the scope's timeout, or ``timeout`` (``text`` is a
+    constant of ``graph.collab_queries`` / ``graph.influence_queries`` or an analytics
+    builder)."""
+    timeout = scope.timeout if timeout is None else timeout
+    query = Query(text, timeout=timeout)
     try:
         records, _, _ = await scope.driver.execute_query(
             query,
@@ -97,14 +102,14 @@ async def read(scope: ReadScope, text: str, params: Mapping[str, Any]) -> list[R
         )
     except ClientError as e:
         if e.code in _TIMEOUT_CODES:
-            raise QueryTimeout(scope.timeout) from e
+            raise QueryTimeout(timeout) from e
         raise
     return list(records)
 
 
-async def export_edges(scope: ReadScope, spec: GraphSpec) -> EdgeList:
+async def export_edges(scope: ReadScope, spec: GraphSpec, timeout: float | None = None) -> EdgeList:
     """The analytics export of ``spec`` (one read query), read through the async driver."""
-    records = await read(scope, export_query(spec), export_parameters(spec))
+    records = await read(scope, export_query(spec), export_parameters(spec), timeout)
     cols: list[list[Any]] = [[], [], [], [], []]
     for record in records:
         for col, values in zip(cols, record.values(), strict=True):
@@ -144,6 +149,9 @@ class CoauthorGraph:
     index: dict[str, int]
 
 
+GRAPH_EXPORT_TIMEOUT = 300.0  # seconds, for the cached co-author graph export
+
+
 class CoauthorGraphCache:
     """The last few exported co-authorship graphs, keyed by subgraph spec, rebuilt when the
     count-store fingerprint of the database changes."""
@@ -168,7 +176,10 @@ class CoauthorGraphCache:
         async with lock:
             entry = self._entries.get(key)
             if entry is None or entry.fingerprint != fp:
-                edges = await export_edges(scope, spec)
+                # built once and shared by every later request: allowed longer than one read
+                # (the whole co-author graph of the 1M-paper corpus exports in ~27 s)
+                timeout = max(scope.timeout, GRAPH_EXPORT_TIMEOUT)
+                edges = await export_edges(scope, spec, timeout)
                 graph = await asyncio.to_thread(to_igraph, edges)
                 entry = CoauthorGraph(spec, fp, graph, edges.node_ids, edges.index())
                 self._entries[key] = entry
@@ -233,13 +244,15 @@ def _search(
     if avoid:
         g = g.copy()
         g.delete_edges(g.es.select(_incident=avoid))
-    # distances() reports an unreachable pair as inf (no igraph warning) and bounds the work
+    if k == 1:  # one BFS that stops at the target (an unreachable target warns: silenced)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            path: list[int] = g.get_shortest_path(source, target, mode="all")
+        return [path] if path and len(path) - 1 <= max_hops else []
+    # distances() reports an unreachable pair as inf (no igraph warning)
     hops = g.distances(source, target, mode="all")[0][0]
     if not math.isfinite(hops) or hops > max_hops:
         return []
-    if k == 1:
-        path: list[int] = g.get_shortest_path(source, target, mode="all")
-        return [path] if path else []
     return _k_shortest(g, source, target, k, int(hops), max_hops)
 
 

@@ -48,6 +48,19 @@ async def client(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator
         yield c
 
 
+async def test_concurrent_identical_misses_run_the_query_once(
+    loaded: Driver, neo4j_settings: Neo4jSettings
+) -> None:
+    app: Starlette = create_app(AppSettings(), neo4j_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            answers = await asyncio.gather(*(c.post("/graphql", json=STATS) for _ in range(8)))
+    assert {r.status_code for r in answers} == {200}
+    assert len({r.content for r in answers}) == 1
+    assert app.state.response_cache.computed == 1
+
+
 async def test_a_repeated_query_is_answered_from_the_cache(client: httpx.AsyncClient) -> None:
     first = await client.post("/graphql", json=STATS)
     second = await client.post("/graphql", json=STATS)
