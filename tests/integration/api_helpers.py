@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 from neo4j import AsyncDriver, Driver
+from starlette.applications import Starlette
 from strawberry.types import ExecutionResult
 
 from api.context import Context
@@ -76,3 +79,11 @@ async def error(scope: ReadScope, query: str, variables: dict[str, Any] | None =
     result = await execute(scope, query, variables)
     assert result.errors, f"expected an error, got {result.data}"
     return "; ".join(e.message for e in result.errors)
+
+
+async def app_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on ``app`` in-process, inside its lifespan (driver opened and closed)."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            yield c

@@ -13,12 +13,11 @@ import pytest
 import pytest_asyncio
 from neo4j import Driver
 from pydantic import SecretStr
-from starlette.applications import Starlette
 
 from api.app import create_app
 from graph.settings import AppSettings, Neo4jSettings
 from graph.stats import graph_stats
-from tests.integration.api_helpers import DB
+from tests.integration.api_helpers import DB, app_client
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -40,17 +39,10 @@ def loaded(driver: Driver, data_dir: Path) -> Driver:
     return driver
 
 
-async def _client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
-            yield c
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def client(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[httpx.AsyncClient]:
     settings = AppSettings(api_token=SecretStr(TOKEN))
-    async for c in _client(create_app(settings, neo4j_settings)):
+    async for c in app_client(create_app(settings, neo4j_settings)):
         yield c
 
 
@@ -58,7 +50,7 @@ async def client(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator
 async def tokenless(
     loaded: Driver, neo4j_settings: Neo4jSettings
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async for c in _client(create_app(AppSettings(api_token=None), neo4j_settings)):
+    async for c in app_client(create_app(AppSettings(api_token=None), neo4j_settings)):
         yield c
 
 

@@ -17,7 +17,7 @@ from api.app import create_app
 from graph.settings import AppSettings, Neo4jSettings
 from loaders.writer import load_paths
 from tests.conftest import wipe
-from tests.integration.api_helpers import DB
+from tests.integration.api_helpers import DB, app_client
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -33,18 +33,10 @@ def loaded(driver: Driver, data_dir: Path) -> Driver:
     return driver
 
 
-async def _client(settings: AppSettings, neo4j: Neo4jSettings) -> AsyncIterator[httpx.AsyncClient]:
-    app: Starlette = create_app(settings, neo4j)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
-            yield c
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def client(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[httpx.AsyncClient]:
     settings = AppSettings(response_cache_ttl=TTL, response_cache_check=0.0)
-    async for c in _client(settings, neo4j_settings):
+    async for c in app_client(create_app(settings, neo4j_settings)):
         yield c
 
 
@@ -52,10 +44,8 @@ async def test_concurrent_identical_misses_run_the_query_once(
     loaded: Driver, neo4j_settings: Neo4jSettings
 ) -> None:
     app: Starlette = create_app(AppSettings(), neo4j_settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
-            answers = await asyncio.gather(*(c.post("/graphql", json=STATS) for _ in range(8)))
+    async for c in app_client(app):
+        answers = await asyncio.gather(*(c.post("/graphql", json=STATS) for _ in range(8)))
     assert {r.status_code for r in answers} == {200}
     assert len({r.content for r in answers}) == 1
     assert app.state.response_cache.computed == 1
@@ -115,7 +105,7 @@ async def test_errors_and_mutations_are_never_cached(client: httpx.AsyncClient) 
 
 
 async def test_ttl_zero_turns_the_cache_off(loaded: Driver, neo4j_settings: Neo4jSettings) -> None:
-    async for c in _client(AppSettings(response_cache_ttl=0), neo4j_settings):
+    async for c in app_client(create_app(AppSettings(response_cache_ttl=0), neo4j_settings)):
         for _ in range(2):
             r = await c.post("/graphql", json=STATS)
             assert r.status_code == 200 and "x-cache" not in r.headers
