@@ -138,12 +138,21 @@ def report() -> Path:
             "",
         ]
     for row in scale.get("summary", []):
-        label = f"{row['method']} (synthetic)"
+        memory = row.get("memory", "heap 2g, page cache 1g")
+        label = f"{row['method']} (synthetic, {memory})"
         points.setdefault(label, []).append((row["papers"], row["median_total_seconds"]))
         lines.append(
-            f"- synthetic {row['papers']:,} papers, {row['method']}: "
-            f"{row['median_total_seconds']:.0f} s ({row['papers_per_second']:.0f} papers/s)"
+            f"- synthetic {row['papers']:,} papers, {row['method']}, {memory}: "
+            f"{row['median_total_seconds']:.0f} s ({row['papers_per_second']:.0f} papers/s; "
+            f"load average before: {row.get('load_average_before')})"
         )
+    for path in sorted(RESULTS.glob("scale-*.json")):  # bulk loads of bench.at_scale
+        run = dict(orjson.loads(path.read_bytes()))
+        stats, total = run["load"]["stats"], run["load"]["seconds"]["total"]
+        papers = stats["nodes"]["Paper"] - stats["stub_papers"]
+        memory = f"heap {run['memory']['heap']}, page cache {run['memory']['pagecache']}"
+        points.setdefault(f"bulk (synthetic, {memory})", []).append((papers, total))
+        lines.append(f"- synthetic {papers:,} papers, bulk ({path.name}), {memory}: {total:.0f} s")
     if points:
         fig, ax = plt.subplots(figsize=(6, 4))
         for label, pts in sorted(points.items()):
