@@ -147,6 +147,13 @@ class CoauthorGraph:
     graph: ig.Graph
     node_ids: list[str]
     index: dict[str, int]
+    component: list[int]  # connected component of each vertex: "no path" without a search
+
+
+def _build(spec: GraphSpec, fp: tuple[int, int, int], edges: EdgeList) -> CoauthorGraph:
+    graph = to_igraph(edges)
+    component = graph.connected_components(mode="weak").membership
+    return CoauthorGraph(spec, fp, graph, edges.node_ids, edges.index(), component)
 
 
 GRAPH_EXPORT_TIMEOUT = 300.0  # seconds, for the cached co-author graph export
@@ -180,8 +187,7 @@ class CoauthorGraphCache:
                 # (the whole co-author graph of the 1M-paper corpus exports in ~27 s)
                 timeout = max(scope.timeout, GRAPH_EXPORT_TIMEOUT)
                 edges = await export_edges(scope, spec, timeout)
-                graph = await asyncio.to_thread(to_igraph, edges)
-                entry = CoauthorGraph(spec, fp, graph, edges.node_ids, edges.index())
+                entry = await asyncio.to_thread(_build, spec, fp, edges)
                 self._entries[key] = entry
                 while len(self._entries) > self.max_entries:
                     self._entries.popitem(last=False)
@@ -240,6 +246,8 @@ def _search(
     cg: CoauthorGraph, source: int, target: int, k: int, max_hops: int, avoid: list[int]
 ) -> list[list[int]]:
     """Vertex paths, shortest first, at most ``max_hops`` edges, avoiding ``avoid``."""
+    if cg.component[source] != cg.component[target]:
+        return []  # avoiding authors only removes edges: still apart
     g = cg.graph
     if avoid:
         g = g.copy()
