@@ -20,6 +20,8 @@ from typing import IO, Annotated, Any
 import typer
 from rich.console import Console
 
+from cli.exit_codes import ExitCode
+
 err = Console(stderr=True)
 
 BULK_FORMATS = ("openalex",)  # sources whose every paper and reference has a strong W id
@@ -75,7 +77,7 @@ def paper_rows(
     Files are parsed by ``workers`` processes (default: one per core; 0 = in this process),
     in input order, so the rows and the identity decisions are those of a serial parse.
     """
-    from graph.bulk import BulkImportError
+    from graph.errors import SourceError
     from loaders.parallel import paper_rows as parsed_rows
     from loaders.records import ParseIssue
     from loaders.writer import ErrorReport
@@ -87,8 +89,8 @@ def paper_rows(
                 if isinstance(item, ParseIssue):
                     result.parse_errors += 1
                     report.add(item)
-                    if item.fatal:
-                        raise BulkImportError(f"{item.location}: {item.reason}")
+                    if item.fatal:  # the file cannot be read on: the import stops
+                        raise SourceError(str(item.location), item.reason)
                     continue
                 result.papers += 1
                 yield item
@@ -118,7 +120,7 @@ def run_bulk_import(
     try:
         t0 = time.perf_counter()
         server.start()
-        settings = Neo4jSettings(uri=server.uri, password=None, database=database)
+        settings = Neo4jSettings(uri=server.uri, password=server.password, database=database)
         with open_driver(settings) as driver:
             bulk.ensure_empty(driver, database)  # refuse before any work
         result.seconds["start_and_check_empty"] = round(time.perf_counter() - t0, 3)
@@ -170,30 +172,64 @@ def bulk_import(
 
     The local server is stopped for the import and started again; a non-empty database is
     refused. Only OpenAlex works are accepted (see docs/performance.md for the assumptions).
+    Exit codes as `load` (docs/loaders.md#exit-codes); 5 when the import itself is refused or
+    fails (a non-empty database, the import tool).
     """
     import os
 
     import orjson
 
     from cli.main import local_server
+    from graph.bulk import BulkImportError
+    from graph.db import is_unavailable
+    from graph.errors import LocalServerError, SourceError
     from graph.settings import Neo4jSettings
+    from loaders.detect import missing_inputs
 
     if format and format not in BULK_FORMATS:
         err.print(f"[red]error:[/] --format {format!r}: the bulk path takes "
                   f"{', '.join(BULK_FORMATS)} only; use `scholargraph load`")  # fmt: skip
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
+    missing = missing_inputs(paths)
+    for problem in missing:
+        err.print(f"[red]error:[/] {problem}")
+    if missing:
+        err.print("nothing was imported")
+        raise typer.Exit(ExitCode.INPUT_ERROR)
+    try:
+        check_formats(paths, format)
+    except BulkImportError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(ExitCode.INPUT_ERROR) from None
     server = local_server()
     settings = Neo4jSettings()
     if os.environ.get("NEO4J_URI") and settings.uri.rstrip("/") != server.uri:
         err.print(f"[red]error:[/] NEO4J_URI is {settings.uri}, but the bulk import writes the "
                   f"store of the local server ({server.uri}) offline")  # fmt: skip
-        raise typer.Exit(2)
-    with errors.open("wb") as report, err.status("bulk import: parsing and writing CSVs …"):
-        result = run_bulk_import(
-            server, paths, format, database=settings.database, work_dir=work_dir,
-            errors_to=report, keep_csv=keep_csv, threads=threads, parse_workers=parse_workers,
-        )  # fmt: skip
+        raise typer.Exit(ExitCode.USAGE)
+    try:
+        report = errors.open("wb")
+    except OSError as e:
+        err.print(f"[red]error:[/] cannot write the errors report {errors}: {e.strerror or e}")
+        raise typer.Exit(ExitCode.USAGE) from None
+    try:
+        with report, err.status("bulk import: parsing and writing CSVs …"):
+            result = run_bulk_import(
+                server, paths, format, database=settings.database, work_dir=work_dir,
+                errors_to=report, keep_csv=keep_csv, threads=threads, parse_workers=parse_workers,
+            )  # fmt: skip
+    except SourceError as e:
+        err.print(f"[red]error:[/] {e}; the import stopped before replacing the store")
+        raise typer.Exit(ExitCode.INPUT_ERROR) from None
+    except BulkImportError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(ExitCode.FAILED) from None
+    except Exception as e:
+        if not (is_unavailable(e) or isinstance(e, LocalServerError)):
+            raise
+        err.print(f"[bold red]error:[/] the local Neo4j is unavailable: {e}")
+        raise typer.Exit(ExitCode.DATABASE_UNAVAILABLE) from None
     sys.stdout.write(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
     if result.parse_errors:
         err.print(f"[yellow]{result.parse_errors} problem(s) reported in {errors}[/]")
-        sys.exit(1)
+        raise typer.Exit(ExitCode.RECORDS_REJECTED)

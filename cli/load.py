@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
+from cli.exit_codes import ExitCode
 from loaders.detect import FORMATS
+
+if TYPE_CHECKING:
+    from loaders.writer import LoadSummary
 
 err = Console(stderr=True)
 
@@ -34,25 +44,39 @@ def load(
     ] = None,
     batch_size: Annotated[int | None, typer.Option(help="records per transaction")] = None,
 ) -> None:
-    """Load bibliographic files (format auto-detected; .gz accepted). Re-running changes nothing."""
-    from graph.db import open_driver
+    """Load bibliographic files (format auto-detected; .gz accepted). Re-running changes nothing.
+
+    Exit codes: 0 everything loaded; 1 some records rejected (reported in the errors file),
+    every valid one loaded; 2 bad arguments; 3 an input missing, unreadable or not recognised;
+    4 Neo4j unreachable (docs/loaders.md#exit-codes).
+    """
+    from neo4j.exceptions import AuthError
+
+    from graph.db import is_unavailable, open_driver
     from graph.settings import AppSettings, Neo4jSettings
-    from loaders.writer import load_paths
+    from loaders.detect import missing_inputs
+    from loaders.records import Location, ParseIssue
+    from loaders.writer import ErrorReport, load_paths
 
     settings = Neo4jSettings()
     app_settings = AppSettings()
-    options = {}
+    options: dict[str, Any] = {}
     if as_of:
         try:
             options["as_of"] = date.fromisoformat(as_of)
         except ValueError:
             err.print(f"[red]error:[/] invalid --as-of {as_of!r}: expected YYYY-MM-DD")
-            raise typer.Exit(2) from None
+            raise typer.Exit(ExitCode.USAGE) from None
     if format and format not in FORMATS:
         err.print(
             f"[red]error:[/] unknown --format {format!r}: expected one of {', '.join(FORMATS)}"
         )
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
+    try:
+        report = errors.open("wb")
+    except OSError as e:
+        err.print(f"[red]error:[/] cannot write the errors report {errors}: {e.strerror or e}")
+        raise typer.Exit(ExitCode.USAGE) from None
 
     progress = Progress(
         TextColumn("{task.description}", style="cyan"),
@@ -63,7 +87,7 @@ def load(
         console=err,
         transient=False,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def on_progress(name: str, records: int) -> None:
         if name not in tasks:
@@ -72,28 +96,57 @@ def load(
         elapsed = progress.tasks[task].elapsed or 1e-9
         progress.update(task, completed=records, rate=f"{records / elapsed:,.0f}")
 
-    with errors.open("wb") as report, progress, open_driver(settings) as driver:
-        summary = load_paths(
-            driver,
-            settings.database,
-            paths,
-            format,
-            batch_size=batch_size or app_settings.batch_size,
-            errors_to=report,
-            progress=on_progress,
-            **options,
-        )
+    with report:
+        missing = missing_inputs(paths)
+        if missing:
+            issues = ErrorReport(report)
+            for problem in missing:
+                err.print(f"[red]error:[/] {problem}")
+                issues.add(ParseIssue(Location(problem.path), problem.reason, fatal=True))
+            err.print("nothing was loaded")
+            raise typer.Exit(ExitCode.INPUT_ERROR)
+        try:
+            with progress, open_driver(settings) as driver:
+                summary = load_paths(
+                    driver,
+                    settings.database,
+                    paths,
+                    format,
+                    batch_size=batch_size or app_settings.batch_size,
+                    errors_to=report,
+                    progress=on_progress,
+                    **options,
+                )
+        except Exception as e:
+            if not (is_unavailable(e) or isinstance(e, AuthError)):
+                raise
+            err.print(
+                f"[bold red]error:[/] Neo4j at {settings.uri} is unavailable or refused the "
+                f"connection ({e}); start it with `scholargraph neo4j start` or set NEO4J_URI, "
+                "then re-run (what was written stays, a re-run changes nothing)"
+            )
+            raise typer.Exit(ExitCode.DATABASE_UNAVAILABLE) from None
     _print_summary(summary)
     if summary.errors or summary.failed_files:
         err.print(f"[yellow]{summary.errors} problem(s) reported in {errors}[/]")
-    if not summary.ok:
-        sys.exit(1)
+    for failed in summary.failed_files:
+        err.print(f"[red]error:[/] {failed.path}: {failed.failed}")
+    code = exit_code(summary)
+    if code is not ExitCode.OK:
+        raise typer.Exit(code)
 
 
-def _print_summary(summary: object) -> None:
-    from loaders.writer import LoadSummary
+def exit_code(summary: LoadSummary) -> ExitCode:
+    """INPUT_ERROR when a file could not be read (or recognised), RECORDS_REJECTED when only
+    records were, else OK."""
+    if summary.failed_files:
+        return ExitCode.INPUT_ERROR
+    if summary.errors:
+        return ExitCode.RECORDS_REJECTED
+    return ExitCode.OK
 
-    assert isinstance(summary, LoadSummary)
+
+def _print_summary(summary: LoadSummary) -> None:
     files = Table(title="files")
     for col in ("file", "format", "records", "errors", "status"):
         files.add_column(col)

@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 
 from graph import ids
-from loaders.io import open_binary
+from loaders.io import invalid_json, open_binary
 from loaders.records import (
     AuthorRef,
     Authorship,
@@ -98,7 +98,7 @@ def _record(body: bytes, where: Location) -> Paper | ParseIssue:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as e:
-        return ParseIssue(where, f"not valid JSON: {e}")
+        return invalid_json(body, where, e)
     if not isinstance(doc, dict) or doc.get("id") in (None, ""):
         return ParseIssue(where, "not an AMiner record (no id)")
     aminer_id = str(doc["id"]).strip()

@@ -20,6 +20,11 @@ Quirks (``shared/data/arxiv-api-atom/SOURCE.md``):
 - an entry whose id is not an arXiv id, or that has no title, becomes a ``ParseIssue`` with its
   line and entry index; malformed XML stops the file with a fatal issue after the entries
   already read.
+
+Untrusted input: the feed is read through ``loaders.xml_safe`` like every XML source: a
+``DOCTYPE`` is never read, no entity is expanded by the parser and nothing outside the file is
+opened. Entities the feed's own DTD declares are reported once for the file, and an entry using
+one is reported and skipped; HTML character entities (``&eacute;``) decode.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from pathlib import Path
 from lxml import etree
 
 from graph import ids
-from loaders import arxiv_taxonomy
+from loaders import arxiv_taxonomy, xml_safe
 from loaders._arxiv_common import ARXIV_VENUE, abs_url, clean_text, collapse
 from loaders.io import open_binary
 from loaders.records import (
@@ -64,11 +69,20 @@ def parse(path: Path, **_: object) -> Iterator[Record | ParseIssue]:
     index = 0
     try:
         with open_binary(path) as fh:
-            for _event, entry in etree.iterparse(fh, events=("end",), tag=_ENTRY):
+            try:
+                reader = xml_safe.SafeXmlReader(fh)
+            except ValueError as e:
+                yield ParseIssue(Location(file, line=1), f"refused: {e}", fatal=True)
+                return
+            refusal = reader.prolog.refusal()
+            if refusal:
+                yield ParseIssue(Location(file, line=reader.prolog.doctype_line), refusal)
+            declared = reader.prolog.general_names
+            for _event, entry in xml_safe.iterparse(reader, recover=False, tag=_ENTRY):
                 index += 1
                 where = Location(file, line=entry.sourceline, index=index)
                 try:
-                    yield _entry(entry, where)
+                    yield _entry(entry, where, declared)
                 except ValueError as e:
                     yield ParseIssue(where, str(e))
                 finally:
@@ -86,11 +100,20 @@ def _release(entry: etree._Element) -> None:
         del parent[0]
 
 
+def _findtext(entry: etree._Element, tag: str) -> str | None:
+    """Like ``findtext``, with character entities decoded (see ``loaders.xml_safe``)."""
+    element = entry.find(tag)
+    return None if element is None else xml_safe.text_of(element, frozenset())[0]
+
+
 def _text(entry: etree._Element, tag: str) -> str | None:
-    return collapse(entry.findtext(tag))
+    return collapse(_findtext(entry, tag))
 
 
-def _entry(entry: etree._Element, where: Location) -> Paper | ParseIssue:
+def _entry(entry: etree._Element, where: Location, declared: frozenset[str]) -> Paper | ParseIssue:
+    refused = {node.name for node in entry.iter(etree.Entity)} & declared
+    if refused:
+        return ParseIssue(where, xml_safe.refused_reason(frozenset(refused)))
     raw_id = _text(entry, f"{_A}id") or ""
     if _ERROR_ID in raw_id:
         summary = _text(entry, f"{_A}summary") or _text(entry, f"{_A}title") or raw_id
@@ -104,8 +127,8 @@ def _entry(entry: etree._Element, where: Location) -> Paper | ParseIssue:
     return Paper(
         ids=PaperIds(arxiv=arxiv, doi=_doi(_text(entry, f"{_X}doi"))),
         source=SOURCE,
-        title=clean_text(entry.findtext(f"{_A}title")),
-        abstract=clean_text(entry.findtext(f"{_A}summary")),
+        title=clean_text(_findtext(entry, f"{_A}title")),
+        abstract=clean_text(_findtext(entry, f"{_A}summary")),
         year=int(date[:4]) if date else None,
         date=date,
         url=abs_url(arxiv),
@@ -128,11 +151,11 @@ def _doi(raw: str | None) -> str | None:
 def _authors(entry: etree._Element) -> tuple[Authorship, ...]:
     out = []
     for position, author in enumerate(entry.iterfind(f"{_A}author"), start=1):
-        raw = collapse(author.findtext(f"{_A}name"))
+        raw = collapse(_findtext(author, f"{_A}name"))
         name = clean_text(raw)
         if not name:
             continue
-        affiliation = collapse(author.findtext(f"{_X}affiliation"))
+        affiliation = collapse(_findtext(author, f"{_X}affiliation"))
         out.append(
             Authorship(AuthorRef(name=name, affiliation=affiliation), position, raw_name=raw)
         )

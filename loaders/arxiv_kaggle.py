@@ -19,8 +19,8 @@ Quirks handled (``shared/data/arxiv-kaggle-snapshot/SOURCE.md``):
 - ``doi`` normalised (the first valid one when several are listed), ``journal-ref`` kept;
 - no references in this format. Venue: ``arxiv`` (repository).
 
-A line that is not JSON or misses ``id``/``title`` becomes a ``ParseIssue`` with its line
-number; its neighbours still come out.
+A line that is not valid UTF-8 (decoded line by line), not JSON or misses ``id``/``title``
+becomes a ``ParseIssue`` with its line number; its neighbours still come out.
 """
 
 from __future__ import annotations
@@ -65,14 +65,18 @@ def sniff(head: bytes, path: Path) -> bool:
 def parse(path: Path, **_: object) -> Iterator[Record | ParseIssue]:
     file = str(path)
     try:
-        for number, line in numbered_lines(path):
+        for item in numbered_lines(path):
+            if isinstance(item, ParseIssue):
+                yield item  # undecodable line: reported, its neighbours still load
+                continue
+            number, line = item
             if not line.strip():
                 continue
             try:
                 yield _paper(orjson.loads(line))
             except (orjson.JSONDecodeError, ValueError, TypeError, KeyError, AttributeError) as e:
                 yield ParseIssue(Location(file, line=number), f"{type(e).__name__}: {e}")
-    except (OSError, UnicodeDecodeError, EOFError) as e:
+    except (OSError, EOFError) as e:
         yield ParseIssue(Location(file), f"cannot read file: {e}", fatal=True)
 
 

@@ -21,10 +21,17 @@ Quirks handled (the IRIDIA repository is the reference, see its SOURCE.md):
   string files come first), then evaluates entries. ``parse(directory)`` loads every ``.bib``
   in it, string-only files first (``abbrev``, ``journals``, ``authors`` in that order, then
   others alphabetically). ``parse(file, macros_from=[…])`` takes macros (and crossref parents)
-  from other files without emitting their entries; with no ``macros_from``, the string files a
-  file names in its Emacs mode line (``bibtex-string-files: ("abbrev.bib" …)``) are loaded from
-  its folder when they exist. An undefined macro expands to nothing, as in BibTeX, and is
-  reported as a non-fatal ``ParseIssue`` (the entry is still emitted).
+  from other files without emitting their entries. An undefined macro expands to nothing, as
+  in BibTeX, and is reported as a non-fatal ``ParseIssue`` (the entry is still emitted).
+* **Only the files given are read.** The Emacs mode line (``bibtex-string-files: ("abbrev.bib"
+  …)``) names string files, but a name in an input must never make the loader open another
+  path (``"/etc/passwd"``, ``"../../secret.bib"``): when the mode line names files that were not
+  given, one non-fatal issue says so and how to give them. ``@preamble`` is only rendered,
+  ``\\input``/``\\include`` in values produce nothing (pylatexenc has no input directory), and
+  no bibtexparser middleware that could touch the file system runs.
+* **Encoding**: decoded line by line, UTF-8 with a Latin-1 fallback for the lines that are
+  not UTF-8 (reported once per file with the first such line), so one stray byte does not
+  change how the rest of the file reads.
 * **``#`` concatenation**: ``Abramson_D #and# {Amoorthy, Mohan Krishna and Dang, Henry}`` is
   " David Abramson " + " and " + "Amoorthy, Mohan Krishna and Dang, Henry": the braces of a
   literal are its delimiters, so the ``and`` inside it separates names — three authors, as
@@ -70,7 +77,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from graph import ids
-from loaders.io import open_text
+from loaders.io import open_binary
 from loaders.records import (
     AuthorRef,
     Authorship,
@@ -160,6 +167,8 @@ class _Source:
     path: Path
     library: Library
     emit: bool
+    latin1_lines: list[int] = field(default_factory=list)  # lines read as Latin-1
+    string_files: tuple[str, ...] = ()  # named by the mode line, never opened
 
 
 @dataclass(slots=True)
@@ -173,17 +182,33 @@ class _Parsed:
     undefined: set[str] = field(default_factory=set)
 
 
-def _read(path: Path) -> tuple[Library, bool]:
-    """The file's blocks, and whether it had to be decoded as Latin-1 (not UTF-8)."""
-    try:
-        with open_text(path) as fh:
-            text = fh.read()
-        latin1 = False
-    except UnicodeDecodeError:
-        with open_text(path, encoding="latin-1") as fh:
-            text = fh.read()
-        latin1 = True
-    return parse_string(text, parse_stack=[]), latin1
+def _read(path: Path) -> _Source:
+    """The file's blocks (``emit`` is set by the caller)."""
+    parts: list[str] = []
+    latin1: list[int] = []
+    with open_binary(path) as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                parts.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                parts.append(raw.decode("latin-1"))
+                latin1.append(number)
+    text = "".join(parts)
+    first = text.split("\n", 1)[0]
+    return _Source(path, parse_string(text, parse_stack=[]), True, latin1, _mode_line_names(first))
+
+
+def _unread_string_files(sources: list[_Source]) -> Iterator[ParseIssue]:
+    given = {s.path.name.removesuffix(".gz") for s in sources}
+    for source in sources:
+        missing = [n for n in source.string_files if Path(n).name.removesuffix(".gz") not in given]
+        if source.emit and missing:
+            yield ParseIssue(
+                Location(str(source.path), line=1),
+                f"the mode line names string files {', '.join(missing)}: not read (only the "
+                "files given are read); give them together with this file to define their "
+                "macros",
+            )
 
 
 def _is_string_file(library: Library) -> bool:
@@ -201,18 +226,11 @@ def _is_bib_name(path: Path) -> bool:
     return path.name.endswith((".bib", ".bib.gz"))
 
 
-def _mode_line_string_files(path: Path) -> list[Path]:
-    """String files named in an Emacs mode line (``bibtex-string-files: ("abbrev.bib" …)``)."""
-    try:
-        with open_text(path) as fh:
-            first = fh.readline()
-    except (OSError, UnicodeDecodeError):
-        return []
-    m = _MODE_LINE.search(first)
-    if not m:
-        return []
-    found = [path.parent / name for name in _QUOTED.findall(m.group(1))]
-    return [p for p in found if p.is_file() and p.resolve() != path.resolve()]
+def _mode_line_names(first_line: str) -> tuple[str, ...]:
+    """String files named in an Emacs mode line (``bibtex-string-files: ("abbrev.bib" …)``);
+    names only: they are never opened (see the module docstring)."""
+    m = _MODE_LINE.search(first_line)
+    return tuple(_QUOTED.findall(m.group(1))) if m else ()
 
 
 def parse(
@@ -222,7 +240,7 @@ def parse(
     if path.is_dir():
         yield from parse_many(_ordered_directory(path))
         return
-    helpers = list(macros_from) if macros_from is not None else _mode_line_string_files(path)
+    helpers = list(macros_from or ())
     yield from _parse_sources([(p, False) for p in helpers] + [(path, True)])
 
 
@@ -235,13 +253,20 @@ def _parse_sources(paths: list[tuple[Path, bool]]) -> Iterator[Record | ParseIss
     sources: list[_Source] = []
     for path, emit in paths:
         try:
-            library, latin1 = _read(path)
-        except OSError as e:
+            source = _read(path)
+        except (OSError, EOFError) as e:
             yield ParseIssue(Location(str(path)), f"cannot read: {e}", fatal=True)
             continue
-        if latin1 and emit:
-            yield ParseIssue(Location(str(path)), "not valid UTF-8: read as Latin-1")
-        sources.append(_Source(path, library, emit))
+        source.emit = emit
+        if source.latin1_lines and emit:
+            n = len(source.latin1_lines)
+            yield ParseIssue(
+                Location(str(path), line=source.latin1_lines[0]),
+                f"{n} line(s) not valid UTF-8, read as Latin-1 (the first is line "
+                f"{source.latin1_lines[0]})",
+            )
+        sources.append(source)
+    yield from _unread_string_files(sources)
     # string files first, whatever order the caller gave
     sources.sort(key=lambda s: not _is_string_file(s.library))
     evaluator = _Evaluator(_collect_strings(sources))

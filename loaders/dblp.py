@@ -9,11 +9,14 @@ without a trace). Each has ``key`` and ``mdate`` attributes and children ``autho
 
 Quirks handled:
 
-* **HTML named entities without a DTD** (``&ouml;`` …). The dblp.dtd is not data we ship, so
-  the reader injects an internal DTD subset declaring every HTML 4 entity
-  (``html.entities.name2codepoint``) in front of the document, replacing any ``DOCTYPE`` the
-  file has, on the same line so ``sourceline`` numbers stay those of the file. The document is
-  then streamed with ``lxml.etree.iterparse`` and every finished record is cleared.
+* **HTML named entities without a DTD** (``&ouml;`` …), and **untrusted input**: the document
+  is read through ``loaders.xml_safe``: its own DOCTYPE (``dblp.dtd``, or an internal subset)
+  is never read; the HTML 4 / ISO-8859 named character references resolve; nothing else does
+  and nothing outside the file is opened. Entities the document's DTD declares (an external
+  ``<!ENTITY e SYSTEM "file:///…">``, a billion-laughs chain …) are reported once for the file
+  (non-fatal, on the DOCTYPE's line), and every record that uses one is reported with its key
+  and line and skipped; the other records load. ``sourceline`` numbers stay those of the file.
+  The document is streamed with ``lxml.etree.iterparse`` and every finished record is cleared.
 * **Malformed XML** is parsed in lxml's recover mode: each error lxml logs becomes a
   non-fatal ``ParseIssue`` with its line and the neighbouring records still come out. A file
   lxml cannot read at all gives one fatal issue.
@@ -45,16 +48,15 @@ The file is declared ISO-8859-1 and the declaration is honoured.
 
 from __future__ import annotations
 
-import html.entities
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from lxml import etree
 
 from graph import ids
+from loaders import xml_safe
 from loaders.io import open_binary
 from loaders.records import (
     AuthorRef,
@@ -86,66 +88,13 @@ RECORD_TAGS = frozenset(
 PARENT_TAGS = frozenset({"book", "proceedings"})
 
 _SNIFF = re.compile(rb"<dblp[\s>]")
-_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>")
-_DOCTYPE = re.compile(rb"<!DOCTYPE\s+[^\[>]*(?:\[(.*?)\])?\s*>", re.DOTALL)
 _HOMONYM = re.compile(r"^(.*\S)\s+(\d{4})$")
 _YEAR = re.compile(r"^\d{4}$")
-_XML_PREDEFINED = frozenset({"amp", "lt", "gt", "quot", "apos"})
-_PREFIX_PROBE = 65536
 
 
 def sniff(head: bytes, path: Path) -> bool:
     """A dblp dump: the ``<dblp>`` root element appears in the first bytes."""
     return bool(_SNIFF.search(head))
-
-
-def _entity_subset() -> bytes:
-    decls = "".join(
-        f'<!ENTITY {name} "&#{code};">'
-        for name, code in html.entities.name2codepoint.items()
-        if name not in _XML_PREDEFINED
-    )
-    return decls.encode("ascii")
-
-
-_ENTITIES = _entity_subset()
-
-
-class _EntityInjectingReader:
-    """A file-like reader serving the document with an HTML-entity DTD subset injected.
-
-    The XML declaration (with its encoding) is kept; any DOCTYPE is replaced by ours, padded
-    with the newlines it had so line numbers stay those of the original file.
-    """
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self._raw = raw
-        self._pending = self._rewrite_head(raw.read(_PREFIX_PROBE))
-
-    @staticmethod
-    def _rewrite_head(head: bytes) -> bytes:
-        decl = b""
-        m = _XML_DECL.match(head)
-        if m:
-            decl, head = head[: m.end()], head[m.end() :]
-        internal = b""
-        newlines = 0
-        d = _DOCTYPE.search(head)
-        if d and not head[: d.start()].strip(b" \t\r\n"):
-            internal = d.group(1) or b""
-            newlines = head[: d.end()].count(b"\n")
-            head = head[d.end() :]
-        doctype = b"<!DOCTYPE dblp [" + _ENTITIES + internal.replace(b"\n", b" ") + b"]>"
-        return decl + doctype + b"\n" * newlines + head
-
-    def read(self, size: int = -1) -> bytes:
-        if self._pending:
-            if size is None or size < 0:
-                out, self._pending = self._pending + self._raw.read(), b""
-                return out
-            out, self._pending = self._pending[:size], self._pending[size:]
-            return out
-        return self._raw.read(size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +143,7 @@ class _Raw:
     line: int | None
     index: int
     fields: dict[str, list[str]]
+    refused: frozenset[str] = frozenset()  # entities declared by the document's DTD it uses
 
 
 def _records(path: Path) -> Iterator[_Raw | ParseIssue]:
@@ -204,16 +154,19 @@ def _records(path: Path) -> Iterator[_Raw | ParseIssue]:
         yield ParseIssue(Location(str(path)), f"cannot open: {e}", fatal=True)
         return
     with raw:
-        reader = _EntityInjectingReader(raw)
-        events = etree.iterparse(
-            reader,
-            events=("end",),
-            recover=True,
-            huge_tree=True,
-            resolve_entities=True,
-            load_dtd=False,
-            no_network=True,
-        )
+        try:
+            reader = xml_safe.SafeXmlReader(raw)
+        except ValueError as e:
+            yield ParseIssue(Location(str(path), line=1), f"refused: {e}", fatal=True)
+            return
+        except (OSError, EOFError) as e:
+            yield ParseIssue(Location(str(path)), f"cannot read file: {e}", fatal=True)
+            return
+        refusal = reader.prolog.refusal()
+        if refusal:
+            yield ParseIssue(Location(str(path), line=reader.prolog.doctype_line), refusal)
+        declared = reader.prolog.general_names
+        events = xml_safe.iterparse(reader, recover=True, huge_tree=True)
         reported = 0
         index = 0
         seen = False
@@ -225,13 +178,16 @@ def _records(path: Path) -> Iterator[_Raw | ParseIssue]:
                     continue  # the root, or a field inside a record
                 if elem.tag in RECORD_TAGS:
                     index += 1
-                    yield _flatten(elem, index)
+                    yield _flatten(elem, index, declared)
                 elem.clear()
                 while elem.getprevious() is not None:
                     del parent[0]
                 reported = yield from _new_errors(events.error_log, reported, path)
         except etree.XMLSyntaxError as e:
             yield ParseIssue(Location(str(path), line=e.lineno), f"unreadable XML: {e}", True)
+            return
+        except (OSError, EOFError) as e:  # truncated gzip, read errors
+            yield ParseIssue(Location(str(path)), f"cannot read file: {e}", fatal=True)
             return
         if not seen:
             first = next(iter(events.error_log), None)
@@ -251,14 +207,19 @@ def _new_errors(
     return len(entries)
 
 
-def _flatten(elem: etree._Element, index: int) -> _Raw:
+def _flatten(elem: etree._Element, index: int, declared: frozenset[str]) -> _Raw:
     fields: dict[str, list[str]] = {}
+    refused: set[str] = set()
     for child in elem:
+        if isinstance(child, etree._Entity):
+            xml_safe.entity_text(child, declared, refused)  # text between fields is not kept
+            continue
         if not isinstance(child.tag, str):
             continue
-        text = " ".join("".join(child.itertext()).split())
-        fields.setdefault(child.tag, []).append(text)
-    return _Raw(elem.tag, elem.get("key"), elem.sourceline, index, fields)
+        text, uses = xml_safe.text_of(child, declared)
+        refused |= uses
+        fields.setdefault(child.tag, []).append(" ".join(text.split()))
+    return _Raw(elem.tag, elem.get("key"), elem.sourceline, index, fields, frozenset(refused))
 
 
 def _first(raw: _Raw, name: str) -> str | None:
@@ -273,7 +234,7 @@ def _prefix(key: str) -> str | None:
 
 def _remember(raw: _Raw, ctx: _Context) -> None:
     """Keep what children may inherit: parent records, and series names per key prefix."""
-    if raw.tag not in PARENT_TAGS or not raw.key:
+    if raw.tag not in PARENT_TAGS or not raw.key or raw.refused:
         return
     series = _first(raw, "series")
     ctx.parents[raw.key] = _Parent(
@@ -292,6 +253,9 @@ def _emit(raw: _Raw, path: Path, ctx: _Context) -> Iterator[Paper | ParseIssue]:
     where = Location(str(path), line=raw.line, index=raw.index)
     if not raw.key:
         yield ParseIssue(where, f"<{raw.tag}> record without a key")
+        return
+    if raw.refused:
+        yield ParseIssue(where, f"{raw.key}: {xml_safe.refused_reason(raw.refused)}")
         return
     try:
         yield _paper(raw, ctx)

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from graph.errors import UnknownFormat
+from graph.errors import FormatMismatch, SourceError, UnknownFormat
 from loaders import (
     aminer,
     arxiv_atom,
@@ -65,6 +65,23 @@ def parser_for(fmt: str) -> ModuleType:
         raise UnknownFormat(fmt, f"unknown format name {fmt!r}") from None
 
 
+def missing_inputs(inputs: Iterable[str | Path]) -> list[SourceError]:
+    """One error per input that names nothing to load: a path that does not exist, a glob
+    pattern matching no file, a directory without a loadable file (checked before loading, so
+    a typo never loads half a command line)."""
+    problems: list[SourceError] = []
+    for item in inputs:
+        text = str(item)
+        if glob.has_magic(text):
+            if not expand([text]):
+                problems.append(SourceError(text, "no file matches this pattern"))
+        elif not Path(text).exists():
+            problems.append(SourceError(text, "no such file or directory"))
+        elif Path(text).is_dir() and not expand([text]):
+            problems.append(SourceError(text, "the directory holds no file to load"))
+    return problems
+
+
 def expand(inputs: Iterable[str | Path]) -> list[Path]:
     """Files, directories (recursively, documentation files skipped) and glob patterns."""
     out: list[Path] = []
@@ -86,14 +103,32 @@ def expand(inputs: Iterable[str | Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
+def forced(path: Path, fmt: str) -> ModuleType:
+    """The parser for ``--format fmt``; ``FormatMismatch`` when the file's content is another
+    format's and ``fmt``'s own check does not recognise it (a JSONL file read as a profile
+    page would make an author of its first line)."""
+    module = parser_for(fmt)
+    try:
+        sample = head(path)
+    except OSError:
+        return module  # the parser reports it in its own words
+    if module.sniff(sample, path):
+        return module
+    for other in PARSERS:
+        if other is not module and other.sniff(sample, path):
+            raise FormatMismatch(str(path), fmt, other.FORMAT)
+    return module
+
+
 def plan(paths: list[Path], fmt: str | None) -> Iterator[tuple[list[Path], ModuleType | Exception]]:
     """Groups files into parse units: BibTeX files are read together (shared macros and
-    crossref parents); every other file alone. Undetectable files come with their error."""
+    crossref parents); every other file alone. Undetectable files, and files whose content is
+    another format than the forced one, come with their error."""
     bib: list[Path] = []
     for path in paths:
         module: ModuleType | Exception
         try:
-            module = parser_for(fmt) if fmt else detect(path)
+            module = forced(path, fmt) if fmt else detect(path)
         except UnknownFormat as e:
             module = e
         if module is bibtex:

@@ -33,7 +33,7 @@ from typing import Any
 import orjson
 
 from graph import ids
-from loaders.io import open_binary
+from loaders.io import invalid_json, open_binary
 from loaders.records import (
     AuthorRef,
     Authorship,
@@ -126,7 +126,7 @@ def parse_line(raw: bytes, number: int, name: str) -> Iterator[Record | ParseIss
     try:
         doc = orjson.loads(line)
     except orjson.JSONDecodeError as e:
-        yield ParseIssue(Location(name, line=number), f"not valid JSON: {e}")
+        yield invalid_json(line, Location(name, line=number), e)
         return
     yield from _document(doc, name, line=number)
 

@@ -67,11 +67,15 @@ def sniff(head: bytes, path: Path) -> bool:
 def parse(path: Path, **_: object) -> Iterator[Record | ParseIssue]:
     file = str(path)
     try:
-        for number, line in numbered_lines(path):
+        for item in numbered_lines(path):
+            if isinstance(item, ParseIssue):
+                yield item  # undecodable line: reported, its neighbours still load
+                continue
+            number, line = item
             if not line or line[0] == "#" or not line.strip():
                 continue
             yield from _line(line, file, number)
-    except (OSError, UnicodeDecodeError, EOFError) as e:
+    except (OSError, EOFError) as e:
         yield ParseIssue(Location(file), f"cannot read file: {e}", fatal=True)
 
 

@@ -27,13 +27,18 @@ and ``ai_score`` on the page's own 0–100 scale), then one ``Paper`` per block:
 - no strong ids on the page: ``PaperIds(title_key=...)`` from title + year.
 
 A block whose title or author line is missing becomes a ``ParseIssue`` naming its header line;
-a header count that disagrees with the number of blocks is reported as a non-fatal issue.
+a header count that disagrees with the number of blocks is reported as a non-fatal issue. A
+file with neither a figure line nor a paper block is not a profile page: one fatal issue and
+nothing else (``--format profile`` on a JSONL file must not make an author of its first line).
+A line that is not valid UTF-8 is reported with its number: in the header it stops the file (the
+owner would be wrong), in a paper block it skips that block; the other blocks load.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -75,6 +80,7 @@ _CODE_URL = re.compile(
     r"|sourceforge\.net|gitee\.com)/[^\s{}()<>\"'\[\]]+",
     re.I,
 )
+_UNDECODABLE = "\ufffd"  # stands for a line that did not decode (reported, never loaded)
 _SNIFF_METRIC = re.compile(rb"^h-index\d+\r?$", re.M)
 _SNIFF_PAPERS = re.compile(rb"^\d[\d,]*papers\r?$", re.M)
 
@@ -90,15 +96,41 @@ def parse(
     year = as_of.year if isinstance(as_of, date) else (as_of or CAPTURE_YEAR)
     as_of_text = as_of.isoformat() if isinstance(as_of, date) else str(year)
     file = str(path)
+    lines: list[tuple[int, str]] = []
+    undecodable: dict[int, ParseIssue] = {}
     try:
-        lines = list(numbered_lines(path))  # one page, a few dozen lines
-    except (OSError, UnicodeDecodeError, EOFError) as e:
+        for line in numbered_lines(path):  # one page, a few dozen lines
+            if isinstance(line, ParseIssue):
+                number = line.location.line or 0
+                undecodable[number] = line
+                lines.append((number, _UNDECODABLE))  # keeps the paragraph structure
+            else:
+                lines.append(line)
+    except (OSError, EOFError) as e:
         yield ParseIssue(Location(file), f"cannot read profile page: {e}", fatal=True)
         return
     start = _first_block(lines)
     header = [(n, text.strip()) for n, text in lines[:start] if text.strip()]
     if not header:
         yield ParseIssue(Location(file, line=1), "no profile header (name) found", fatal=True)
+        return
+    if start == len(lines) and not any(_is_figure(text) for _, text in header[1:]):
+        yield ParseIssue(
+            Location(file, line=header[0][0]),
+            "not a profile page: no h-index / papers / citations figures and no paper block "
+            "(<CAT><Mon> <D>) found; nothing read",
+            fatal=True,
+        )
+        return
+    header_end = lines[start][0] if start < len(lines) else lines[-1][0] + 1
+    in_header = [issue for number, issue in undecodable.items() if number < header_end]
+    if in_header:
+        yield replace(
+            in_header[0],
+            reason=f"{in_header[0].reason}: it is in the profile header (owner and figures "
+            "unknown), so nothing is read",
+            fatal=True,
+        )
         return
     owner_name = header[0][1]
     try:
@@ -113,8 +145,18 @@ def parse(
         else:
             yield item
     found = 0
-    for first_line, block in _blocks(lines[start:]):
+    blocks = list(_blocks(lines[start:]))
+    ends = [first for first, _ in blocks[1:]] + [lines[-1][0] + 1]
+    for (first_line, block), end in zip(blocks, ends, strict=True):
         found += 1
+        bad = [issue for number, issue in undecodable.items() if first_line <= number < end]
+        if bad:
+            yield from bad
+            yield ParseIssue(
+                Location(file, line=first_line, index=found),
+                "paper block skipped: it holds a line that is not valid UTF-8",
+            )
+            continue
         try:
             yield _paper(block, owner, year)
         except ValueError as e:
@@ -123,6 +165,11 @@ def parse(
         yield ParseIssue(
             Location(file), f"header announces {listed} papers but {found} blocks were found"
         )
+
+
+def _is_figure(text: str) -> bool:
+    """A header line holding one of the page's figures (or the "N Papers" heading)."""
+    return bool(_PAPERS_HEADING.match(text) or _metric(text))
 
 
 def _first_block(lines: list[tuple[int, str]]) -> int:

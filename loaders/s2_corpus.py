@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from graph import ids
-from loaders.io import open_binary
+from loaders.io import invalid_json, open_binary
 from loaders.records import (
     AuthorRef,
     Authorship,
@@ -75,7 +75,7 @@ def _line(line: bytes, where: Location) -> Iterator[Record | ParseIssue]:
     try:
         doc = orjson.loads(line)
     except orjson.JSONDecodeError as e:
-        yield ParseIssue(where, f"not valid JSON: {e}")
+        yield invalid_json(line, where, e)
         return
     if not isinstance(doc, dict):
         yield ParseIssue(where, "line is not a JSON object")

@@ -154,6 +154,10 @@ class LoadSummary:
     def ok(self) -> bool:
         return self.errors == 0 and not self.failed_files
 
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "files": [asdict(f) for f in self.files],
@@ -235,6 +239,12 @@ def load_paths(
         except (OSError, UnknownFormat) as e:
             result.failed = str(e)
             report.add(ParseIssue(Location(name), str(e), fatal=True))
+        if fmt and not result.failed and result.records == 0 and result.errors:
+            result.failed = (
+                f"--format {fmt} recognised no record in this file ({result.errors} problem(s) "
+                "reported); nothing was written from it"
+            )
+            report.add(ParseIssue(Location(name), result.failed, fatal=True))
     if refresh:
         refresh_metrics(driver, database)
     return summary

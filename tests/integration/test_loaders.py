@@ -407,5 +407,5 @@ def test_cli_load_exit_code_and_report(
         [sys.executable, "-m", "cli", "load", str(tmp_path / "nope.json"), "--errors", str(report)],
         env=env, capture_output=True, text=True,
     )  # fmt: skip
-    assert missing.returncode == 1
+    assert missing.returncode == 3  # ExitCode.INPUT_ERROR: a missing input, nothing loaded
     assert "nope.json" in report.read_text()

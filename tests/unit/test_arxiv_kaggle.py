@@ -132,3 +132,18 @@ def test_sniff() -> None:
     ]:
         if other.is_file():
             assert not arxiv_kaggle.sniff(other.read_bytes()[:8192], other), other
+
+
+def test_invalid_utf8_line_reported_neighbours_parsed(tmp_path: Path) -> None:
+    lines = SNAPSHOT.read_bytes().splitlines(keepends=True)
+    assert len(lines) == 200
+    lines[99] = lines[99].replace(b'"title":"', b'"title":"\xff', 1)  # line 100
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"".join(lines))
+    items = list(arxiv_kaggle.parse(bad))
+    (issue,) = [i for i in items if isinstance(i, ParseIssue)]
+    assert (issue.location.file, issue.location.line, issue.fatal) == (str(bad), 100, False)
+    assert "line 100 is not valid UTF-8: byte(s) ff" in issue.reason
+    ids = [p.ids.arxiv for p in items if isinstance(p, Paper)]
+    assert len(ids) == 199 and "0704.0100" not in ids
+    assert {"0704.0099", "0704.0101", "0704.0200"} <= set(ids)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import re
+import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -165,10 +168,16 @@ def test_months_give_dates(tmp_path: Path) -> None:
     assert (paper.date, paper.authors_complete, names(paper)) == ("2001-03", False, ["Jane Doe"])
 
 
-def test_single_file_uses_mode_line_string_files() -> None:
+def test_mode_line_string_files_are_named_never_opened() -> None:
     items = list(bibtex.parse(IRIDIA / "articles.bib"))
     assert sum(isinstance(i, Paper) for i in items) == 1509
-    assert not [i for i in items if isinstance(i, ParseIssue)]
+    issues = [i for i in items if isinstance(i, ParseIssue)]
+    hint = issues[0]
+    assert hint.location.line == 1 and not hint.fatal
+    assert "abbrev.bib, journals.bib, authors.bib: not read" in hint.reason
+    assert any("abramson_d" in i.reason for i in issues)  # the macros stay undefined
+    given = list(bibtex.parse(IRIDIA / "articles.bib", macros_from=STRING_FILES))
+    assert not [i for i in given if isinstance(i, ParseIssue)]
 
 
 def test_single_file_without_macros_reports_undefined() -> None:
@@ -255,3 +264,73 @@ def test_sniff() -> None:
     dblp_xml = DATA / "dblp-xml" / "dblp-sample.xml"
     assert not bibtex.sniff(dblp_xml.read_bytes()[:8192], dblp_xml)
     assert not bibtex.sniff(b'{"email": "a@article.org"}', Path("x.json"))
+
+
+_OPENED: list[str] | None = None  # paths Python opens while ``recording_opens`` is active
+
+
+def _on_audit(event: str, args: tuple[object, ...]) -> None:
+    if _OPENED is not None and event == "open" and isinstance(args[0], str | bytes | Path):
+        _OPENED.append(str(Path(str(args[0])).resolve()))
+
+
+sys.addaudithook(_on_audit)  # audit hooks cannot be removed; it records only when asked
+
+
+@contextmanager
+def recording_opens() -> Iterator[list[str]]:
+    global _OPENED
+    _OPENED = []
+    try:
+        yield _OPENED
+    finally:
+        _OPENED = None
+
+
+def test_nothing_but_the_input_is_opened(tmp_path: Path) -> None:
+    """A mode line, a crossref or ``\\input`` naming another file never makes the loader read it."""
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    secret_bib = vault / "secret.bib"
+    secret_bib.write_text(
+        '@string{leak = "SECRET-MACRO-91c2"}\n'
+        "@book{parent, title={SECRET-TITLE}, booktitle={SECRET-BOOK-91c2}, year=1999}\n",
+        encoding="utf-8",
+    )
+    secret_txt = vault / "secret.txt"
+    secret_txt.write_text("SECRET-INPUT-91c2", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    bib = work / "input.bib"
+    bib.write_text(
+        f'%% -*- mode: bibtex; bibtex-string-files: ("{secret_bib}" "../vault/secret.bib") -*-\n'
+        "@article{a, title={Uses a macro}, journal=leak, author={Doe, Jane}, year=2001}\n"
+        "@incollection{b, title={Child}, crossref={parent}, author={Roe, Rick}}\n"
+        f"@article{{c, title={{Before \\input{{{secret_txt}}} after}}, author={{Poe, Al}}}}\n",
+        encoding="utf-8",
+    )
+    with recording_opens() as opened:
+        items = list(bibtex.parse(bib))
+    assert str(secret_bib.resolve()) not in opened and str(secret_txt.resolve()) not in opened
+    assert not [p for p in opened if p.startswith(str(tmp_path)) and p != str(bib.resolve())]
+    assert "SECRET" not in repr(items)
+    papers = {p.ids.key(): p for p in items if isinstance(p, Paper)}
+    assert len(papers) == 3  # every entry still loads
+    assert next(p for p in papers.values() if p.title.startswith("Before")).title == "Before after"
+    reasons = [i.reason for i in items if isinstance(i, ParseIssue)]
+    assert any(f"string files {secret_bib}, ../vault/secret.bib: not read" in r for r in reasons)
+    assert any("leak" in r for r in reasons)  # the macro stays undefined, and says so
+
+
+def test_one_bad_byte_changes_only_its_line(tmp_path: Path) -> None:
+    bib = tmp_path / "mixed.bib"
+    bib.write_bytes(
+        "@article{a, title={Café}, author={Müller, Hans}, year=2001}\n".encode()
+        + b"@article{b, title={Cr\xe8me}, author={Doe, Jane}, year=2002}\n"
+        + "@article{c, title={Ångström}, author={Øre, Ole}, year=2003}\n".encode()
+    )
+    items = list(bibtex.parse(bib))
+    issue = next(i for i in items if isinstance(i, ParseIssue))
+    assert issue.location.line == 2 and "1 line(s) not valid UTF-8" in issue.reason
+    titles = [p.title for p in items if isinstance(p, Paper)]
+    assert titles == ["Café", "Crème", "Ångström"]  # the UTF-8 lines are not read as Latin-1

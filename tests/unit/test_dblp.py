@@ -231,3 +231,47 @@ def test_full_dump_doctype_replaced_lines_kept(tmp_path: Path) -> None:
     (issue,) = dblp.parse(path)  # no title: reported on the record's own line
     assert isinstance(issue, ParseIssue) and issue.location.line == 4
     assert dblp.sniff(path.read_bytes(), path)
+
+
+def test_file_entities_are_refused_and_their_records_reported(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-7f3a", encoding="ascii")
+    path = tmp_path / "xxe.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+        "<!-- harvested -->\n"
+        f'<!DOCTYPE dblp [\n<!ENTITY e SYSTEM "{secret.as_uri()}">\n<!ENTITY i "INJECTED">\n]>\n'
+        "<dblp>\n"
+        '<book mdate="1" key="series/x/a"><title>A &e; B</title><year>2000</year></book>\n'
+        '<book mdate="1" key="series/x/b"><title>&i;</title><year>2000</year></book>\n'
+        '<book mdate="1" key="series/x/c"><author>J&ouml;rg M&uuml;ller</author>'
+        "<title>Caf&eacute;</title><year>2001</year></book>\n"
+        "</dblp>\n",
+        encoding="latin-1",
+    )
+    items = list(dblp.parse(path))
+    assert "TOP-SECRET" not in repr(items) and "INJECTED" not in repr(items)
+    dtd, first, second, paper = items
+    assert isinstance(dtd, ParseIssue) and not dtd.fatal and dtd.location.line == 3
+    assert f"&e; (external: {secret.as_uri()!r})" in dtd.reason and "&i;" in dtd.reason
+    assert isinstance(first, ParseIssue) and first.location.line == 8
+    assert "series/x/a" in first.reason and "&e;" in first.reason and "refused" in first.reason
+    assert isinstance(second, ParseIssue) and second.location.line == 9 and "&i;" in second.reason
+    assert isinstance(paper, Paper) and paper.title == "Café"
+    assert [a.author.name for a in paper.authors] == ["Jörg Müller"]
+
+
+def test_refused_parent_is_not_inherited(tmp_path: Path) -> None:
+    path = tmp_path / "crossref.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE dblp [<!ENTITY v "Volume">]>\n<dblp>\n'
+        '<incollection mdate="1" key="series/x/c1"><title>C</title><crossref>series/x/p'
+        "</crossref></incollection>\n"
+        '<book mdate="1" key="series/x/p"><title>&v;</title><year>1999</year>'
+        "<series>S</series></book>\n</dblp>\n",
+        encoding="utf-8",
+    )
+    items = list(dblp.parse(path))
+    child = next(i for i in items if isinstance(i, Paper))
+    assert child.ids.dblp == "series/x/c1" and child.year is None  # nothing taken from &v;'s book
+    assert sum(isinstance(i, ParseIssue) for i in items) == 2  # the DTD, the parent

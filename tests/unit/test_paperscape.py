@@ -165,3 +165,17 @@ def test_sniff() -> None:
         assert not paperscape.sniff(other.read_bytes()[:8192], other)
     headerless = b"hep-th/9201001;hep-th;0;3;;A.Author;A title\n"
     assert paperscape.sniff(headerless, Path("x.csv"))
+
+
+def test_invalid_utf8_line_reported_neighbours_parsed(tmp_path: Path) -> None:
+    source = FOLDER / "pscp-1991.csv"
+    lines = source.read_bytes().splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines, start=1) if not line.startswith(b"#")) + 5
+    lines[number - 1] = lines[number - 1].replace(b";", b";\xc3\x28", 1)  # invalid 2-byte seq
+    bad = tmp_path / "pscp.csv"
+    bad.write_bytes(b"".join(lines))
+    items = list(paperscape.parse(bad))
+    (issue,) = [i for i in items if isinstance(i, ParseIssue)]
+    assert issue.location.line == number and not issue.fatal
+    assert f"line {number} is not valid UTF-8: byte(s) c3" in issue.reason
+    assert sum(isinstance(i, Paper) for i in items) == PER_FILE["pscp-1991.csv"] - 1

@@ -74,3 +74,15 @@ def test_api_pages_fall_back_to_the_serial_parser() -> None:
     rows, issues = _outcome(list(paper_rows(page, openalex, workers=2)))
     assert issues == []
     assert len(rows) == expected
+
+
+def test_invalid_utf8_line_is_reported_by_number_in_the_pool(tmp_path: Path) -> None:
+    lines = _works()
+    lines[99] = lines[99].replace(b'"title":"', b'"title":"\xff', 1)  # line 100
+    path = _dump(tmp_path / "bad.jsonl.gz", lines)
+    for workers in (0, 2):
+        rows, issues = _outcome(list(paper_rows(path, openalex, workers=workers, chunk_lines=30)))
+        assert len(rows) == len(lines) - 1
+        ((line, reason, fatal),) = issues
+        assert (line, fatal) == (100, False)
+        assert reason.startswith("line 100 is not valid UTF-8: byte(s) ff")

@@ -189,3 +189,23 @@ def test_unreadable_file_is_fatal(tmp_path: Path) -> None:
     bad.write_bytes(b"Zh\xe9ng\n\nCL\nh-index1\n")
     out = list(profile.parse(bad))
     assert len(out) == 1 and isinstance(out[0], ParseIssue) and out[0].fatal
+
+
+def test_invalid_utf8_in_a_block_skips_only_that_block(tmp_path: Path) -> None:
+    lines = PAGE.read_bytes().split(b"\n")
+    title = next(i for i, line in enumerate(lines) if line.startswith(b"OmniOPD"))
+    lines[title] = lines[title] + b" \xff"
+    bad = tmp_path / "page.txt"
+    bad.write_bytes(b"\n".join(lines))
+    out = list(profile.parse(bad))
+    issues = [r for r in out if isinstance(r, ParseIssue)]
+    assert [(i.location.line, i.fatal) for i in issues[:2]] == [(title + 1, False), (12, False)]
+    assert "not valid UTF-8" in issues[0].reason and "block skipped" in issues[1].reason
+    assert isinstance(out[0], AuthorProfile)
+    assert sum(isinstance(r, Paper) for r in out) == 16
+
+
+def test_a_jsonl_file_is_not_a_profile_page() -> None:
+    snapshot = DATA / "arxiv-kaggle-snapshot" / "arxiv-metadata-oai-snapshot.head200.jsonl"
+    (issue,) = profile.parse(snapshot)
+    assert isinstance(issue, ParseIssue) and issue.fatal and "not a profile page" in issue.reason
