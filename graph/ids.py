@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from anyascii import anyascii
+
 from graph.errors import InvalidId
 
 # Precedence order: the first one present becomes a new node's ``id``.
@@ -93,7 +95,20 @@ def normalize_openalex(value: str) -> str | None:
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII-ish folding: accents dropped, ``ß``/``ø``/``ł`` spelled out."""
+    """Lower-case ASCII folding for keys.
+
+    Latin letters fold exactly as they always have (accents dropped, ``ß``/``ø``/``ł`` spelled
+    out), so existing ``name:`` and title keys do not move. Letters of every other script are
+    transliterated with ``anyascii``: Cyrillic, Greek, Arabic, kana and the like by runs
+    (``Андрей`` → ``andrey``), Han and Hangul one syllable at a time, separated by spaces
+    (``王成阳`` → ``wang cheng yang``; Japanese kanji get their Mandarin reading). Symbols and
+    punctuation outside ASCII stay as they are (the key builders treat them as separators).
+    """
+    latin = _fold_latin(text)
+    return latin if latin.isascii() else _transliterate(text)
+
+
+def _fold_latin(text: str) -> str:
     text = text.translate(_SPECIAL_LETTERS)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
@@ -104,23 +119,120 @@ _SPECIAL_LETTERS = str.maketrans(
 )
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
+# Unicode blocks whose letters keep the Latin fold above, even where it leaves a non-ASCII letter
+# (``þ``, ``ð``, ``œ`` have always been separators in keys; changing that would re-key nodes).
+_LATIN_BLOCKS = (
+    (0x0000, 0x036F),  # ASCII, Latin-1, Latin Extended-A/B, IPA, modifiers, combining marks
+    (0x1D00, 0x1DFF),  # phonetic extensions, combining supplement
+    (0x1E00, 0x1EFF),  # Latin Extended Additional
+    (0x2C60, 0x2C7F),  # Latin Extended-C
+    (0xA720, 0xA7FF),  # Latin Extended-D
+    (0xAB30, 0xAB6F),  # Latin Extended-E
+    (0xFB00, 0xFB06),  # Latin ligatures
+)
+# Scripts written one syllable per character: transliterated character by character.
+_SYLLABIC_BLOCKS = (
+    (0x3400, 0x4DBF),  # CJK Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xAC00, 0xD7A3),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
+    (0x20000, 0x3134F),  # CJK Extensions B-G
+)
+_KANA_BLOCK = (0x3040, 0x30FF)
+_KATAKANA_MIDDLE_DOT = "\u30fb"  # separates the parts of a foreign name written in katakana
+
+
+def _in(c: str, blocks: tuple[tuple[int, int], ...]) -> bool:
+    cp = ord(c)
+    return any(lo <= cp <= hi for lo, hi in blocks)
+
+
+def _transliterate(text: str) -> str:
+    out: list[str] = []
+    run: list[str] = []  # consecutive letters of a non-Latin alphabet, transliterated together
+
+    def flush() -> None:
+        if run:
+            out.append(anyascii("".join(run)).lower())
+            run.clear()
+
+    for c in text:
+        if _in(c, _SYLLABIC_BLOCKS):
+            flush()
+            out.append(f" {anyascii(c).lower()} ")
+            continue
+        latin = _fold_latin(c)
+        if run and unicodedata.combining(c):
+            run.append(c)  # a mark on a letter of the run (virama, decomposed accent)
+        elif latin.isascii() or _in(c, _LATIN_BLOCKS):
+            flush()
+            out.append(latin)
+        elif unicodedata.category(c)[0] in "LMN":
+            run.append(c)
+        else:
+            flush()
+            out.append(latin)
+    flush()
+    return "".join(out)
+
+
+def _is_east_asian_letter(c: str) -> bool:
+    return _in(c, _SYLLABIC_BLOCKS) or (
+        _KANA_BLOCK[0] <= ord(c) <= _KANA_BLOCK[1] and c != _KATAKANA_MIDDLE_DOT
+    )
+
+
+# Two-character family names (Chinese and Korean) that a name written without a space starts with.
+_COMPOUND_SURNAMES = frozenset(
+    {
+        *("欧阳", "司马", "诸葛", "上官", "司徒", "东方", "皇甫", "尉迟", "公孙", "慕容"),
+        *("长孙", "夏侯", "令狐", "宇文", "轩辕", "端木", "歐陽", "諸葛", "東方", "長孫"),
+        *("軒轅", "남궁", "황보", "제갈", "선우", "독고", "사공", "서문"),
+    }
+)
+
+
+def _east_asian_name(name: str) -> str | None:
+    """``王成阳`` → ``chengyang wang``: a name written wholly in Han, Hangul or kana is printed
+    family name first; its key puts the family name last (like ``Chengyang Wang``), the given
+    name's syllables joined. Without a space the family name is the first character (or a known
+    two-character one); a kana name without a space cannot be split and is left as it is."""
+    parts = name.split()
+    chars = "".join(parts)
+    if not chars or not all(_is_east_asian_letter(c) for c in chars):
+        return None
+    if len(parts) == 1:
+        if not all(_in(c, _SYLLABIC_BLOCKS) for c in chars):
+            return None
+        n = 2 if len(chars) >= 3 and chars[:2] in _COMPOUND_SURNAMES else 1
+        family, given = chars[:n], chars[n:]
+    else:
+        family, given = parts[0], "".join(parts[1:])
+    given_key, family_key = _NON_WORD.sub("", fold(given)), _NON_WORD.sub("", fold(family))
+    if not given_key or not family_key:
+        return None
+    return f"{given_key} {family_key}"
+
 
 @lru_cache(maxsize=200_000)
 def normalize_name(name: str) -> str:
-    """The ``name:`` namespace key: folded, punctuation removed, initials split.
+    """The ``name:`` namespace key: folded, transliterated, punctuation removed, initials split.
 
-    ``S.D.Odintsov`` and ``S. D. Odintsov`` → ``s d odintsov``; ``Odintsov, S.D.`` → same.
+    ``S.D.Odintsov`` and ``S. D. Odintsov`` → ``s d odintsov``; ``Odintsov, S.D.`` → same;
+    ``Андрей Колпаков`` → ``andrey kolpakov``; ``王成阳`` → ``chengyang wang``. Empty only when
+    the name has no letter or digit in any script.
     """
     name = name.strip()
     if "," in name:
         last, _, first = name.partition(",")
         name = f"{first} {last}"
-    return " ".join(_NON_WORD.sub(" ", fold(name)).split())
+    return _east_asian_name(name) or " ".join(_NON_WORD.sub(" ", fold(name)).split())
 
 
 @lru_cache(maxsize=200_000)
 def normalize_title(title: str) -> str:
-    """Folded title with punctuation, LaTeX markup and spacing removed (for matching)."""
+    """Folded, transliterated title with punctuation, LaTeX markup and spacing removed (for
+    matching): a title in any script has a key."""
     return " ".join(_NON_WORD.sub(" ", fold(title)).split())
 
 

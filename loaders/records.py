@@ -100,8 +100,8 @@ class AuthorRef:
             raise ValueError(f"invalid ORCID {self.orcid!r}")
         if self.openalex == ids.OPENALEX_PLACEHOLDER_AUTHOR:
             raise ValueError("the OpenAlex placeholder author is not a person")
-        if not ids.normalize_name(self.name):
-            raise ValueError(f"author name has no letters: {self.name!r}")
+        if not ids.normalize_name(self.name):  # a name in any script has a (transliterated) key
+            raise ValueError(f"author name has no letter or digit in any script: {self.name!r}")
 
     def strong(self) -> dict[str, str]:
         out = {}

@@ -1,0 +1,227 @@
+"""``scholargraph identity evaluate``: author identity measured on labelled data, end to end.
+
+Each set's records go through the same writer as ``scholargraph load`` (batched
+``graph.ingest.write_batch`` transactions, then the metrics refresh); the graph is read back and
+scored (``graph.identity_eval``): pairwise and B³ precision/recall/F1, pooled and per block, and
+the worst blocks. The writes need a database of their own: an empty one at ``NEO4J_URI``, or
+``--scratch`` for a throwaway local server (every set then starts from an empty graph).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from neo4j import Driver
+
+    from graph.identity_eval import SetEvaluation
+    from graph.settings import Neo4jSettings
+    from loaders.labelled import LabelledSet
+    from loaders.records import Record
+
+err = Console(stderr=True)
+identity_app = typer.Typer(no_args_is_help=True, help="Author identity: measure it.")
+
+WORST_BLOCKS = 10
+
+
+def register(app: typer.Typer) -> None:
+    """Adds the ``identity`` command group to the top-level app."""
+    app.add_typer(identity_app, name="identity")
+
+
+def write_records(
+    driver: Driver, database: str, records: Iterable[Record], batch_size: int | None = None
+) -> Counter[str]:
+    """The ``load`` command's writer on records already in memory: batches of
+    ``batch_size`` records, one write transaction each, then the metrics refresh."""
+    from graph.ingest import IngestBatch, refresh_metrics, write_batch
+    from loaders.writer import DEFAULT_BATCH_SIZE, add_record
+
+    size = batch_size or DEFAULT_BATCH_SIZE
+    counts: Counter[str] = Counter()
+    batch = IngestBatch()
+    for record in records:
+        add_record(batch, record)
+        if len(batch) >= size:
+            counts.update(write_batch(driver, database, batch))
+            batch = IngestBatch()
+    if len(batch):
+        counts.update(write_batch(driver, database, batch))
+    refresh_metrics(driver, database)
+    return counts
+
+
+def evaluate_sets(
+    driver: Driver,
+    database: str,
+    sets: Iterable[LabelledSet],
+    *,
+    before_each: Callable[[], None] | None = None,
+    batch_size: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[SetEvaluation]:
+    """Loads and scores each set in turn (``before_each`` may empty a scratch database)."""
+    from graph.identity_eval import evaluate_loaded
+
+    out = []
+    for labelled in sets:
+        if before_each is not None:
+            before_each()
+        if progress is not None:
+            progress(f"{labelled.name}: {len(labelled.mentions):,} mentions")
+        out.append(
+            evaluate_loaded(
+                driver,
+                database,
+                labelled.name,
+                labelled.source,
+                labelled.mentions,
+                partial(write_records, driver, database, labelled.records, batch_size),
+            )
+        )
+    return out
+
+
+def report(
+    evaluations: Sequence[SetEvaluation],
+    worst: int = WORST_BLOCKS,
+    pooled_over: Sequence[str] | None = None,
+    per_block: bool = True,
+) -> dict[str, Any]:
+    """The evaluation as JSON: every set (with every block's scores when ``per_block``), and the
+    sets named in ``pooled_over`` (default: all) pooled."""
+    from graph.identity_eval import pooled
+
+    names = list(pooled_over) if pooled_over is not None else [e.name for e in evaluations]
+    chosen = [e for e in evaluations if e.name in names]
+    return {
+        "sets": [e.as_dict(worst, per_block) for e in evaluations],
+        "pooled": pooled(chosen).as_dict() if len(chosen) > 1 else None,
+        "pooled_over": [e.name for e in chosen],
+    }
+
+
+@contextmanager
+def scratch_server() -> Iterator[str]:
+    """A throwaway local Neo4j (temp folder, free port), stopped and removed afterwards."""
+    from graph.server import LocalNeo4j, free_port
+    from graph.settings import LocalServerSettings
+
+    local = LocalServerSettings()
+    home = Path(tempfile.mkdtemp(prefix="sg-identity-"))
+    server = LocalNeo4j(home, cache_dir=local.home / "cache", version=local.version,
+                        port=free_port(), heap="1g", pagecache="512m")  # fmt: skip
+    server.start()
+    try:
+        yield server.uri
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@identity_app.command("evaluate")
+def evaluate(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="a labelled set (a folder or file with mentions.jsonl, or a folder of such "
+            "sets), or any source file whose authors carry ids (OpenAlex, S2, dblp): its ids "
+            "are the gold labels and are stripped before loading",
+            exists=True,
+        ),
+    ],
+    out: Annotated[Path | None, typer.Option("--out", help="write the JSON report here")] = None,
+    limit_blocks: Annotated[
+        int | None, typer.Option("--limit-blocks", min=1, help="first N blocks of each set")
+    ] = None,
+    worst: Annotated[int, typer.Option(min=0, help="worst blocks listed")] = WORST_BLOCKS,
+    scratch: Annotated[
+        bool, typer.Option(help="use a throwaway local Neo4j instead of NEO4J_URI")
+    ] = False,
+) -> None:
+    """Load labelled authorships through the product's writer, read back which Author each
+    landed on, and print pairwise and B³ precision/recall/F1 (pooled, per set, worst blocks)."""
+    from graph.identity_eval import clear_scratch_database, node_count
+    from graph.schema import apply_schema
+    from graph.settings import Neo4jSettings
+    from loaders.labelled import iter_sets
+
+    settings = Neo4jSettings()
+    sets = list(iter_sets(paths, limit_blocks))
+    with _database(settings, scratch) as (driver, database):
+        if not scratch and node_count(driver, database):
+            err.print(
+                f"[red]error:[/] the database at {settings.uri} is not empty: the evaluation "
+                "writes its records into the graph; point NEO4J_URI at an empty database or "
+                "pass --scratch"
+            )
+            raise typer.Exit(2)
+        apply_schema(driver, database)
+        evaluations = evaluate_sets(
+            driver,
+            database,
+            sets,
+            before_each=(lambda: clear_scratch_database(driver, database)) if scratch else None,
+            progress=lambda line: err.print(f"loading {line}"),
+        )
+    result = report(evaluations, worst)
+    _print(result, worst)
+    if out is not None:
+        out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+        err.print(f"report written to {out}")
+
+
+@contextmanager
+def _database(settings: Neo4jSettings, scratch: bool) -> Iterator[tuple[Driver, str]]:
+    from graph.db import open_driver
+    from graph.settings import Neo4jSettings
+
+    with ExitStack() as stack:
+        if scratch:
+            with err.status("starting a scratch Neo4j …"):
+                uri = stack.enter_context(scratch_server())
+            settings = Neo4jSettings(uri=uri, password=None, database="neo4j")
+        yield stack.enter_context(open_driver(settings)), settings.database
+
+
+def _print(result: dict[str, Any], worst: int) -> None:
+    table = Table(title="author identity (pairwise and B³)")
+    for col in ("set", "mentions", "gold", "clusters", "pw P", "pw R", "pw F1", "B³ P", "B³ R",
+                "B³ F1"):  # fmt: skip
+        table.add_column(col, justify="right", no_wrap=True)
+
+    def row(name: str, s: dict[str, Any]) -> None:
+        pw, b3 = s["pairwise"], s["bcubed"]
+        table.add_row(
+            name, f"{s['mentions']:,}", f"{s['gold_clusters']:,}",
+            f"{s['predicted_clusters']:,}",
+            *(f"{x:.3f}" for x in (pw["precision"], pw["recall"], pw["f1"], b3["precision"],
+                                   b3["recall"], b3["f1"])),
+        )  # fmt: skip
+
+    for s in result["sets"]:
+        row(s["name"], s)
+    if result["pooled"] is not None:
+        row("pooled", result["pooled"])
+    err.print(table, width=max(err.width, 120))  # a full row, even when not a terminal
+    for s in result["sets"]:
+        if s["missing_authorships"]:
+            err.print(f"[yellow]{s['name']}: {s['missing_authorships']} mentions not found[/]")
+        if worst and s["worst_blocks"]:
+            names = ", ".join(
+                f"{b['block']} ({b['bcubed']['f1']:.2f})" for b in s["worst_blocks"][:worst]
+            )
+            err.print(f"{s['name']} worst blocks by B³ F1: {names}")
