@@ -7,19 +7,33 @@ DATA ?= ../shared/data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install assets demo neo4j load analyze serve test lint bench bench-quick sdl clean
+.PHONY: install lock assets demo neo4j load analyze serve test lint bench bench-quick sdl clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
+# Every dependency is pinned in requirements.lock (a pip constraints file, all platforms): the
+# same versions on every machine and in CI. `make lock` after changing pyproject.toml.
+LOCK := requirements.lock
+UV_VERSION := 0.13.8
+
 install: $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -c $(LOCK) -e '.[dev,leiden]'
 	$(SG) neo4j install
 
-assets: api/static/vendor/VERSIONS
+# Re-pins from pyproject.toml, keeping the current pins that still fit (UPGRADE=1: newest).
+lock: $(BIN)/python
+	$(BIN)/pip install -q 'uv==$(UV_VERSION)'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra leiden --universal \
+		--python-version 3.11 $(if $(UPGRADE),--upgrade) -q -o $(LOCK)
+
+assets: api/static/vendor/VERSIONS api/static/vendor/cytoscape/VERSIONS
 api/static/vendor/VERSIONS: tools/graphiql/package.json tools/graphiql/package-lock.json tools/graphiql/fetch.sh
 	bash tools/graphiql/fetch.sh
+# after the GraphiQL assets: their fetch replaces api/static/vendor/ as a whole
+api/static/vendor/cytoscape/VERSIONS: api/static/vendor/VERSIONS tools/netviz/package.json tools/netviz/package-lock.json tools/netviz/fetch.sh
+	bash tools/netviz/fetch.sh
 
 neo4j: install assets
 	$(SG) neo4j start
@@ -28,10 +42,11 @@ neo4j: install assets
 SAMPLES := $(addprefix $(DATA)/,profile-page arxiv-api-atom arxiv-kaggle-snapshot openalex-works-api \
 	s2-graph-api-paper aminer-dblp-v12 dblp-xml bibtex-iridia paperscape-arxiv-1991-1996)
 
-# Exit code 1 from `load` means some records were rejected and reported (the arXiv error feed
-# in the samples is one, on purpose); anything above 1 is a real failure.
+# `load` exits 1 when some records were rejected and reported while every valid one loaded (the
+# arXiv error feed in the samples is one, on purpose); any other non-zero code is a real failure
+# (docs/loaders.md#exit-codes).
 load: neo4j
-	$(SG) load $(SAMPLES) --errors load-errors.jsonl; test $$? -le 1
+	$(SG) load $(SAMPLES) --errors load-errors.jsonl; rc=$$?; test $$rc -eq 0 -o $$rc -eq 1
 
 analyze: load
 	$(SG) analyze --graph citation --algorithm pagerank --write --top 5

@@ -1,14 +1,16 @@
 """GraphQL for analytics: ``analyze`` (stream: export a subgraph, run igraph, return the top N),
-the ``runAnalysis`` mutation (write-back with an ``AnalysisRun``; needs the API token) and the
-persisted ``scores`` of authors and papers.
+the ``runAnalysis`` mutation (atomic write-back with an ``AnalysisRun``; needs the API token),
+``analysisRuns`` (every run with its status) and the persisted ``scores`` of authors and papers.
 
-The analytics library (``graph.analytics.runs``) is synchronous and CPU-bound, so a request runs
-it in a worker thread through the app's job driver; the event loop never blocks on it.
+igraph holds the GIL, so the algorithm of a request runs in a worker process
+(``graph.analytics.worker``) that is killed at the request's deadline; the export is an async
+read with the request's timeout. ``analyze`` is public and paid for by the query cost
+(``api.cost``: a betweenness run with cutoff 4 nearly fills the default budget); ``cutoff`` and
+``iterations`` are bounded (``graph.analytics.requests``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 from enum import Enum
 from typing import Any
@@ -18,9 +20,12 @@ from strawberry.scalars import JSON
 
 from api.collab_types import GraphKind
 from api.context import Info
-from graph.analytics import runs
+from api.pagination import check_first
+from graph.analytics import requests, runs
 from graph.analytics.algorithms import ALGORITHMS
+from graph.analytics.queries import RUN_COMPLETE, RUN_FAILED, RUN_RUNNING
 from graph.analytics.spec import GraphSpec
+from graph.analytics.worker import shared_pool
 from graph.errors import InputError, ScholarGraphError
 
 MAX_TOP = 100
@@ -33,6 +38,13 @@ Algorithm = strawberry.enum(
 
 class Unauthorized(ScholarGraphError):
     pass
+
+
+@strawberry.enum(description="Where an analysis run is: only COMPLETE runs' results are shown.")
+class RunStatus(Enum):
+    RUNNING = RUN_RUNNING
+    COMPLETE = RUN_COMPLETE
+    FAILED = RUN_FAILED
 
 
 @strawberry.input(description="A subgraph, an algorithm and its parameters.")
@@ -159,40 +171,75 @@ class AnalysisResult:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A write run: RUNNING while its results are staged (invisible), COMPLETE once "
+    "published in one transaction, FAILED when it stopped (its staged results removed)."
+)
 class AnalysisRun:
     id: strawberry.ID
     algorithm: str
     graph: JSON
     parameters: JSON
-    node_count: int
-    edge_count: int
-    duration_ms: float
+    node_count: int = strawberry.field(description="0 until the run is COMPLETE")
+    edge_count: int = strawberry.field(description="0 until the run is COMPLETE")
+    duration_ms: float = strawberry.field(description="0 until the run is COMPLETE")
     created_at: str
     result_keys: list[str]
     modularity: float | None
     community_count: int | None
     top: list[OutputTop]
     communities: list[CommunityTop]
+    status: RunStatus = RunStatus.COMPLETE
+    started_at: str | None = None
+    finished_at: str | None = None
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> AnalysisRun:
+        """A persisted run (``graph.analytics.runs.list_runs``); top N are not persisted."""
+        graph: Any = r.get("graph") or {}
+        parameters: Any = r.get("parameters") or {}
+        return cls(
+            id=strawberry.ID(str(r["id"])),
+            algorithm=str(r.get("algorithm") or ""),
+            graph=graph,
+            parameters=parameters,
+            node_count=int(r.get("node_count") or 0),
+            edge_count=int(r.get("edge_count") or 0),
+            duration_ms=float(r.get("duration_ms") or 0.0),
+            created_at=str(r.get("created_at") or ""),
+            result_keys=list(r.get("result_keys") or []),
+            modularity=r.get("modularity"),
+            community_count=r.get("community_count"),
+            top=[],
+            communities=[],
+            status=RunStatus(r.get("status") or RUN_COMPLETE),
+            started_at=r.get("started_at"),
+            finished_at=r.get("finished_at"),
+        )
+
+
+def _checked(input: AnalysisInput) -> GraphSpec:
+    if not 1 <= input.top <= MAX_TOP:
+        raise InputError("top", input.top, f"an integer in 1..{MAX_TOP}")
+    requests.check_request_params(input.algorithm.value, input.params())
+    return input.spec()
 
 
 async def _run(info: Info, input: AnalysisInput, write: bool) -> runs.AnalysisOutcome:
-    if not 1 <= input.top <= MAX_TOP:
-        raise InputError("top", input.top, f"an integer in 1..{MAX_TOP}")
-    spec = input.spec()
+    spec = _checked(input)
+    settings = info.context.settings
+    pool = shared_pool(settings.analytics_workers)
+    scope = info.context.scope
+    algorithm, params = input.algorithm.value, input.params()
+    if not write:
+        return await requests.analyze(scope, pool, spec, algorithm, params, top=input.top)
     jobs = info.context.jobs
     if jobs is None:
         raise ScholarGraphError("analytics are not available in this process")
-    return await asyncio.to_thread(
-        runs.analyze,
-        jobs,
-        info.context.scope.database,
-        spec,
-        input.algorithm.value,
-        input.params(),
-        write=write,
-        top=input.top,
-    )
+    return await requests.analyze_and_write(
+        scope, pool, jobs, spec, algorithm, params, top=input.top,
+        batch_size=settings.analysis_write_batch, stale_after=settings.analysis_stale_after,
+    )  # fmt: skip
 
 
 def _check_token(info: Info) -> None:
@@ -219,6 +266,26 @@ class AnalyticsQuery:
     async def analyze(self, info: Info, input: AnalysisInput) -> AnalysisResult:
         return AnalysisResult.build(await _run(info, input, write=False))
 
+    @strawberry.field(
+        description="Analysis write runs, newest first, with their status (every status "
+        "unless `status` is given)."
+    )
+    async def analysis_runs(
+        self,
+        info: Info,
+        first: int | None = 20,
+        status: RunStatus | None = None,
+        algorithm: str | None = None,
+    ) -> list[AnalysisRun]:
+        n = check_first(first)
+        rows = await runs.list_runs(
+            info.context.scope,
+            status=status.value if status is not None else None,
+            algorithm=algorithm,
+            first=n,
+        )
+        return [AnalysisRun.from_record(r) for r in rows]
+
 
 @strawberry.type
 class Mutation:
@@ -231,6 +298,7 @@ class Mutation:
         o = await _run(info, input, write=True)
         r = AnalysisResult.build(o)
         return AnalysisRun(
+            status=RunStatus.COMPLETE,
             id=strawberry.ID(o.run_id or ""),
             algorithm=o.algorithm,
             graph=r.graph,

@@ -2,33 +2,45 @@
 
 One async Neo4j driver per process, opened in the lifespan (``verify_connectivity`` at start)
 and closed on shutdown. Each request gets a fresh :class:`api.context.Context` (new loaders).
+In front of the GraphQL view: the request guard (body size and shape, api/http_guard.py), then
+the response cache; CORS (off unless ``cors_origins`` is set) wraps the whole app. An answer
+that failed as a whole because Neo4j is unreachable is an HTTP 503 (docs/security.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from neo4j import AsyncDriver
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET
 
 from api.context import Context
-from api.response_cache import CachedGraphQL, ResponseCache
+from api.errors import unavailable_only
+from api.http_guard import RequestGuard, refusal_body
+from api.pages import page_routes
+from api.response_cache import RETRY_AFTER_SECONDS, CachedGraphQL, ResponseCache
 from api.schema import build_schema
-from graph.db import async_driver, sync_driver
+from graph.db import Patience, async_driver, sync_driver
 from graph.repository import ReadScope, ping
 from graph.settings import AppSettings, Neo4jSettings
 
 logger = logging.getLogger("scholargraph.api")
 HEALTH_TIMEOUT = 3.0
+JOB_RETRY_TIME = 30.0  # seconds of transaction retries for analytics jobs (the driver default)
 
 
 def _offline_graphiql() -> tuple[list[BaseRoute], str | None]:
@@ -58,10 +70,36 @@ class ScholarGraphQL(GraphQL[Context, None]):
             jobs=state.jobs,
         )
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A browser (``Accept: text/html``) always gets the IDE on GET: a ``query`` parameter
+        goes into its editor and is not run (api/graphiql.py); other clients' GETs still run."""
+        accept = request.headers.get("accept", "")
+        return request.method == "GET" and (
+            "text/html" in accept or super().should_render_graphql_ide(request)
+        )
+
     async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
         if self._ide_html is not None:
             return HTMLResponse(self._ide_html)
         return await super().render_graphql_ide(request)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """strawberry's plain-text refusals (an unknown ``operationName``, a GET without a
+        query ...) as GraphQL-shaped JSON with ``extensions.code``, like every other error."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as e:
+            return Response(
+                refusal_body("BAD_REQUEST", e.reason),
+                status_code=e.status_code,
+                media_type="application/json",
+            )
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        if isinstance(response_data, dict) and unavailable_only(response_data):
+            sub_response.status_code = 503
+            sub_response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+        return super().create_response(response_data, sub_response)
 
 
 def create_app(
@@ -73,13 +111,24 @@ def create_app(
     caller owns (it is then verified but not closed)."""
     app_settings = settings or AppSettings()
     neo4j_settings = neo4j or Neo4jSettings()
+    patience = Patience(
+        connect=app_settings.db_connect_timeout,
+        acquire=app_settings.db_acquire_timeout,
+        retry=app_settings.db_retry_time,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        drv = driver or async_driver(neo4j_settings)
+        if app_settings.api_token is None:
+            logger.warning(
+                "no API token configured (SCHOLARGRAPH_API_TOKEN, at least 16 characters): "
+                "mutations (runAnalysis) are refused"
+            )
+        drv = driver or async_driver(neo4j_settings, patience)
         # Analytics (igraph, CPU-bound, synchronous library code) run in worker threads with a
-        # synchronous driver of their own; GraphQL reads use the async driver.
-        jobs = sync_driver(neo4j_settings)
+        # synchronous driver of their own; GraphQL reads use the async driver. Analytics writes
+        # keep the driver's 30 s of retries (lock contention with a load is worth waiting out).
+        jobs = sync_driver(neo4j_settings, dataclasses.replace(patience, retry=JOB_RETRY_TIME))
         try:
             await drv.verify_connectivity()
             app.state.scope = ReadScope(drv, neo4j_settings.database, app_settings.read_timeout)
@@ -88,6 +137,7 @@ def create_app(
             logger.info("connected to Neo4j at %s", neo4j_settings.uri)
             yield
         finally:
+            await app.state.response_cache.aclose()  # a background reading uses the driver
             await asyncio.to_thread(jobs.close)
             if driver is None:
                 await drv.close()
@@ -105,7 +155,18 @@ def create_app(
         return JSONResponse({"status": "ok", "neo4j": "reachable", "database": scope.database})
 
     ide_routes, ide_html = _offline_graphiql()
-    app = Starlette(lifespan=lifespan)
+    middleware = []
+    if app_settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=app_settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type"],
+                max_age=600,
+            )
+        )
+    app = Starlette(lifespan=lifespan, middleware=middleware)
     graphql = ScholarGraphQL(
         app, ide_html, schema=build_schema(app_settings), graphql_ide="graphiql"
     )
@@ -115,10 +176,16 @@ def create_app(
         max_bytes=app_settings.response_cache_max_mb * 2**20,
     )
     app.state.response_cache = cache
-    endpoint = CachedGraphQL(graphql, cache, lambda scope: scope["app"].state.scope)
+    endpoint = RequestGuard(
+        CachedGraphQL(
+            graphql, cache, lambda scope: scope["app"].state.scope, app_settings.max_tokens
+        ),
+        app_settings.max_body_bytes,
+    )
     app.router.routes.extend(
         [
             *ide_routes,
+            *page_routes(),
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ]

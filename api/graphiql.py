@@ -3,11 +3,15 @@
 strawberry's own page loads React and GraphiQL from a public CDN and stays blank without one. This
 page loads pinned copies (tools/graphiql/package-lock.json) that ``make assets`` fetches from the
 npm registry into ``api/static/vendor/`` together with their licences; ``graphiql_routes()``
-serves that folder at ``/graphiql/static``. The app serves ``GRAPHIQL_HTML`` on ``GET /graphql``.
+serves that folder at ``/graphiql/static``. The app serves ``GRAPHIQL_HTML`` on ``GET /graphql``
+to every browser (``Accept: text/html``): a ``query`` (and ``variables``) parameter is put into
+the editor and not run, so a reload or a shared link shows the IDE, not raw JSON. Without one the
+editor opens on ``DEFAULT_QUERY``, a ScholarGraph example. The page names no server path.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -67,7 +71,35 @@ def graphiql_routes() -> list[BaseRoute]:
     ]
 
 
-_MISSING_JS = MISSING_ASSETS_MESSAGE.replace("\\", "\\\\").replace('"', '\\"')
+# What the page says when its scripts did not load: the fix, and no path of this server.
+PAGE_MISSING_MESSAGE = (
+    "GraphiQL's files are missing from api/static/vendor/ on the server: run `make assets` "
+    "(tools/graphiql/fetch.sh). The GraphQL endpoint itself works without them."
+)
+_MISSING_JS = json.dumps(PAGE_MISSING_MESSAGE)
+
+#: The editor's content when the URL carries no ``query``.
+DEFAULT_QUERY = """# Welcome to ScholarGraph's GraphiQL.
+# Press the run button (or Ctrl-Enter) to ask the graph; Ctrl-Space completes field names and the
+# Docs panel on the left lists every type. Any author or paper id form works (orcid:, openalex:,
+# arxiv:, doi:, name:...). The same answers feed the web pages (/authors/..., /papers/...).
+{
+  author(id: "name:lizhu zhang") {
+    name
+    paperCount
+    hIndex
+    citationCount
+    primaryCategory { id }
+    reported { hIndex citationCount novelty source }
+    coauthors(first: 5) { jointPaperCount author { id name } }
+    papers(first: 3, orderBy: [DATE_DESC]) {
+      totalCount
+      edges { node { id title date authorsComplete authors { name } } }
+    }
+  }
+}
+"""
+_DEFAULT_QUERY_JS = json.dumps(DEFAULT_QUERY)
 
 GRAPHIQL_HTML = f"""<!doctype html>
 <html lang="en">
@@ -97,7 +129,7 @@ GRAPHIQL_HTML = f"""<!doctype html>
           typeof GraphiQL === "undefined"
         ) {{
           root.className = "sg-missing";
-          root.textContent = "{_MISSING_JS}";
+          root.textContent = {_MISSING_JS};
           return;
         }}
         var params = new URLSearchParams(window.location.search);
@@ -118,6 +150,7 @@ GRAPHIQL_HTML = f"""<!doctype html>
             fetcher: fetcher,
             defaultEditorToolsVisibility: true,
             query: params.get("query") || undefined,
+            defaultQuery: {_DEFAULT_QUERY_JS},
             variables: params.get("variables") || undefined,
             onEditQuery: function (q) {{ updateURL("query", q); }},
             onEditVariables: function (v) {{ updateURL("variables", v); }},

@@ -14,6 +14,10 @@ from graph.errors import InputError
 
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
+# No list is longer than this: a larger offset can only come from a forged cursor (and one at
+# 2**63 or more would not even fit Neo4j's SKIP).
+MAX_OFFSET = 2**31 - 1
+_MAX_CURSOR_CHARS = 64
 _PREFIX = "sg1:"
 
 
@@ -27,12 +31,17 @@ def decode_cursor(cursor: str | None, argument: str = "after") -> int:
     if cursor is None:
         return 0
     try:
+        if len(cursor) > _MAX_CURSOR_CHARS:
+            raise ValueError("too long")
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
         if not text.startswith(_PREFIX):
             raise ValueError(text)
-        offset = int(text.removeprefix(_PREFIX))
-        if offset < 0:
+        digits = text.removeprefix(_PREFIX)
+        if not digits.isdigit():  # no sign, blanks or underscores: only what encode_cursor writes
+            raise ValueError(text)
+        offset = int(digits)
+        if offset > MAX_OFFSET:
             raise ValueError(text)
     except (ValueError, UnicodeError, binascii.Error) as e:
         raise InputError(

@@ -6,7 +6,11 @@ a dictionary lookup. The cache sits in front of the GraphQL view as an ASGI wrap
 
 * only ``POST /graphql`` bodies whose operation is a **query** are cached, keyed by the exact
   body bytes, and only answers with status 200 and no ``errors``; GraphiQL and other methods
-  pass straight through, and a mutation empties this process's cache (read-your-writes);
+  pass straight through, and a mutation that ran (its answer has data) empties this process's
+  cache (read-your-writes) — a refused mutation or a body that is no GraphQL at all leaves it;
+* telling a query from a mutation parses the document once more, with the same token limit as
+  the schema (``max_tokens``), in a worker thread for a large body (api/http_guard.py has
+  already bounded its size);
 * **invalidation**: the cache remembers the graph's node and relationship totals (Neo4j's count
   store answers in O(1)) and is emptied when they change — any load that adds papers, authors or
   links, any merge, and any analytics run (it adds an ``AnalysisRun``). The totals are read at
@@ -23,6 +27,7 @@ Each answer carries ``X-Cache: hit`` or ``miss``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -33,11 +38,15 @@ from typing import Any
 
 import orjson
 from graphql import OperationDefinitionNode, OperationType, parse
-from graphql.error import GraphQLSyntaxError
+from graphql.error import GraphQLError
 
+from api.http_guard import THREAD_ABOVE_BYTES, refusal_body
+from graph.db import is_unavailable
+from graph.errors import DatabaseUnavailable
 from graph.repository import ReadScope, graph_totals
 
 logger = logging.getLogger("scholargraph.api")
+RETRY_AFTER_SECONDS = 5  # sent with a 503 (database unavailable)
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -64,6 +73,8 @@ class ResponseCache:
         self._totals: tuple[int, int] | None = None
         self._checked = 0.0
         self._check: asyncio.Future[None] | None = None
+        self._failing = False  # the last reading failed: the cache is empty
+        self._unavailable = False  # ... because Neo4j could not be reached
         self.hits = self.misses = self.computed = 0  # computed: misses that ran the query
 
     @property
@@ -80,21 +91,31 @@ class ResponseCache:
             return
         if self._check is None:
             self._check = asyncio.ensure_future(self._update(scope))
-        if age < 2 * self.check_every:
+        if age < 2 * self.check_every or self._failing:
+            # while readings fail the cache stays empty: nothing could be served stale, and a
+            # request must not wait for a reading and then again for its own query
             return
         await asyncio.shield(self._check)
+        if self._failing and self._unavailable:
+            raise DatabaseUnavailable  # the reading just found Neo4j down: no need to ask again
 
     async def _update(self, scope: ReadScope) -> None:
         started = time.monotonic()
         try:
             totals = await graph_totals(scope)
-        except Exception:  # the next request waits for a reading again and sees the error
-            logger.warning("response cache: reading the graph totals failed", exc_info=True)
-            self._checked = 0.0
+        except Exception as e:
+            # Nothing cached can be trusted: empty, and read again in the background until a
+            # reading succeeds (it then empties the cache once more: the totals are unknown)
+            logger.warning("response cache: reading the graph totals failed: %r", e)
             self.clear()
+            self._totals = None
+            self._checked = started
+            self._failing = True
+            self._unavailable = is_unavailable(e)
             return
         finally:
             self._check = None
+        self._failing = False
         if totals != self._totals:
             self.clear()
             self._totals = totals
@@ -123,29 +144,68 @@ class ResponseCache:
         self._entries.clear()
         self._bytes = 0
 
+    @property
+    def reading(self) -> asyncio.Future[None] | None:
+        """The reading of the totals in progress, if any."""
+        return self._check
 
-def cacheable_query(body: bytes) -> bool:
-    """Whether a POST body is a GraphQL *query* operation (never a mutation)."""
+    async def aclose(self, wait: float = 5.0) -> None:
+        """Lets a reading still running in the background finish (``wait`` seconds at most,
+        then cancels it) so that it never outlives the driver: a query cut off by the driver's
+        close leaves its connection's socket to be found unclosed by a later garbage collection
+        (a ``ResourceWarning`` raised in whatever runs then)."""
+        check = self._check
+        if check is None or check.done():
+            return
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(check), wait)
+        if not check.done():
+            check.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await check
+
+
+def operation_of(body: bytes, max_tokens: int | None = None) -> OperationType | None:
+    """The operation a POST body would run (query, mutation ...), None when it names none."""
     try:
         payload = orjson.loads(body)
-        document = parse(payload["query"], no_location=True)
-    except (orjson.JSONDecodeError, GraphQLSyntaxError, KeyError, TypeError):
-        return False
-    wanted = payload.get("operationName")
+        document = parse(payload["query"], no_location=True, max_tokens=max_tokens)
+        wanted = payload.get("operationName")
+    except (orjson.JSONDecodeError, GraphQLError, KeyError, TypeError, AttributeError):
+        return None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [o for o in operations if wanted is None or (o.name and o.name.value == wanted)]
-    return len(chosen) == 1 and chosen[0].operation is OperationType.QUERY
+    return chosen[0].operation if len(chosen) == 1 else None
+
+
+def cacheable_query(body: bytes, max_tokens: int | None = None) -> bool:
+    """Whether a POST body is a GraphQL *query* operation (never a mutation)."""
+    return operation_of(body, max_tokens) is OperationType.QUERY
+
+
+def _ran(answer: bytes) -> bool:
+    """Whether a mutation's answer shows it ran (some field has data), so it may have written."""
+    try:
+        data = orjson.loads(answer).get("data")
+    except (orjson.JSONDecodeError, AttributeError):
+        return True  # unreadable: assume it wrote
+    return isinstance(data, dict) and any(v is not None for v in data.values())
 
 
 class CachedGraphQL:
     """ASGI wrapper: answers repeated query bodies from ``cache``, else asks ``app``."""
 
     def __init__(
-        self, app: ASGIApp, cache: ResponseCache, scope_of: Callable[[Scope], ReadScope]
+        self,
+        app: ASGIApp,
+        cache: ResponseCache,
+        scope_of: Callable[[Scope], ReadScope],
+        max_tokens: int | None = None,
     ) -> None:
         self.app = app
         self.cache = cache
         self.scope_of = scope_of
+        self.max_tokens = max_tokens
         # misses being computed: the same request arriving meanwhile waits for that answer
         # instead of running the same reads again (a popular page right after a load)
         self._inflight: dict[bytes, asyncio.Future[tuple[int, list[Any], bytes]]] = {}
@@ -156,7 +216,11 @@ class CachedGraphQL:
             return
         body = await _read_body(receive)
         key = hashlib.blake2b(body, digest_size=20).digest()
-        await self.cache.refresh(self.scope_of(scope))
+        try:
+            await self.cache.refresh(self.scope_of(scope))
+        except DatabaseUnavailable as e:
+            await _respond(send, refusal_body(e.code, str(e)), b"miss", status=503)
+            return
         cached = self.cache.get(key)
         if cached is not None:
             self.cache.hits += 1
@@ -177,7 +241,11 @@ class CachedGraphQL:
         self, key: bytes, scope: Scope, receive: Receive, body: bytes
     ) -> tuple[int, list[Any], bytes]:
         self.cache.computed += 1
-        query = cacheable_query(body)
+        if len(body) > THREAD_ABOVE_BYTES:
+            operation = await asyncio.to_thread(operation_of, body, self.max_tokens)
+        else:
+            operation = operation_of(body, self.max_tokens)
+        query = operation is OperationType.QUERY
         future: asyncio.Future[tuple[int, list[Any], bytes]] | None = None
         if query:  # only queries are shared; every mutation runs
             future = asyncio.get_running_loop().create_future()
@@ -185,9 +253,9 @@ class CachedGraphQL:
         try:
             status, headers, chunks = await _call(self.app, scope, receive, body)
             answer = b"".join(chunks)
-            if not query:
+            if operation is OperationType.MUTATION and _ran(answer):
                 self.cache.clear()  # a mutation may have written: this process reads its writes
-            elif status == 200 and b'"errors"' not in answer:
+            elif query and status == 200 and b'"errors"' not in answer:
                 self.cache.put(key, answer)
             if future is not None:
                 future.set_result((status, headers, answer))
@@ -236,11 +304,13 @@ async def _call(
     return status, headers, chunks
 
 
-async def _respond(send: Send, body: bytes, cache: bytes) -> None:
+async def _respond(send: Send, body: bytes, cache: bytes, status: int = 200) -> None:
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"x-cache", cache),
     ]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    if status == 503:
+        headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from api.analytics_schema import AnalyticsQuery, Mutation
 from api.collab_schema import CollabQuery
 from api.context import Info
+from api.cost import ExpensiveGate, RequestLimits
 from api.errors import MaskUnexpectedErrors, ScholarGraphSchema
 from api.pagination import check_first, decode_cursor
 from api.types import (
@@ -45,6 +46,7 @@ from api.types import (
     search_hit,
 )
 from graph import repository as repo
+from graph.analytics.worker import shared_pool
 from graph.ids import normalize_openalex, parse_author_id, parse_paper_id
 from graph.labels import Label
 from graph.settings import AppSettings
@@ -148,20 +150,30 @@ class Query(CollabQuery, AnalyticsQuery):
 
 
 def build_schema(settings: AppSettings | None = None) -> strawberry.Schema:
-    """The schema with the limits of ``settings`` (depth, aliases, tokens, introspection)."""
+    """The schema with the limits of ``settings`` (depth, aliases, tokens, introspection, the
+    query cost budget and the request deadlines: ``api.cost``)."""
     s = settings or AppSettings()
     # The limiters' validation rules are built once, so the validation cache can key on them:
     # a document validated once (limits included) is not validated again.
     depth = QueryDepthLimiter(max_depth=s.max_query_depth)
     aliases = MaxAliasesLimiter(max_alias_count=s.max_aliases)
+    gate = ExpensiveGate(s.expensive_concurrency)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         lambda: ParserCache(maxsize=1024),
         lambda: AddValidationRules(depth.validation_rules),
         lambda: AddValidationRules(aliases.validation_rules),
         lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
         lambda: ValidationCache(maxsize=1024),
+        lambda: RequestLimits(
+            budget=s.max_query_cost,
+            expensive=s.expensive_cost,
+            gate=gate,
+            query_seconds=s.request_timeout,
+            mutation_seconds=s.mutation_timeout,
+        ),
         MaskUnexpectedErrors,
     ]
+    shared_pool(s.analytics_workers)  # the process's analytics workers (started at first use)
     if not s.introspection:
         extensions.append(DisableIntrospection)
     return ScholarGraphSchema(

@@ -12,7 +12,9 @@ import strawberry
 from api.analytics_types import Scores
 from api.collab_types import AuthorCollabFields, PaperCollabFields
 from api.context import Info
+from api.cost import where_terms
 from api.pagination import check_first, decode_cursor, encode_cursor
+from graph.errors import InputError
 from graph.repository import Node, Page
 
 # --- enums ----------------------------------------------------------------------------------
@@ -126,18 +128,31 @@ class AuthorWhere:
 
 
 _LOGIC_KEYS = {"AND": "and_", "OR": "or_", "NOT": "not_"}
+MAX_WHERE_TERMS = 100  # field conditions, `in` elements and AND/OR members of one filter
 
 
-def filter_tree(value: Any) -> Any:
-    """An input object as the plain mapping ``graph.repository.WhereBuilder`` reads."""
+def filter_tree(value: Any, argument: str = "where") -> Any:
+    """An input object as the plain mapping ``graph.repository.WhereBuilder`` reads; a filter
+    of more than ``MAX_WHERE_TERMS`` terms is an input error naming the argument."""
+    tree = _tree(value)
+    if tree is not None:
+        terms = where_terms(tree)
+        if terms > MAX_WHERE_TERMS:
+            raise InputError(
+                argument, f"a filter of {terms} terms", f"at most {MAX_WHERE_TERMS} terms"
+            )
+    return tree
+
+
+def _tree(value: Any) -> Any:
     if isinstance(value, list):
-        return [filter_tree(v) for v in value]
+        return [_tree(v) for v in value]
     if hasattr(value, "__strawberry_definition__"):
         out = {}
         for name, v in vars(value).items():
             if v is None or v is strawberry.UNSET:
                 continue
-            out[_LOGIC_KEYS.get(name, name)] = filter_tree(v)
+            out[_LOGIC_KEYS.get(name, name)] = _tree(v)
         return out
     return value
 

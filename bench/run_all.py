@@ -6,7 +6,8 @@
 
 Runs, each in its own process (each starts its own Neo4j unless NEO4J_URI is set):
 ingest on Paperscape (batched vs naive writer), analytics (igraph vs networkx, Paperscape and a
-1M-edge synthetic graph), API latency, collaboration-path latency; then the synthetic corpus at
+1M-edge synthetic graph), API latency, collaboration-path latency, a cheap query's latency under
+an expensive-query flood (``bench.bench_flood``); then the synthetic corpus at
 100k and 1M papers end to end (``bench.at_scale``: bulk load, analytics, API and path latency
 on the loaded graph) and through both load paths side by side (``bench.ingest_scale``: bulk
 import vs the transactional writer, each on a fresh server). Results land in
@@ -50,6 +51,7 @@ def run(quick: bool) -> dict[str, float]:
         "collab": _run(
             ["-m", "bench.bench_collab", "--load", "--pairs", "100" if quick else "300"]
         ),
+        "flood": _run(["-m", "bench.bench_flood", "--duration", "10" if quick else "30"]),
     }
     sizes = {"20k": 20_000} if quick else {"100k": 100_000, "1m": 1_000_000}
     scale_runs: list[str] = []
@@ -205,6 +207,16 @@ def report() -> Path:
             for r in sc["runs"]:
                 lines.append(f"| {name} | {r['clients']} | {r['p50_ms']} | {r['p99_ms']} | "
                              f"{r['requests_per_s']} |")  # fmt: skip
+    flood = _load("flood")
+    if flood.get("cheap_alone"):
+        alone, flooded = flood["cheap_alone"], flood["cheap_under_flood"]
+        lines += ["", "## A cheap query under an expensive flood", "",
+                  f"{flood['flood']['clients']} clients at the cost limit "
+                  f"({flood['settings']['max_query_cost']}); docs/limits.md", "",
+                  "| cheap query | p50 ms | p99 ms | requests |", "|---|---|---|---|",
+                  f"| alone | {alone['p50_ms']} | {alone['p99_ms']} | {alone['requests']} |",
+                  f"| under the flood | {flooded['p50_ms']} | {flooded['p99_ms']} | "
+                  f"{flooded['requests']} |"]  # fmt: skip
     collab = _load("collab")
     if collab:
         lines += ["", "## Collaboration paths", "", "```", orjson.dumps(

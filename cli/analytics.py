@@ -102,15 +102,28 @@ def analyze(
         int | None, typer.Option("--cutoff", help="betweenness/harmonic: max path hops")
     ] = None,
     write: Annotated[
-        bool, typer.Option("--write", help="write results back (+ AnalysisRun)")
+        bool,
+        typer.Option(
+            "--write",
+            help="write results back atomically: an AnalysisRun RUNNING, staged values, then "
+            "all published at once (COMPLETE)",
+        ),
     ] = False,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help="nodes per staged write transaction (default SCHOLARGRAPH_ANALYSIS_WRITE_BATCH)",
+        ),
+    ] = None,
     top: Annotated[int, typer.Option("--top", help="rows to show")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
     """Export a subgraph in one query, run an igraph algorithm, show the top N (or --write)."""
     from graph.analytics.runs import analyze as run_analysis
     from graph.db import open_driver
-    from graph.settings import Neo4jSettings
+    from graph.settings import AppSettings, Neo4jSettings
 
     params: dict[str, Any] = {}
     if resolution is not None:
@@ -131,10 +144,13 @@ def analyze(
             spec = _spec(graph, category, year_from, year_to, venue, seed, hops, min_weight,
                          self_citations)  # fmt: skip
         settings = Neo4jSettings()
+        app = AppSettings()
         with open_driver(settings) as driver:
             outcome = run_analysis(
-                driver, settings.database, spec, algorithm, params, write=write, top=top
-            )
+                driver, settings.database, spec, algorithm, params, write=write, top=top,
+                batch_size=batch_size or app.analysis_write_batch,
+                stale_after=app.analysis_stale_after,
+            )  # fmt: skip
     except ScholarGraphError as e:
         raise _fail(e) from e
     if as_json:

@@ -9,8 +9,8 @@ import orjson
 import typer
 from rich.console import Console
 
-from graph.errors import ScholarGraphError
-from graph.server import LocalNeo4j
+from graph.errors import LocalServerError, ScholarGraphError
+from graph.server import INITIAL_USER, LocalNeo4j
 from graph.settings import LocalServerSettings, Neo4jSettings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -26,7 +26,11 @@ def print_json(value: object) -> None:
 
 
 def local_server(port: int | None = None) -> LocalNeo4j:
+    """The project-managed instance. NEO4J_PASSWORD, when set, turns its authentication on
+    (user ``neo4j``) and is what every command sends (graph.settings.Neo4jSettings)."""
     s = LocalServerSettings()
+    conn = Neo4jSettings()
+    password = None if conn.password is None else conn.password.get_secret_value()
     return LocalNeo4j(
         s.home / "default",
         cache_dir=s.home / "cache",
@@ -36,6 +40,7 @@ def local_server(port: int | None = None) -> LocalNeo4j:
         pagecache=s.pagecache,
         transaction_timeout=s.transaction_timeout,
         startup_timeout=s.startup_timeout,
+        password=password,
     )
 
 
@@ -43,13 +48,27 @@ def local_server(port: int | None = None) -> LocalNeo4j:
 def neo4j_start(
     port: Annotated[int | None, typer.Option(help="Bolt port (default 7687)")] = None,
 ) -> None:
-    """Provision Neo4j from Maven Central (first time), start it, wait until Bolt answers."""
+    """Provision Neo4j from Maven Central (first time), start it, wait until Bolt answers.
+
+    With NEO4J_PASSWORD set, authentication is on (docs/neo4j.md)."""
+    conn = Neo4jSettings()
+    if conn.password is not None and conn.username != INITIAL_USER:
+        raise LocalServerError(
+            f"NEO4J_USERNAME is {conn.username!r}, but the local server's password is set for "
+            f"its {INITIAL_USER!r} user; unset NEO4J_USERNAME or set it to {INITIAL_USER}"
+        )
     server = local_server(port)
     before = server.status()
     with err.status("Starting Neo4j …"):
         status = server.start()
     word = "already running" if before.running else "started"
     err.print(f"Neo4j {word} (pid {status.pid}, data {status.data_dir}, log {status.log_path})")
+    if not status.auth_enabled:
+        err.print(
+            f"[yellow]warning:[/] authentication is off: any local user can connect to "
+            f"{status.uri}; set NEO4J_PASSWORD (8+ characters) before the first start to "
+            "require it (docs/deployment.md)"
+        )
     print(status.uri)
 
 
@@ -66,14 +85,29 @@ def neo4j_install() -> None:
 def neo4j_stop() -> None:
     """Stop the local server (SIGTERM, then a bounded wait)."""
     server = local_server()
+    _report_stale_pid(server)
     was_running = server.stop()
     err.print("Neo4j stopped" if was_running else "Neo4j was not running")
+
+
+def _report_stale_pid(server: LocalNeo4j) -> None:
+    stale = server.remove_stale_pid_file()
+    if stale is not None:
+        err.print(
+            f"[yellow]warning:[/] removed a stale PID file: process {stale} is not this "
+            f"instance's Neo4j (home {server.instance_dir}); nothing was signalled"
+        )
 
 
 @neo4j_app.command("status")
 def neo4j_status() -> None:
     """Running or stopped, with URI, pid, data dir and log path (JSON)."""
     status = local_server().status()
+    if status.stale_pid is not None:
+        err.print(
+            f"[yellow]warning:[/] stale PID file: process {status.stale_pid} is not this "
+            "instance's Neo4j (`scholargraph neo4j stop` removes the file)"
+        )
     print_json(status.as_dict())
     raise typer.Exit(0 if status.running else 3)
 
@@ -102,9 +136,9 @@ def stats() -> None:
 
 
 def _register_commands() -> None:
-    from cli import analytics, bulk, collab, load, serve
+    from cli import analytics, bulk, collab, draw, identity, load, serve
 
-    for module in (load, bulk, analytics, collab, serve):
+    for module in (load, bulk, analytics, collab, serve, identity, draw):
         module.register(app)
 
 

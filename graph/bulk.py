@@ -50,7 +50,7 @@ import numpy as np
 from neo4j import Driver, RoutingControl
 
 from graph.errors import ScholarGraphError
-from graph.identity import ExistingAuthor, paper_key, resolve_author
+from graph.identity import ExistingAuthor, better_display_name, paper_key, resolve_author
 from graph.ids import AUTHOR_ID_KINDS, AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
 from graph.ingest import link_by_coauthor_everywhere, refresh_metrics
 from graph.schema import apply_schema
@@ -249,6 +249,8 @@ class BulkCsvWriter:
                           "affiliation": None, "variants": [], "sources": []}  # fmt: skip
                 self._authors[node] = author
             author["ids"].update(addable)
+            if better_display_name(ref["name"], author["name"]):  # the writer's rule
+                author["name"], author["name_key"] = ref["name"], ref["name_key"]
             author["affiliation"] = ref.get("affiliation") or author["affiliation"]
             if ref["name"] not in author["variants"]:
                 author["variants"].append(ref["name"])

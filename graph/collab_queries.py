@@ -84,10 +84,11 @@ MATCH (a:{AUTHOR} {{id: aid}})
 RETURN a.id AS id, a {{.*}} AS node
 """
 
-#: The newest persisted run of an algorithm on a whole graph of one kind (provenance for
-#: communities and suggestions).
+#: The newest complete persisted run of an algorithm on a whole graph of one kind (provenance
+#: for communities and suggestions; unfinished and failed runs are never followed).
 LATEST_WHOLE_GRAPH_RUN = f"""
 MATCH (r:{RUN} {{kind: $kind, algorithm: $algorithm, whole_graph: true}})
+WHERE coalesce(r.status, 'COMPLETE') = 'COMPLETE'
 RETURN r {{ .*, created_at: toString(r.created_at) }} AS run
 ORDER BY r.created_at DESC
 LIMIT 1

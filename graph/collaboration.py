@@ -2,8 +2,9 @@
 collaborator suggestions and Leiden communities of the co-authorship graph.
 
 Everything here reads through a :class:`graph.repository.ReadScope` (the API's async driver,
-the database and a per-transaction timeout); synchronous callers (CLI, tests, benchmarks) wrap
-calls in ``asyncio.run``. Reads run in read transactions with the scope's timeout.
+the database, a per-transaction timeout and a request's deadline) and its one gateway
+``graph.repository.read``; synchronous callers (CLI, tests, benchmarks) wrap calls in
+``asyncio.run``.
 
 **Paths.** The co-authorship graph (authors; an edge per pair with a joint paper, weight = joint
 papers) is exported once with the analytics export (``graph.analytics``: ``GraphSpec``,
@@ -44,17 +45,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import igraph as ig
-from neo4j import Query, Record, RoutingControl
-from neo4j.exceptions import ClientError
 
 from graph import collab_queries as q
 from graph import repository as repo
-from graph.analytics.export import EdgeList, to_igraph
-from graph.analytics.queries import export_parameters, export_query
+from graph.analytics.export import EdgeList, read_edges, to_igraph
 from graph.analytics.spec import GraphKind, GraphSpec
 from graph.errors import InputError, NotFound, ScholarGraphError
 from graph.ids import parse_author_id
-from graph.repository import Node, QueryTimeout, ReadScope
+from graph.repository import Node, ReadScope
 
 DEFAULT_MAX_HOPS = 6
 MAX_HOPS = 10
@@ -68,11 +66,6 @@ COMMON_SHOWN = 5  # common co-authors named in a suggestion's reasons
 CATEGORY_WEIGHT = 1.0
 COMMUNITY_WEIGHT = 0.5
 
-_TIMEOUT_CODES = (
-    "Neo.ClientError.Transaction.TransactionTimedOut",
-    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
-)
-
 
 class NoAnalysisRun(ScholarGraphError):
     """A feature needs a persisted analytics run that does not exist yet."""
@@ -83,39 +76,13 @@ class NoAnalysisRun(ScholarGraphError):
 
 # -- reading -----------------------------------------------------------------------------------
 
-
-async def read(
-    scope: ReadScope, text: str, params: Mapping[str, Any], timeout: float | None = None
-) -> list[Record]:
-    """One query in a read transaction with the scope's timeout, or ``timeout`` (``text`` is a
-    constant of ``graph.collab_queries`` / ``graph.influence_queries`` or an analytics
-    builder)."""
-    timeout = scope.timeout if timeout is None else timeout
-    query = Query(text, timeout=timeout)
-    try:
-        records, _, _ = await scope.driver.execute_query(
-            query,
-            dict(params),
-            routing_=RoutingControl.READ,
-            database_=scope.database,
-            bookmark_manager_=None,
-        )
-    except ClientError as e:
-        if e.code in _TIMEOUT_CODES:
-            raise QueryTimeout(timeout) from e
-        raise
-    return list(records)
+#: Every read goes through the repository's gateway (timeout capped by the request deadline,
+#: transactions tagged with the request).
+read = repo.read
 
 
-async def export_edges(scope: ReadScope, spec: GraphSpec, timeout: float | None = None) -> EdgeList:
-    """The analytics export of ``spec`` (one read query), read through the async driver."""
-    records = await read(scope, export_query(spec), export_parameters(spec), timeout)
-    cols: list[list[Any]] = [[], [], [], [], []]
-    for record in records:
-        for col, values in zip(cols, record.values(), strict=True):
-            col += values
-    keys, ids, src, dst, w = cols
-    return EdgeList.from_keys(spec, keys, ids, src, dst, w if spec.kind.weighted else None)
+#: The analytics export read through the gateway (``graph.analytics.export.read_edges``).
+export_edges = read_edges
 
 
 async def resolve_authors(scope: ReadScope, raw: Mapping[str, str]) -> dict[str, Node]:
@@ -161,15 +128,26 @@ GRAPH_EXPORT_TIMEOUT = 300.0  # seconds, for the cached co-author graph export
 
 class CoauthorGraphCache:
     """The last few exported co-authorship graphs, keyed by subgraph spec, rebuilt when the
-    count-store fingerprint of the database changes."""
+    count-store fingerprint of the database changes.
+
+    A build is one task per key shared by every request that needs it; it runs without the
+    requests' deadlines (a request that gives up stops waiting, the build goes on for the next
+    one) and is forgotten when it ends, so the cache holds at most ``max_entries`` graphs and
+    one pending build per key being built — nothing per key outlives its use."""
 
     def __init__(self, max_entries: int = 8) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[int, str, str], CoauthorGraph] = OrderedDict()
-        self._locks: dict[tuple[int, str, str], asyncio.Lock] = {}
+        self._builds: dict[tuple[int, str, str, tuple[int, int, int]], asyncio.Task[CoauthorGraph]]
+        self._builds = {}
 
     def clear(self) -> None:
         self._entries.clear()
+
+    @property
+    def pending(self) -> int:
+        """Builds in progress (each key being built has one)."""
+        return len(self._builds)
 
     async def get(self, scope: ReadScope, spec: GraphSpec) -> CoauthorGraph:
         rows = await read(scope, q.COAUTHOR_FINGERPRINT, {})
@@ -179,20 +157,41 @@ class CoauthorGraphCache:
         if entry is not None and entry.fingerprint == fp:
             self._entries.move_to_end(key)
             return entry
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            entry = self._entries.get(key)
-            if entry is None or entry.fingerprint != fp:
-                # built once and shared by every later request: allowed longer than one read
-                # (the whole co-author graph of the 1M-paper corpus exports in ~27 s)
-                timeout = max(scope.timeout, GRAPH_EXPORT_TIMEOUT)
-                edges = await export_edges(scope, spec, timeout)
-                entry = await asyncio.to_thread(_build, spec, fp, edges)
-                self._entries[key] = entry
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
-            self._entries.move_to_end(key)
-            return entry
+        build_key = (*key, fp)
+        task = self._builds.get(build_key)
+        if task is None:
+            task = asyncio.create_task(self._build(scope.without_deadline(), spec, key, fp))
+            self._builds[build_key] = task
+            task.add_done_callback(lambda t: self._forget(build_key, t))
+        # a request that gives up (its deadline) leaves the shared build running
+        return await asyncio.shield(task)
+
+    def _forget(
+        self,
+        build_key: tuple[int, str, str, tuple[int, int, int]],
+        task: asyncio.Task[CoauthorGraph],
+    ) -> None:
+        self._builds.pop(build_key, None)
+        if not task.cancelled():
+            task.exception()  # seen here: a failed build is re-raised to its waiters only
+
+    async def _build(
+        self,
+        scope: ReadScope,
+        spec: GraphSpec,
+        key: tuple[int, str, str],
+        fp: tuple[int, int, int],
+    ) -> CoauthorGraph:
+        # built once and shared by every later request: allowed longer than one read
+        # (the whole co-author graph of the 1M-paper corpus exports in ~27 s)
+        timeout = max(scope.timeout, GRAPH_EXPORT_TIMEOUT)
+        edges = await export_edges(scope, spec, timeout)
+        entry = await asyncio.to_thread(_build, spec, fp, edges)
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        return entry
 
 
 GRAPH_CACHE = CoauthorGraphCache()

@@ -1,13 +1,73 @@
-"""Driver lifecycle: one driver per process, opened by the command or the app, closed on exit."""
+"""Driver lifecycle: one driver per process, opened by the command or the app, closed on exit.
+
+The API's drivers (:func:`async_driver`, :func:`sync_driver`) take :class:`Patience`: how long a
+request waits for an unreachable server. The driver's defaults (60 s to get a connection, 30 s of
+transaction retries) made a request hang ~58 s when Neo4j was down; the API gives up after a few
+seconds and answers "database unavailable" (:func:`is_unavailable` tells those errors apart).
+The driver reconnects by itself when the server is back: nothing is restarted.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase
+from neo4j.exceptions import (
+    ConnectionAcquisitionTimeoutError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+from neo4j.exceptions import DatabaseUnavailable as Neo4jDatabaseUnavailable
 
 from graph.settings import Neo4jSettings
+
+_T = TypeVar("_T")
+
+# What a driver raises when the server cannot be reached or is not serving the database (down,
+# restarting, a dropped connection); every other Neo4j error is a bug or a bad query.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    ServiceUnavailable,  # also IncompleteCommit and the routing variants
+    SessionExpired,
+    ConnectionAcquisitionTimeoutError,
+    Neo4jDatabaseUnavailable,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Patience:
+    """How long a caller waits for an unreachable server, in seconds: to open a connection, to
+    get one from the pool (opening included) and retrying a transaction that failed on a
+    connection error."""
+
+    connect: float = 2.0
+    acquire: float = 3.0
+    retry: float = 1.0
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "connection_timeout": self.connect,
+            "connection_acquisition_timeout": max(self.acquire, self.connect),
+            "max_transaction_retry_time": self.retry,
+            # the first retry after 0.2 s, then 0.4, 0.8 ... (the driver's 1, 2, 4 s would
+            # overshoot a short retry time by seconds: it sleeps before checking the clock)
+            "initial_retry_delay": min(0.2, self.retry / 4),
+        }
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` (or what it was raised from) says the server is unreachable."""
+    seen: BaseException | None = error
+    for _ in range(5):  # a short walk down the ``raise ... from`` chain
+        if seen is None:
+            return False
+        if isinstance(seen, UNAVAILABLE_ERRORS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 @contextmanager
@@ -23,15 +83,42 @@ def open_driver(settings: Neo4jSettings) -> Iterator[Driver]:
         driver.close()
 
 
-def sync_driver(settings: Neo4jSettings) -> Driver:
+def sync_driver(settings: Neo4jSettings, patience: Patience | None = None) -> Driver:
     """A synchronous driver for library code that runs in worker threads (analytics)."""
+    extra = patience.config() if patience is not None else {}
     return GraphDatabase.driver(
-        settings.uri, auth=settings.auth(), notifications_min_severity="OFF"
+        settings.uri, auth=settings.auth(), notifications_min_severity="OFF", **extra
     )
 
 
-def async_driver(settings: Neo4jSettings) -> AsyncDriver:
-    """The API's driver; the Starlette lifespan verifies and closes it."""
-    return AsyncGraphDatabase.driver(
-        settings.uri, auth=settings.auth(), notifications_min_severity="OFF"
+def async_driver(settings: Neo4jSettings, patience: Patience | None = None) -> AsyncDriver:
+    """The API's driver; the Starlette lifespan verifies and closes it.
+
+    Its ``execute_query`` cannot be cancelled half-way (see :func:`_uncancellable`)."""
+    extra = patience.config() if patience is not None else {}
+    driver = AsyncGraphDatabase.driver(
+        settings.uri, auth=settings.auth(), notifications_min_severity="OFF", **extra
     )
+    driver.execute_query = _uncancellable(driver.execute_query)  # type: ignore[method-assign,assignment]
+    return driver
+
+
+def _uncancellable(call: Callable[..., Awaitable[_T]]) -> Callable[..., Awaitable[_T]]:
+    """``call`` run as a task of its own that a cancelled caller stops waiting for but does not
+    interrupt. graphql-core cancels the sibling fields of one that fails, and a deadline cancels
+    a whole request; a query cancelled while the driver opens a connection left that socket
+    unclosed (found by the garbage collector later, as a ``ResourceWarning``). Left to finish,
+    the query returns its connection to the pool; the server-side transaction timeout (and the
+    deadline's termination) still bound the work."""
+
+    async def run(*args: Any, **kwargs: Any) -> _T:
+        task = asyncio.ensure_future(call(*args, **kwargs))
+        task.add_done_callback(_retrieve)
+        return await asyncio.shield(task)
+
+    return run
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # the caller may be gone: nobody else will look at it

@@ -134,6 +134,31 @@ def author_key(ids: IdMap, name_key: str) -> str:
     return f"name:{name_key}"
 
 
+#: Characters that do not make a printed name more complete ("J.-P. Serre" vs "J. P. Serre").
+DISPLAY_NAME_FILLER = (" ", ".", ",", "-")
+
+
+def display_name_rank(name: str) -> tuple[int, int, str]:
+    """How an author's display name is chosen among every printed form seen, best first:
+
+    1. the most characters other than spaces, full stops, commas and hyphens ("John Smith"
+       over "J. A. Smith");
+    2. mixed case over a name in capitals or in lower case only ("J. P. Blaizot" over
+       "J.-P. BLAIZOT");
+    3. the greater string ("José" over "Jose").
+
+    A function of the set of names alone, so the result does not depend on the order of loads;
+    ``graph.ingest_queries.MERGE_AUTHORS`` applies the same order in Cypher."""
+    weight = len(name) - sum(name.count(c) for c in DISPLAY_NAME_FILLER)
+    mixed_case = int(name.upper() != name and name.lower() != name)
+    return weight, mixed_case, name
+
+
+def better_display_name(candidate: str, current: str | None) -> bool:
+    """Whether ``candidate`` replaces ``current`` as the display name."""
+    return current is None or display_name_rank(candidate) > display_name_rank(current)
+
+
 @dataclass(frozen=True, slots=True)
 class ExistingAuthor:
     node_id: str

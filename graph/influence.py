@@ -34,6 +34,7 @@ Definitions (docs/collaboration.md repeats them with real answers):
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -47,6 +48,7 @@ from graph.analytics.algorithms import pagerank
 from graph.analytics.export import EdgeList, to_igraph
 from graph.analytics.queries import export_parameters
 from graph.analytics.spec import GraphKind, GraphSpec
+from graph.analytics.worker import shared_pool
 from graph.collaboration import export_edges, read, resolve_authors
 from graph.errors import InputError, NotFound
 from graph.ids import parse_paper_id
@@ -148,8 +150,10 @@ def _scores(edges: EdgeList) -> SubgraphScores:
 
 
 async def subgraph_scores(scope: ReadScope, spec: GraphSpec) -> SubgraphScores:
+    """PageRank runs in a worker process (igraph holds the GIL), killed at the deadline."""
     edges = await export_edges(scope, spec)
-    return await asyncio.to_thread(_scores, edges)
+    left = None if scope.deadline is None else max(0.0, scope.deadline - time.monotonic())
+    return await shared_pool().run(_scores, edges, timeout=left)
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +358,8 @@ async def rising_authors(
         if year is None:
             return windows(0, window), []
     w = windows(year, window)
+    # both specs first: one that raises must not leave the read below created and never awaited
+    previous, recent = (citation_spec(category, year_to=y) for y in (w.previous[1], w.recent[1]))
     vel_rows, pr_prev, pr_recent = await asyncio.gather(
         read(
             scope,
@@ -365,8 +371,8 @@ async def rising_authors(
                 "recent_to": w.recent[1],
             },
         ),
-        _scaled_credit(scope, citation_spec(category, year_to=w.previous[1])),
-        _scaled_credit(scope, citation_spec(category, year_to=w.recent[1])),
+        _scaled_credit(scope, previous),
+        _scaled_credit(scope, recent),
     )
     v = vel_rows[0]
     items = []

@@ -22,6 +22,7 @@ from neo4j import Driver, ManagedTransaction
 from graph import ingest_queries as q
 from graph.identity import (
     ExistingAuthor,
+    better_display_name,
     id_lookup_values,
     resolve_author,
     resolve_papers,
@@ -164,6 +165,8 @@ def _write_authors(
              "match_key": ref["match_key"], "affiliation": None, "variants": [], "sources": []},
         )  # fmt: skip
         row["ids"].update(addable)
+        if better_display_name(ref["name"], row["name"]):
+            row["name"], row["name_key"] = ref["name"], ref["name_key"]
         row["affiliation"] = ref.get("affiliation") or row["affiliation"]
         if ref["name"] not in row["variants"]:
             row["variants"].append(ref["name"])

@@ -3,6 +3,7 @@ batch costs a fixed number of round trips; every MERGE is on a constraint-backed
 
 from __future__ import annotations
 
+from graph.identity import DISPLAY_NAME_FILLER
 from graph.ids import AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
 
 
@@ -115,16 +116,44 @@ _SET_AUTHOR_IDS = ", ".join(
     f"a.{prop} = coalesce(a.{prop}, row.ids.{kind})" for kind, prop in AUTHOR_ID_PROPERTY.items()
 )
 
+
+def _name_rank(expr: str) -> list[str]:
+    """``graph.identity.display_name_rank`` of a name expression, term by term."""
+    stripped = expr
+    for c in DISPLAY_NAME_FILLER:
+        stripped = f"replace({stripped}, '{c}', '')"
+    mixed_case = (
+        f"CASE WHEN toUpper({expr}) <> {expr} AND toLower({expr}) <> {expr} THEN 1 ELSE 0 END"
+    )
+    return [f"size({stripped})", mixed_case, expr]
+
+
+def _greater(left: list[str], right: list[str]) -> str:
+    """Lexicographic ``left > right`` over equally long lists of Cypher terms."""
+    head = f"{left[0]} > {right[0]}"
+    if len(left) == 1:
+        return head
+    return f"{head} OR ({left[0]} = {right[0]} AND ({_greater(left[1:], right[1:])}))"
+
+
+_BETTER_NAME = f"a.name IS NULL OR {_greater(_name_rank('row.name'), _name_rank('a.name'))}"
+
+#: Authors of a batch. The display name is the best printed form seen (``row.name`` is the
+#: batch's best; ``graph.identity.display_name_rank``), whatever the order of loads: each SET
+#: reads the property it writes, so Cypher locks the node before reading, and concurrent loads
+#: cannot lose a name. ``name_key`` follows the chosen name.
 MERGE_AUTHORS = f"""
 UNWIND $rows AS row
 MERGE (a:Author {{id: row.id}})
-  ON CREATE SET a.name = row.name, a.name_key = row.name_key, a.name_variants = [], a.sources = []
+  ON CREATE SET a.name_variants = [], a.sources = []
 SET {_SET_AUTHOR_IDS},
     a.affiliation = coalesce(row.affiliation, a.affiliation),
     a.match_key = coalesce(a.match_key, row.match_key),
     a.name_variants = a.name_variants + [n IN row.variants WHERE NOT n IN a.name_variants],
     a.sources = a.sources + [s IN row.sources WHERE NOT s IN a.sources]
 SET a.name_variants_text = reduce(t = '', n IN a.name_variants | t + ' ' + n)
+SET a.name = CASE WHEN {_BETTER_NAME} THEN row.name ELSE a.name END
+SET a.name_key = CASE WHEN a.name = row.name THEN row.name_key ELSE a.name_key END
 """
 
 #: Authorships already in the graph for the papers of a batch (for evidence-based linking).

@@ -12,37 +12,68 @@ fragments; every value becomes a ``$parameter``.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from neo4j import AsyncDriver, Query, Record, RoutingControl
 from neo4j.exceptions import ClientError
 
 from graph import queries_read as q
-from graph.errors import InputError, InvalidId, ScholarGraphError
+from graph.errors import InputError, InvalidId, RequestTimeout
 from graph.ids import AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY, IdRef, parse_author_id
 from graph.labels import Label
 from graph.stats import STATS_QUERY, stats_from_rows
 
 Node = dict[str, Any]
+logger = logging.getLogger("scholargraph.graph")
+#: Transaction metadata key naming the API request a transaction belongs to (``terminate``).
+REQUEST_TAG = "scholargraph_request"
 
 
-class QueryTimeout(ScholarGraphError):
+class QueryTimeout(RequestTimeout):
+    """One read ran past its transaction timeout (the server stopped it)."""
+
     def __init__(self, seconds: float) -> None:
-        super().__init__(
-            f"the query took longer than the {seconds:g} s read timeout; narrow it down "
-            "(a smaller `first`, a filter) and try again"
-        )
+        super().__init__(seconds, "the query")
 
 
 @dataclass(frozen=True, slots=True)
 class ReadScope:
-    """Where reads go: one driver per process, the database, and the per-transaction timeout."""
+    """Where reads go: one driver per process, the database, the per-transaction timeout and,
+    for an API request, its deadline (``time.monotonic()``) and the tag its transactions carry.
+
+    Every read of the request gets ``min(timeout, time left)`` as its server-side transaction
+    timeout, so the database stops the work when the request's time is up."""
 
     driver: AsyncDriver
     database: str
     timeout: float = 15.0
+    deadline: float | None = None
+    request: str | None = None
+    limit: float | None = None  # the request's whole time, in seconds (for messages)
+
+    def for_request(self, seconds: float, request: str) -> ReadScope:
+        """This scope with a deadline ``seconds`` from now and a request tag."""
+        return replace(self, deadline=time.monotonic() + seconds, request=request, limit=seconds)
+
+    def without_deadline(self) -> ReadScope:
+        """For work shared beyond one request (a cache build): no deadline, no tag."""
+        return replace(self, deadline=None, request=None, limit=None)
+
+    def tx_timeout(self, timeout: float | None = None) -> float:
+        """The server-side timeout of the next transaction; raises when the deadline passed."""
+        wanted = self.timeout if timeout is None else timeout
+        if self.deadline is None:
+            return wanted
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise RequestTimeout(self.limit if self.limit is not None else wanted)
+        return min(wanted, left)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,25 +95,88 @@ RETURN nodes, relationships
 _TIMEOUT_CODES = (
     "Neo.ClientError.Transaction.TransactionTimedOut",
     "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+    "Neo.ClientError.Transaction.Terminated",
+    "Neo.TransientError.Transaction.Terminated",
 )
 
 
-async def _read(scope: ReadScope, text: str, params: Mapping[str, Any]) -> list[Record]:
-    """Run one query in a read transaction (routed to a reader) with the scope's timeout."""
-    query = Query(text, timeout=scope.timeout)  # text: built from the constants in queries_read
+CLIENT_GRACE = 0.2  # seconds past a transaction's timeout before the client gives up on it
+_STOPPING: set[asyncio.Task[int]] = set()  # terminations under way (strong references)
+
+
+async def read(
+    scope: ReadScope, text: str, params: Mapping[str, Any], timeout: float | None = None
+) -> list[Record]:
+    """The one read gateway: a query in a read transaction (routed to a reader) whose
+    server-side timeout is the scope's (or ``timeout``) capped by the request's deadline, and
+    whose metadata names the request. ``text`` is built from the constants of ``graph``.
+
+    Neo4j checks transaction timeouts only every few seconds and some work (planning a large
+    predicate) not at all, so the client also stops waiting ``CLIENT_GRACE`` after the timeout
+    and has the server terminate the transaction (by its tag) in the background."""
+    seconds = scope.tx_timeout(timeout)
+    tag = scope.request or uuid.uuid4().hex
+    query = Query(text, metadata={REQUEST_TAG: tag}, timeout=seconds)
     try:
-        records, _, _ = await scope.driver.execute_query(
-            query,
-            dict(params),
-            routing_=RoutingControl.READ,
-            database_=scope.database,
-            bookmark_manager_=None,  # read-only API: no causal chaining between requests
-        )
+        async with asyncio.timeout(seconds + CLIENT_GRACE):
+            records, _, _ = await scope.driver.execute_query(
+                query,
+                dict(params),
+                routing_=RoutingControl.READ,
+                database_=scope.database,
+                bookmark_manager_=None,  # read-only API: no causal chaining between requests
+            )
+    except TimeoutError:
+        task = asyncio.create_task(terminate_tagged(scope.driver, scope.database, tag))
+        _STOPPING.add(task)
+        task.add_done_callback(_stopped)
+        raise QueryTimeout(seconds) from None
     except ClientError as e:
         if e.code in _TIMEOUT_CODES:
-            raise QueryTimeout(scope.timeout) from e
+            raise QueryTimeout(seconds) from e
         raise
-    return records
+    return list(records)
+
+
+def _stopped(task: asyncio.Task[int]) -> None:
+    _STOPPING.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("could not terminate a timed-out read: %r", task.exception())
+
+
+_read = read
+
+SHOW_REQUEST_TRANSACTIONS = f"""
+SHOW TRANSACTIONS YIELD transactionId, metaData
+WHERE metaData.{REQUEST_TAG} = $request
+RETURN collect(transactionId) AS ids
+"""
+
+
+async def request_transactions(driver: AsyncDriver, database: str, request: str) -> list[str]:
+    """Ids of the open transactions tagged with ``request`` (all databases of the server)."""
+    async with driver.session(database=database) as session:
+        result = await session.run(SHOW_REQUEST_TRANSACTIONS, request=request)
+        record = await result.single(strict=True)
+    return [str(i) for i in record["ids"]]
+
+
+async def terminate_tagged(driver: AsyncDriver, database: str, tag: str) -> int:
+    """Terminates the open transactions tagged ``tag``; returns how many."""
+    ids = await request_transactions(driver, database, tag)
+    if ids:
+        async with driver.session(database=database) as session:
+            result = await session.run("TERMINATE TRANSACTIONS $ids", ids=ids)
+            await result.consume()
+    return len(ids)
+
+
+async def terminate(scope: ReadScope) -> int:
+    """Terminates the open transactions of the scope's request (its deadline passed): the
+    server stops them now rather than at its next timeout check. Returns how many."""
+    if scope.request is None:
+        return 0
+    return await terminate_tagged(scope.driver, scope.database, scope.request)
 
 
 def _keyed(records: Iterable[Record], value: str = "node") -> dict[str, Any]:

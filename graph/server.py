@@ -5,12 +5,25 @@ writes its own ``neo4j.conf`` into an instance folder (data, logs, run), starts 
 class as a plain JVM process on loopback, waits until Bolt answers, and stops it with SIGTERM.
 A development instance keeps its data between stop and start; tests use a fresh folder and a free
 port. See docs/neo4j.md for what was verified.
+
+The PID file is trusted only for a process that is this instance's JVM (the Neo4j main class
+with this instance's ``--home-dir`` on its command line): after a crash the number may belong to
+an unrelated process, which is never signalled nor reported as the server.
+
+Authentication is off unless a password is given: then ``dbms.security.auth_enabled=true`` and,
+before each start, the initial password of the ``neo4j`` user is written to ``data/dbms/auth.ini``
+(what ``neo4j-admin dbms set-initial-password`` writes; Python writes it so the password never
+appears on a command line). Neo4j applies it while that user still has the default password: a
+new store, or one created with authentication off. A store whose password was set before keeps
+it (change it with ``ALTER USER``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -20,11 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from neo4j import GraphDatabase
-from neo4j.exceptions import ServiceUnavailable
+from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from graph.errors import LocalServerError
 
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"  # 5.x; 2025.12+ uses Neo4jCommunity
+INITIAL_USER = "neo4j"  # the admin user whose initial password is set
+MIN_PASSWORD_LENGTH = 8  # Neo4j 5's dbms.security.auth_minimum_password_length
 
 _POM = """<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -67,12 +82,16 @@ class ServerStatus:
     pid: int | None
     data_dir: Path
     log_path: Path
+    auth_enabled: bool = False
+    stale_pid: int | None = None  # a PID file naming a process that is not this server
 
     def as_dict(self) -> dict[str, object]:
         return {
             "running": self.running,
             "uri": self.uri,
             "pid": self.pid,
+            "auth_enabled": self.auth_enabled,
+            "stale_pid": self.stale_pid,
             "data_dir": str(self.data_dir),
             "log": str(self.log_path),
         }
@@ -95,6 +114,34 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def initial_password_line(password: str, user: str = INITIAL_USER) -> str:
+    """One ``auth.ini`` line as ``neo4j-admin dbms set-initial-password`` writes it: salted
+    SHA-256, 1024 iterations, hex-encoded (checked against the tool's own output for 5.26)."""
+    salt = secrets.token_bytes(32)
+    digest = hashlib.sha256(salt + password.encode()).digest()
+    for _ in range(1023):
+        digest = hashlib.sha256(digest).digest()
+    return f"{user}:SHA-256,{digest.hex()},{salt.hex()},1024:\n"
+
+
+def process_args(pid: int) -> list[str] | None:
+    """The command line of a live process (``/proc``, else ``ps``); None when unreadable."""
+    proc = Path(f"/proc/{pid}/cmdline")
+    if Path("/proc/self/cmdline").exists():
+        try:
+            raw = proc.read_bytes()
+        except OSError:
+            return None
+        return [a.decode(errors="replace") for a in raw.split(b"\0") if a] or None
+    ps = shutil.which("ps")
+    if ps is None:
+        return None
+    out = subprocess.run(
+        [ps, "-ww", "-o", "args=", "-p", str(pid)], capture_output=True, text=True, check=False
+    )
+    return out.stdout.split() if out.returncode == 0 and out.stdout.strip() else None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -126,8 +173,10 @@ class LocalNeo4j:
         pagecache: str = "512m",
         transaction_timeout: str = "120s",
         startup_timeout: float = 120.0,
+        password: str | None = None,
     ) -> None:
-        self.instance_dir = instance_dir
+        # absolute (not resolved): the PID check compares it with the JVM's --home-dir
+        self.instance_dir = Path(os.path.abspath(instance_dir))
         self.cache_dir = cache_dir
         self.version = version
         self.port = port
@@ -135,6 +184,7 @@ class LocalNeo4j:
         self.pagecache = pagecache
         self.transaction_timeout = transaction_timeout
         self.startup_timeout = startup_timeout
+        self.password = password  # checked by start(); stop and status work with any
         self._proc: subprocess.Popen[bytes] | None = None  # when started by this object
 
     # -- paths -------------------------------------------------------------------------------
@@ -149,6 +199,19 @@ class LocalNeo4j:
     @property
     def log_path(self) -> Path:
         return self.instance_dir / "logs" / "console.log"
+
+    @property
+    def auth(self) -> tuple[str, str] | None:
+        """Credentials for this server (None: authentication disabled)."""
+        return None if self.password is None else (INITIAL_USER, self.password)
+
+    @property
+    def _conf_file(self) -> Path:
+        return self.instance_dir / "neo4j.conf"
+
+    @property
+    def _auth_file(self) -> Path:
+        return self.instance_dir / "data" / "dbms" / "auth.ini"
 
     @property
     def _pid_file(self) -> Path:
@@ -207,7 +270,7 @@ class LocalNeo4j:
             "server.bolt.listen_address": f"127.0.0.1:{self.port}",
             "server.http.enabled": "false",
             "server.https.enabled": "false",
-            "dbms.security.auth_enabled": "false",
+            "dbms.security.auth_enabled": "false" if self.password is None else "true",
             "dbms.usage_report.enabled": "false",
             "server.directories.data": str(d / "data"),
             "server.directories.logs": str(d / "logs"),
@@ -218,27 +281,84 @@ class LocalNeo4j:
             "db.transaction.timeout": self.transaction_timeout,
             "db.logs.query.enabled": "OFF",
         }
-        (d / "neo4j.conf").write_text("".join(f"{k}={v}\n" for k, v in conf.items()))
+        self._conf_file.write_text("".join(f"{k}={v}\n" for k, v in conf.items()))
+        if self.password is not None:
+            self._auth_file.parent.mkdir(parents=True, exist_ok=True)
+            self._auth_file.unlink(missing_ok=True)
+            fd = os.open(self._auth_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(initial_password_line(self.password))
+
+    def _auth_enabled_in_conf(self) -> bool:
+        try:
+            lines = self._conf_file.read_text().splitlines()
+        except FileNotFoundError:
+            return False
+        return "dbms.security.auth_enabled=true" in lines
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def pid(self) -> int | None:
+    def _recorded_pid(self) -> int | None:
         try:
-            pid = int(self._pid_file.read_text().strip())
+            return int(self._pid_file.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        return pid if _pid_alive(pid) else None
+
+    def is_this_server(self, pid: int) -> bool:
+        """Whether ``pid`` is a live JVM running this instance: the Neo4j main class and this
+        instance's home folder on its command line. A PID file outlives a crash and the
+        number can be reused by any process; only this check makes it safe to signal."""
+        if not _pid_alive(pid):
+            return False
+        args = process_args(pid)
+        if not args:
+            return False
+        return MAIN_CLASS in args and f"--home-dir={self.instance_dir}" in args
+
+    def pid(self) -> int | None:
+        """This instance's server process, if it runs (a stale PID file gives None)."""
+        pid = self._recorded_pid()
+        return pid if pid is not None and self.is_this_server(pid) else None
+
+    def stale_pid(self) -> int | None:
+        """The number in a PID file that does not name this instance's running server."""
+        pid = self._recorded_pid()
+        return pid if pid is not None and not self.is_this_server(pid) else None
+
+    def remove_stale_pid_file(self) -> int | None:
+        """Delete a stale PID file (and its port file); returns the stale number, if any."""
+        stale = self.stale_pid()
+        if stale is not None:
+            self._pid_file.unlink(missing_ok=True)
+            self._port_file.unlink(missing_ok=True)
+        return stale
 
     def status(self) -> ServerStatus:
-        pid = self.pid()
+        recorded = self._recorded_pid()
+        pid = recorded if recorded is not None and self.is_this_server(recorded) else None
         if pid is not None and self._port_file.exists():
             self.port = int(self._port_file.read_text().strip())
-        return ServerStatus(pid is not None, self.uri, pid, self.data_dir, self.log_path)
+        auth = self._auth_enabled_in_conf() if pid is not None else self.auth is not None
+        return ServerStatus(
+            running=pid is not None,
+            uri=self.uri,
+            pid=pid,
+            data_dir=self.data_dir,
+            log_path=self.log_path,
+            auth_enabled=auth,
+            stale_pid=recorded if pid is None else None,
+        )
 
     def start(self) -> ServerStatus:
         """Start and wait until Bolt answers; a no-op when this instance already runs."""
         current = self.status()
         if current.running:
             return current
+        self.remove_stale_pid_file()
+        if self.password is not None and len(self.password) < MIN_PASSWORD_LENGTH:
+            raise LocalServerError(
+                f"the Neo4j password (NEO4J_PASSWORD) has {len(self.password)} characters; "
+                f"Neo4j needs at least {MIN_PASSWORD_LENGTH}"
+            )
         java = shutil.which("java")
         if java is None:
             raise LocalServerError(
@@ -288,10 +408,18 @@ class LocalNeo4j:
                     f"last lines of {self.log_path}:\n{self.log_tail()}"
                 )
             try:
-                with GraphDatabase.driver(self.uri, auth=None) as driver:
+                with GraphDatabase.driver(self.uri, auth=self.auth) as driver:
                     driver.verify_connectivity()
                     driver.execute_query("RETURN 1", database_="neo4j")
                 return
+            except AuthError as e:
+                raise LocalServerError(
+                    f"Neo4j at {self.uri} refused the password (NEO4J_PASSWORD): {e}. The "
+                    "password is set only while the neo4j user still has its default one (a new "
+                    "store, or one created with authentication off); this store "
+                    f"({self.data_dir}) has another: change it with ALTER USER, or use a fresh "
+                    "SCHOLARGRAPH_NEO4J_HOME"
+                ) from e
             except (ServiceUnavailable, OSError):
                 pass
             except Exception as e:  # the default database may still be starting
@@ -306,10 +434,13 @@ class LocalNeo4j:
             delay = min(delay * 1.5, 2.0)
 
     def stop(self, timeout: float = 60.0) -> bool:
-        """SIGTERM, a bounded wait, then SIGKILL. Returns whether a server was running."""
+        """SIGTERM, a bounded wait, then SIGKILL. Returns whether a server was running.
+
+        Only a process that ``is_this_server`` is signalled; a stale PID file is removed
+        (``remove_stale_pid_file`` tells the caller which number it held)."""
         pid = self.pid()
         if pid is None:
-            self._pid_file.unlink(missing_ok=True)
+            self.remove_stale_pid_file()
             return False
         self._terminate(pid, timeout)
         self._pid_file.unlink(missing_ok=True)

@@ -6,10 +6,17 @@ the ``SCHOLARGRAPH_`` prefix.
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+logger = logging.getLogger("scholargraph.settings")
+
+MIN_API_TOKEN_CHARS = 16  # a shorter (or empty) SCHOLARGRAPH_API_TOKEN counts as not configured
 
 
 class Neo4jSettings(BaseSettings):
@@ -17,7 +24,10 @@ class Neo4jSettings(BaseSettings):
 
     uri: str = "bolt://127.0.0.1:7687"
     username: str = "neo4j"
-    password: SecretStr | None = None  # no default secret; None means auth disabled (local server)
+    # No default secret. None: connect without authentication. Also read by
+    # `scholargraph neo4j start`, which then turns the local server's authentication on with
+    # this as the `neo4j` user's password (docs/neo4j.md#authentication-read-this-on-a-shared-host).
+    password: SecretStr | None = None
     database: str = "neo4j"
 
     def auth(self) -> tuple[str, str] | None:
@@ -43,7 +53,9 @@ class LocalServerSettings(BaseSettings):
 class AppSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCHOLARGRAPH_", extra="ignore")
 
-    api_token: SecretStr | None = None  # bearer token for mutations; none configured → refused
+    # bearer token for mutations; none configured → refused. Empty, blank or shorter than
+    # MIN_API_TOKEN_CHARS counts as none (with a warning): see _usable_token
+    api_token: SecretStr | None = None
     read_timeout: float = 15.0  # seconds, per read transaction
     max_query_depth: int = 10
     max_aliases: int = 30
@@ -55,3 +67,56 @@ class AppSettings(BaseSettings):
     response_cache_ttl: float = 30.0
     response_cache_check: float = 0.25
     response_cache_max_mb: int = 64
+    # HTTP hardening (docs/security.md): the largest request body (413 above it), the origins
+    # allowed by CORS (empty: CORS off; a comma-separated list or a JSON list in the environment)
+    max_body_bytes: int = Field(default=2**20, ge=1024)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # How long an API request waits for an unreachable Neo4j before it answers "database
+    # unavailable": to open a connection, to get one from the pool, and retrying a transaction
+    db_connect_timeout: float = Field(default=2.0, gt=0)
+    db_acquire_timeout: float = Field(default=3.0, gt=0)
+    db_retry_time: float = Field(default=1.0, ge=0)
+
+    @field_validator("api_token", mode="after")
+    @classmethod
+    def _usable_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """An empty, blank or short token (``SCHOLARGRAPH_API_TOKEN=`` from a compose default)
+        must never match an empty ``Authorization: Bearer`` header: it counts as no token."""
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        if len(token) < MIN_API_TOKEN_CHARS:
+            logger.warning(
+                "SCHOLARGRAPH_API_TOKEN is %s: ignored, mutations (runAnalysis) are refused; "
+                "set a token of at least %d characters to enable them",
+                "empty" if not token else f"shorter than {MIN_API_TOKEN_CHARS} characters",
+                MIN_API_TOKEN_CHARS,
+            )
+            return None
+        return SecretStr(token)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origin_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [o.strip() for o in text.split(",") if o.strip()]
+        return value
+
+    # Query cost and deadlines (docs/limits.md): the cost budget of one GraphQL request, the
+    # deadline of a whole query (every read and analytics job of it) and of a mutation, the
+    # processes that run igraph for API requests, and when an unfinished analytics write run
+    # counts as abandoned (its staged scores are then removed by the next run)
+    max_query_cost: int = 5000
+    request_timeout: float = 20.0
+    mutation_timeout: float = 900.0
+    analytics_workers: int = 1
+    analysis_stale_after: float = 900.0
+    analysis_write_batch: int = 10_000  # nodes per staged write transaction of a run
+    # requests costing at least ``expensive_cost`` run at most ``expensive_concurrency`` at a
+    # time per API process (the others wait, within their deadline): cheap requests keep the
+    # cores (docs/limits.md)
+    expensive_cost: int = 1000
+    expensive_concurrency: int = 1

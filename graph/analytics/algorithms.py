@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -112,14 +113,21 @@ def _arr(values: Sequence[float] | Sequence[int]) -> FloatArray:
     return np.asarray(values, dtype=np.float64)
 
 
+#: igraph's random number generator is process-wide: a seeded run holds this lock from setting
+#: its generator until it is done, so concurrent runs in threads cannot draw from each other's
+#: (the API runs each job in a worker process of its own; see ``graph.analytics.worker``).
+RNG_LOCK = threading.RLock()
+
+
 @contextmanager
 def _seeded(seed: int) -> Iterator[None]:
     """igraph draws from a process-wide RNG: give it a private, seeded one for this call."""
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        yield
-    finally:
-        ig.set_random_number_generator(random)
+    with RNG_LOCK:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
 
 
 # -- centrality --------------------------------------------------------------------------------
@@ -300,7 +308,13 @@ def leiden(
     if u.vcount() == 0:
         membership: list[int] = []
     elif backend == "leidenalg":
-        import leidenalg
+        try:
+            import leidenalg
+        except ImportError as e:  # an optional extra: igraph's Leiden is the default
+            raise InputError(
+                "backend", backend,
+                "igraph, or install the leiden extra first: pip install 'scholargraph[leiden]'",
+            ) from e  # fmt: skip
 
         part = leidenalg.find_partition(
             u,

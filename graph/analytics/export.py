@@ -24,6 +24,7 @@ from neo4j import Driver, ManagedTransaction
 
 from graph.analytics.queries import EXPORT_CHUNK, export_parameters, export_query
 from graph.analytics.spec import GraphSpec
+from graph.repository import ReadScope, read
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -135,6 +136,17 @@ def export_edges(
         keys, ids, src, dst, w = session.execute_read(
             _read_export, export_query(spec), export_parameters(spec, chunk)
         )
+    return EdgeList.from_keys(spec, keys, ids, src, dst, w if spec.kind.weighted else None)
+
+
+async def read_edges(scope: ReadScope, spec: GraphSpec, timeout: float | None = None) -> EdgeList:
+    """The same export through the API's read gateway (async driver, the request's deadline)."""
+    records = await read(scope, export_query(spec), export_parameters(spec), timeout)
+    cols: list[list[Any]] = [[], [], [], [], []]
+    for record in records:
+        for col, values in zip(cols, record.values(), strict=True):
+            col += values
+    keys, ids, src, dst, w = cols
     return EdgeList.from_keys(spec, keys, ids, src, dst, w if spec.kind.weighted else None)
 
 

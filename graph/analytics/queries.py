@@ -211,15 +211,83 @@ def clear_stale_query(label: Label, properties: list[str]) -> str:
     )
 
 
-CREATE_RUN = f"""
+def staged_property(key: str, run_tag: str) -> str:
+    """Where a run writes ``key`` before it is published: the run's own property."""
+    return identifier(f"{identifier(key)}__{identifier(run_tag)}")
+
+
+def publish_query(label: Label, properties: list[str], staged: list[str]) -> str:
+    """Makes a run's staged values the visible ones, for every node of ``label`` at once: a
+    node with a staged value gets it; a node without (it left the subgraph) loses the key."""
+    sets = ", ".join(
+        f"n.{identifier(p)} = n.{identifier(s)}" for p, s in zip(properties, staged, strict=True)
+    )
+    removes = ", ".join(f"n.{identifier(s)}" for s in staged)
+    return (
+        f"MATCH (n:{Label(label).value}) WHERE n.{identifier(staged[0])} IS NOT NULL "
+        f"OR n.{identifier(properties[0])} IS NOT NULL SET {sets} REMOVE {removes}"
+    )
+
+
+def drop_staged_query(label: Label, staged: list[str]) -> str:
+    """Removes a failed run's staged values from up to ``$batch`` nodes. Repeat until 0."""
+    removes = ", ".join(f"n.{identifier(s)}" for s in staged)
+    return (
+        f"MATCH (n:{Label(label).value}) WHERE n.{identifier(staged[0])} IS NOT NULL "
+        f"WITH n LIMIT $batch REMOVE {removes} RETURN count(n) AS removed"
+    )
+
+
+RUN_RUNNING, RUN_COMPLETE, RUN_FAILED = "RUNNING", "COMPLETE", "FAILED"
+RUN_STATUSES = (RUN_RUNNING, RUN_COMPLETE, RUN_FAILED)
+#: Runs written before runs had a status were complete (they were recorded last).
+_STATUS = f"coalesce(r.status, '{RUN_COMPLETE}')"
+
+#: A write run is recorded first, RUNNING; its scores are staged under its own properties.
+START_RUN = f"""
 CREATE (r:{RUN} {{
   id: $id, graph: $graph, spec_hash: $spec_hash, kind: $kind, label: $label,
-  whole_graph: $whole_graph, algorithm: $algorithm, parameters: $parameters,
-  node_count: $node_count, edge_count: $edge_count, duration_ms: $duration_ms,
-  created_at: datetime($created_at), result_key: $result_key, result_keys: $result_keys,
-  modularity: $modularity, community_count: $community_count
+  whole_graph: $whole_graph, algorithm: $algorithm, status: '{RUN_RUNNING}',
+  created_at: datetime($created_at), started_at: datetime($created_at),
+  heartbeat_at: datetime(), staged_keys: []
 }})
 RETURN r.id AS id
+"""
+
+STAGE_RUN = f"""
+MATCH (r:{RUN} {{id: $id}})
+SET r.staged_keys = $staged_keys, r.result_key = $result_key, r.result_keys = $result_keys,
+    r.heartbeat_at = datetime()
+"""
+
+HEARTBEAT = f"MATCH (r:{RUN} {{id: $id}}) SET r.heartbeat_at = datetime()"
+
+#: The last statement of a write run, in the publishing transaction: the run becomes COMPLETE
+#: (no row when it was marked FAILED meanwhile: the transaction is then rolled back).
+COMPLETE_RUN = f"""
+MATCH (r:{RUN} {{id: $id}}) WHERE r.status = '{RUN_RUNNING}'
+SET r.status = '{RUN_COMPLETE}', r.parameters = $parameters, r.node_count = $node_count,
+    r.edge_count = $edge_count, r.duration_ms = $duration_ms,
+    r.finished_at = datetime($finished_at), r.modularity = $modularity,
+    r.community_count = $community_count, r.staged_keys = []
+RETURN r.id AS id
+"""
+
+FAIL_RUN = f"""
+MATCH (r:{RUN} {{id: $id}}) WHERE r.status = '{RUN_RUNNING}'
+SET r.status = '{RUN_FAILED}', r.finished_at = datetime(), r.error = $error
+RETURN r.label AS label, r.staged_keys AS staged_keys
+"""
+
+#: RUNNING runs whose writer has not been heard of for ``$stale_after`` seconds (killed): they
+#: become FAILED; the caller then removes their staged values.
+ABANDONED_RUNS = f"""
+MATCH (r:{RUN} {{status: '{RUN_RUNNING}'}})
+WHERE r.heartbeat_at < datetime() - duration({{seconds: $stale_after}})
+  AND ($current IS NULL OR r.id <> $current)
+SET r.status = '{RUN_FAILED}', r.finished_at = datetime(),
+    r.error = 'abandoned: no progress since ' + toString(r.heartbeat_at)
+RETURN r.id AS id, r.label AS label, r.staged_keys AS staged_keys
 """
 
 LATEST_RUNS = f"""
@@ -227,8 +295,12 @@ MATCH (r:{RUN})
 WHERE ($label IS NULL OR r.label = $label)
   AND ($algorithm IS NULL OR r.algorithm = $algorithm)
   AND ($whole_graph IS NULL OR r.whole_graph = $whole_graph)
-RETURN r {{ .* , created_at: toString(r.created_at) }} AS run
-ORDER BY r.created_at DESC
+  AND ($status IS NULL OR {_STATUS} = $status)
+RETURN r {{ .* , status: {_STATUS}, created_at: toString(r.created_at),
+           started_at: toString(coalesce(r.started_at, r.created_at)),
+           finished_at: toString(r.finished_at), heartbeat_at: toString(r.heartbeat_at) }} AS run
+ORDER BY r.created_at DESC, r.id
+SKIP $skip
 LIMIT $limit
 """
 
@@ -238,6 +310,7 @@ LIMIT $limit
 LATEST_SCORES = {
     label: f"""
 OPTIONAL MATCH (r:{RUN} {{label: $label, whole_graph: true}})
+WHERE {_STATUS} = '{RUN_COMPLETE}'
 UNWIND coalesce(r.result_keys, []) AS key
 WITH collect(DISTINCT key) AS run_keys
 WITH coalesce($keys, run_keys) AS keys

@@ -13,6 +13,16 @@ Result keys (the node property a run writes) keep runs on different subgraphs ap
 Every write creates an ``AnalysisRun`` node (graph spec JSON, algorithm, parameters JSON, counts,
 duration, time, ``result_key`` = the primary property, ``result_keys`` = all of them). A
 property holds the latest run for its key; nodes that fell out of the subgraph lose the key.
+
+**Atomic write-back.** A write run is recorded first with ``status: RUNNING``; its values go in
+batches to the run's own *staged* properties (``pagerank__<run tag>``), which no reader looks
+at, while ``heartbeat_at`` on the run moves with every batch. One final transaction copies the
+staged values to the result keys on every node of the label, removes the staged ones and marks
+the run ``COMPLETE``: readers see the whole previous run or the whole new one, never a mix. A
+run that fails is marked ``FAILED`` and its staged values removed; a writer that was killed
+leaves a RUNNING run whose heartbeat stops: the next write run marks it ``FAILED`` once the
+heartbeat is ``stale_after`` seconds old and removes its staged values. Readers of runs
+(``latest_runs``, ``latest_scores``, communities, suggestions) only follow COMPLETE runs.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,10 +43,12 @@ from graph.analytics import queries
 from graph.analytics.algorithms import AlgorithmResult, run_algorithm
 from graph.analytics.export import EdgeList, export_edges, to_igraph
 from graph.analytics.spec import GraphKind, GraphSpec
-from graph.errors import InputError
+from graph.errors import InputError, ScholarGraphError
 from graph.labels import Label, identifier
+from graph.repository import ReadScope, read
 
 WRITE_BATCH = 10_000  # nodes per write transaction
+STALE_AFTER = 900.0  # seconds without a heartbeat after which a RUNNING run counts as killed
 MAX_TOP = 10_000
 INTEGER_OUTPUTS = frozenset({"community", "louvain", "component", "coreness"})
 
@@ -169,24 +182,16 @@ def _communities(
     return out
 
 
-def analyze(
-    driver: Driver,
-    database: str,
-    spec: GraphSpec,
+def summarize(
+    edges: EdgeList,
+    result: AlgorithmResult,
     algorithm: str,
-    params: dict[str, Any] | None = None,
-    *,
-    write: bool = False,
-    top: int = 10,
-    batch_size: int = WRITE_BATCH,
+    params: dict[str, Any] | None,
+    top: int,
+    timings: dict[str, float],
 ) -> AnalysisOutcome:
-    """Stream (default: nothing is written) or write back with an ``AnalysisRun``."""
-    top = _check_top(top)
-    t0 = time.perf_counter()
-    edges = export_edges(driver, database, spec)
-    t1 = time.perf_counter()
-    result = compute(edges, algorithm, params)
-    t2 = time.perf_counter()
+    """The outcome of one computed result: result keys, top N or community summaries."""
+    spec = edges.spec
     parameters = dict(result.parameters)
     if algorithm == "ppr":  # the seeds are part of what a ppr result means, and of its key
         seeds = (params or {})["seeds"]
@@ -197,22 +202,10 @@ def analyze(
         else {}
     )
     keys = {out: result_key(spec, out, key_params) for out in result.values}
-    timings = {"export": (t1 - t0) * 1e3, "algorithm": (t2 - t1) * 1e3}
     outcome_top = (
         {} if result.is_community else {k: _top(edges, v, top) for k, v in result.values.items()}
     )
     comms = _communities(edges, result.values[result.primary], top) if result.is_community else []
-    run_id = created = None
-    if write:
-        write_values(driver, database, spec.label, edges.node_ids, result, keys, batch_size)
-        t3 = time.perf_counter()
-        timings["write"] = (t3 - t2) * 1e3
-        created = datetime.now(UTC).isoformat()
-        run_id = _record_run(
-            driver, database, spec, algorithm, parameters, edges, result, keys,
-            duration_ms=(t3 - t0) * 1e3, created_at=created,
-        )  # fmt: skip
-    timings["total"] = (time.perf_counter() - t0) * 1e3
     return AnalysisOutcome(
         spec=spec,
         algorithm=algorithm,
@@ -225,15 +218,234 @@ def analyze(
         community_count=len(result.community_sizes) if result.is_community else None,
         modularity=result.modularity,
         timings_ms=timings,
-        run_id=run_id,
-        created_at=created,
     )
+
+
+def analyze(
+    driver: Driver,
+    database: str,
+    spec: GraphSpec,
+    algorithm: str,
+    params: dict[str, Any] | None = None,
+    *,
+    write: bool = False,
+    top: int = 10,
+    batch_size: int = WRITE_BATCH,
+    stale_after: float = STALE_AFTER,
+) -> AnalysisOutcome:
+    """Stream (default: nothing is written) or write back atomically with an ``AnalysisRun``."""
+    top = _check_top(top)
+    t0 = time.perf_counter()
+    run = start_run(driver, database, spec, algorithm) if write else None
+    try:
+        edges = export_edges(driver, database, spec)
+        t1 = time.perf_counter()
+        result = compute(edges, algorithm, params)
+        t2 = time.perf_counter()
+        timings = {"export": (t1 - t0) * 1e3, "algorithm": (t2 - t1) * 1e3}
+        outcome = summarize(edges, result, algorithm, params, top, timings)
+        if run is not None:
+            outcome = write_run(
+                driver, database, run, outcome, edges.node_ids, result,
+                batch_size=batch_size, stale_after=stale_after, started=t0,
+            )  # fmt: skip
+    except BaseException as e:
+        if run is not None:
+            fail_run(driver, database, run, e)
+        raise
+    outcome.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
+    return outcome
 
 
 # -- write-back --------------------------------------------------------------------------------
 
 
+class RunCancelled(ScholarGraphError):
+    """A write run stopped before it was published (its deadline passed)."""
+
+    code = "TIMEOUT"
+
+
+@dataclass(frozen=True, slots=True)
+class RunHandle:
+    """A RUNNING ``AnalysisRun``: its id, the tag its staged properties carry and its start."""
+
+    id: str
+    tag: str
+    label: Label
+    created_at: str
+
+
+def start_run(driver: Driver, database: str, spec: GraphSpec, algorithm: str) -> RunHandle:
+    """Records the run (status RUNNING) before anything is computed or written."""
+    tag = uuid.uuid4().hex[:12]
+    run = RunHandle(f"run:{tag}", f"r{tag}", spec.label, datetime.now(UTC).isoformat())
+    driver.execute_query(
+        queries.START_RUN,
+        id=run.id,
+        graph=spec.canonical_json(),
+        spec_hash=spec.hash,
+        kind=spec.kind.value,
+        label=spec.label.value,
+        whole_graph=spec.is_whole_graph and algorithm != "ppr",
+        algorithm=algorithm,
+        created_at=run.created_at,
+        database_=database,
+        routing_=RoutingControl.WRITE,
+    )
+    return run
+
+
 def _write_batch(
+    tx: ManagedTransaction, query: str, run_id: str, ids: list[str], values: list[list[Any]]
+) -> None:
+    tx.run(query, ids=ids, values=values).consume()
+    tx.run(queries.HEARTBEAT, id=run_id).consume()
+
+
+def _drop_staged(tx: ManagedTransaction, query: str, batch: int) -> int:
+    record = tx.run(query, batch=batch).single(strict=True)
+    return int(record["removed"])
+
+
+def _publish(tx: ManagedTransaction, publish: str, complete: str, params: dict[str, Any]) -> None:
+    tx.run(publish).consume()
+    tx.run(complete, params).single(strict=True)
+
+
+def drop_staged(
+    driver: Driver, database: str, label: Label, staged: list[str], batch_size: int = WRITE_BATCH
+) -> None:
+    """Removes staged values of an unpublished run, in batches."""
+    if not staged:
+        return
+    query = queries.drop_staged_query(label, staged)
+    with driver.session(database=database) as session:
+        while session.execute_write(_drop_staged, query, batch_size) >= batch_size:
+            pass
+
+
+def clean_abandoned(
+    driver: Driver,
+    database: str,
+    stale_after: float = STALE_AFTER,
+    batch_size: int = WRITE_BATCH,
+    current: str | None = None,
+) -> list[str]:
+    """Marks RUNNING runs without a heartbeat for ``stale_after`` seconds FAILED (their writer
+    was killed) and removes their staged values; returns their ids. ``current``: the caller's
+    own run, never touched."""
+    records, _, _ = driver.execute_query(
+        queries.ABANDONED_RUNS,
+        stale_after=float(stale_after),
+        current=current,
+        database_=database,
+        routing_=RoutingControl.WRITE,
+    )
+    for r in records:
+        drop_staged(driver, database, Label(r["label"]), list(r["staged_keys"] or []), batch_size)
+    return [str(r["id"]) for r in records]
+
+
+def fail_run(driver: Driver, database: str, run: RunHandle, error: BaseException) -> None:
+    """Marks a run FAILED and removes what it staged (best effort: a dead database leaves it
+    RUNNING, and the next run cleans it up once its heartbeat is stale)."""
+    try:
+        records, _, _ = driver.execute_query(
+            queries.FAIL_RUN,
+            id=run.id,
+            error=type(error).__name__,
+            database_=database,
+            routing_=RoutingControl.WRITE,
+        )
+        for r in records:
+            drop_staged(driver, database, run.label, list(r["staged_keys"] or []))
+    except Exception:  # noqa: BLE001 - the original error is what the caller must see
+        pass
+
+
+def write_run(
+    driver: Driver,
+    database: str,
+    run: RunHandle,
+    outcome: AnalysisOutcome,
+    node_ids: list[str],
+    result: AlgorithmResult,
+    *,
+    batch_size: int = WRITE_BATCH,
+    stale_after: float = STALE_AFTER,
+    started: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> AnalysisOutcome:
+    """Stages every output under the run's own properties in batches, then publishes them and
+    marks the run COMPLETE in one transaction. ``should_stop`` is asked between batches."""
+    t_write = time.perf_counter()
+    clean_abandoned(driver, database, stale_after, batch_size, current=run.id)
+    outputs = list(result.values)
+    props = [outcome.result_keys[o] for o in outputs]
+    staged = [queries.staged_property(p, run.tag) for p in props]
+    columns: list[list[Any]] = [
+        result.values[o].astype(np.int64).tolist()
+        if o in INTEGER_OUTPUTS
+        else result.values[o].tolist()
+        for o in outputs
+    ]
+    driver.execute_query(
+        queries.STAGE_RUN,
+        id=run.id,
+        staged_keys=staged,
+        result_key=outcome.result_keys[result.primary],
+        result_keys=props,
+        database_=database,
+        routing_=RoutingControl.WRITE,
+    )
+    query = queries.write_scores_query(run.label, staged)
+    with driver.session(database=database) as session:
+        for start in range(0, len(node_ids), batch_size):
+            if should_stop is not None and should_stop():
+                raise RunCancelled(f"analysis run {run.id} stopped before it was published")
+            stop = start + batch_size
+            session.execute_write(
+                _write_batch, query, run.id, node_ids[start:stop],
+                [c[start:stop] for c in columns],
+            )  # fmt: skip
+        if should_stop is not None and should_stop():
+            raise RunCancelled(f"analysis run {run.id} stopped before it was published")
+        finished = datetime.now(UTC).isoformat()
+        t_end = time.perf_counter()
+        params = {
+            "id": run.id,
+            "parameters": orjson.dumps(outcome.parameters, option=orjson.OPT_SORT_KEYS).decode(),
+            "node_count": outcome.node_count,
+            "edge_count": outcome.edge_count,
+            "duration_ms": round((t_end - (started if started is not None else t_write)) * 1e3, 3),
+            "finished_at": finished,
+            "modularity": outcome.modularity,
+            "community_count": outcome.community_count,
+        }
+        session.execute_write(
+            _publish, queries.publish_query(run.label, props, staged), queries.COMPLETE_RUN, params
+        )
+    timings = dict(outcome.timings_ms)
+    timings["write"] = (time.perf_counter() - t_write) * 1e3
+    return AnalysisOutcome(
+        spec=outcome.spec,
+        algorithm=outcome.algorithm,
+        parameters=outcome.parameters,
+        node_count=outcome.node_count,
+        edge_count=outcome.edge_count,
+        result_keys=outcome.result_keys,
+        top=outcome.top,
+        communities=outcome.communities,
+        community_count=outcome.community_count,
+        modularity=outcome.modularity,
+        timings_ms=timings,
+        run_id=run.id,
+        created_at=run.created_at,
+    )
+
+
+def _write_plain(
     tx: ManagedTransaction, query: str, ids: list[str], values: list[list[Any]]
 ) -> None:
     tx.run(query, ids=ids, values=values).consume()
@@ -253,7 +465,9 @@ def write_values(
     keys: dict[str, str],
     batch_size: int = WRITE_BATCH,
 ) -> None:
-    """Batched ``UNWIND`` write of every output to its result key, then stale keys removed."""
+    """Batched ``UNWIND`` write of every output straight to its result key, then stale keys
+    removed. Not atomic and records no run (the write benchmark measures this writer); runs
+    go through :func:`write_run`."""
     outputs = list(result.values)
     props = [keys[o] for o in outputs]
     columns: list[list[Any]] = [
@@ -267,49 +481,11 @@ def write_values(
         for start in range(0, len(node_ids), batch_size):
             stop = start + batch_size
             session.execute_write(
-                _write_batch, query, node_ids[start:stop], [c[start:stop] for c in columns]
+                _write_plain, query, node_ids[start:stop], [c[start:stop] for c in columns]
             )
         clear = queries.clear_stale_query(label, props)
         while session.execute_write(_clear_stale, clear, node_ids, batch_size) >= batch_size:
             pass
-
-
-def _record_run(
-    driver: Driver,
-    database: str,
-    spec: GraphSpec,
-    algorithm: str,
-    parameters: dict[str, Any],
-    edges: EdgeList,
-    result: AlgorithmResult,
-    keys: dict[str, str],
-    *,
-    duration_ms: float,
-    created_at: str,
-) -> str:
-    run_id = f"run:{uuid.uuid4().hex}"
-    driver.execute_query(
-        queries.CREATE_RUN,
-        id=run_id,
-        graph=spec.canonical_json(),
-        spec_hash=spec.hash,
-        kind=spec.kind.value,
-        label=spec.label.value,
-        whole_graph=spec.is_whole_graph and algorithm != "ppr",
-        algorithm=algorithm,
-        parameters=orjson.dumps(parameters, option=orjson.OPT_SORT_KEYS).decode(),
-        node_count=edges.node_count,
-        edge_count=edges.edge_count,
-        duration_ms=round(duration_ms, 3),
-        created_at=created_at,
-        result_key=keys[result.primary],
-        result_keys=list(keys.values()),
-        modularity=result.modularity,
-        community_count=len(result.community_sizes) if result.is_community else None,
-        database_=database,
-        routing_=RoutingControl.WRITE,
-    )
-    return run_id
 
 
 # -- reading results back (for the API) --------------------------------------------------------
@@ -347,24 +523,59 @@ def latest_runs(
     algorithm: str | None = None,
     whole_graph: bool | None = None,
     limit: int = 20,
+    status: str | None = queries.RUN_COMPLETE,
+    skip: int = 0,
 ) -> list[dict[str, Any]]:
-    """Newest ``AnalysisRun`` nodes first, ``graph`` and ``parameters`` decoded from JSON."""
+    """Newest ``AnalysisRun`` nodes first (COMPLETE ones unless ``status`` says otherwise;
+    None: all), ``graph`` and ``parameters`` decoded from JSON."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
         raise InputError("limit", limit, "an integer in 1..1000")
+    if status is not None and status not in queries.RUN_STATUSES:
+        raise InputError("status", status, "one of " + ", ".join(queries.RUN_STATUSES))
     records, _, _ = driver.execute_query(
         queries.LATEST_RUNS,
         label=Label(label).value if label is not None else None,
         algorithm=algorithm,
         whole_graph=whole_graph,
+        status=status,
+        skip=skip,
         limit=limit,
         database_=database,
         routing_=RoutingControl.READ,
     )
-    runs = []
-    for r in records:
-        run = dict(r["run"])
-        for k in ("graph", "parameters"):
-            if isinstance(run.get(k), str):
-                run[k] = orjson.loads(run[k])
-        runs.append(run)
-    return runs
+    return [decode_run(r["run"]) for r in records]
+
+
+async def list_runs(
+    scope: ReadScope,
+    *,
+    status: str | None = None,
+    algorithm: str | None = None,
+    first: int = 20,
+    skip: int = 0,
+) -> list[dict[str, Any]]:
+    """``latest_runs`` through the API's read gateway: newest first, any status unless given."""
+    if status is not None and status not in queries.RUN_STATUSES:
+        raise InputError("status", status, "one of " + ", ".join(queries.RUN_STATUSES))
+    records = await read(
+        scope,
+        queries.LATEST_RUNS,
+        {
+            "label": None,
+            "algorithm": algorithm,
+            "whole_graph": None,
+            "status": status,
+            "skip": skip,
+            "limit": first,
+        },
+    )
+    return [decode_run(r["run"]) for r in records]
+
+
+def decode_run(record: dict[str, Any]) -> dict[str, Any]:
+    """An ``AnalysisRun`` row with ``graph`` and ``parameters`` decoded from JSON."""
+    run = dict(record)
+    for k in ("graph", "parameters"):
+        if isinstance(run.get(k), str):
+            run[k] = orjson.loads(run[k])
+    return run

@@ -4,6 +4,7 @@ totals, the entry lifetime for changes that move no totals, and what is never ca
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -109,3 +110,21 @@ async def test_ttl_zero_turns_the_cache_off(loaded: Driver, neo4j_settings: Neo4
         for _ in range(2):
             r = await c.post("/graphql", json=STATS)
             assert r.status_code == 200 and "x-cache" not in r.headers
+
+
+async def test_shutdown_waits_for_a_background_reading(
+    loaded: Driver, neo4j_settings: Neo4jSettings
+) -> None:
+    """A reading of the totals started in the background by the last request must end before
+    the app closes its driver: cut off, its connection was left for the garbage collector, and
+    "unclosed StreamWriter" failed whatever test ran next (filterwarnings = error)."""
+    app = create_app(AppSettings(response_cache_check=2.0), neo4j_settings)
+    async for c in app_client(app):
+        await c.post("/graphql", json=STATS)  # the first reading: waited for
+        await asyncio.sleep(2.1)  # older than one interval, younger than two
+        hit = await c.post("/graphql", json=STATS)  # starts a reading, does not wait for it
+        assert hit.headers["x-cache"] == "hit"
+        reading = app.state.response_cache.reading
+        assert reading is not None and not reading.done()
+    assert reading.done() and not reading.cancelled()
+    gc.collect()  # nothing left unclosed to warn about (warnings are errors here)

@@ -5,6 +5,7 @@ communities match the persisted Leiden run."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 import random
@@ -268,3 +269,19 @@ async def test_communities_from_the_persisted_leiden_run(
         assert len(ranks) == len(c.top_members) and ranks == sorted(ranks, reverse=True)
         assert all(key(m.author["id"]) in group for m in c.top_members)
         assert c.categories and c.run["algorithm"] == "leiden"
+
+
+async def test_the_graph_cache_stays_bounded_over_many_year_ranges(scope: ReadScope) -> None:
+    """Every year range is its own cached graph: the cache keeps at most ``max_entries`` of
+    them, and nothing per range (a build, a lock) outlives its use."""
+    cache = collab.CoauthorGraphCache(max_entries=3)
+    ranges = [(1991 + i % 6, 1996) for i in range(6)] + [(1991, 1991 + i) for i in range(6)]
+    for year_from, year_to in ranges:
+        spec = collab.coauthorship_spec(year_from, year_to)
+        graph = await cache.get(scope, spec)
+        assert graph.spec == spec
+        assert len(cache._entries) <= 3 and cache.pending == 0
+    # concurrent requests for one new range share a single build
+    spec = collab.coauthorship_spec(1992, 1994)
+    first, second = await asyncio.gather(cache.get(scope, spec), cache.get(scope, spec))
+    assert first is second and cache.pending == 0 and len(cache._entries) <= 3

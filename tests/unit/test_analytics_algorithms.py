@@ -348,3 +348,50 @@ def test_interchange_files(coauthorship: EdgeList, tmp_path: Path) -> None:
     assert nodes_csv.read_text().splitlines()[1:] == ["a,1", "b,2", "c,1", "d,0"]
     with pytest.raises(InputError, match="format"):
         write_graph(small, "pajek", tmp_path / "g.net")
+
+
+def test_concurrent_seeded_runs_equal_sequential_runs(
+    coauthorship: EdgeList, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """igraph's RNG is process-wide: seeded Leiden/Louvain runs in threads at the same time
+    must give what the same runs give one after another. A thread switch right after a run
+    installs its generator (forced here by a short sleep) is where unguarded runs mix up."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    real = ig.set_random_number_generator
+
+    def set_then_yield(generator: object) -> None:
+        real(generator)
+        time.sleep(0.01)
+
+    monkeypatch.setattr(alg.ig, "set_random_number_generator", set_then_yield)
+    g = to_igraph(coauthorship)
+    jobs = [("leiden", seed) for seed in (1, 2, 3, 4)] + [("louvain", seed) for seed in (5, 6)]
+
+    def run(job: tuple[str, int]) -> list[float]:
+        name, seed = job
+        result = alg.run_algorithm(name, g, seed=seed)
+        return list(result.values[result.primary].tolist())
+
+    sequential = [run(j) for j in jobs]
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        for _ in range(3):
+            assert list(pool.map(run, jobs)) == sequential
+
+
+def test_staged_and_publish_queries_check_property_names() -> None:
+    from graph.analytics.queries import drop_staged_query, publish_query, staged_property
+
+    staged = staged_property("pagerank", "r0123456789ab")
+    assert staged == "pagerank__r0123456789ab"
+    text = publish_query(Label.PAPER, ["pagerank"], [staged])
+    assert "n.pagerank = n.pagerank__r0123456789ab" in text and "REMOVE" in text
+    evil = "x} DETACH DELETE n //"
+    for build in (
+        lambda: staged_property(evil, "r1"),
+        lambda: publish_query(Label.PAPER, [evil], [staged]),
+        lambda: drop_staged_query(Label.PAPER, [evil]),
+    ):
+        with pytest.raises(InputError):
+            build()
