@@ -37,7 +37,7 @@ Algorithm = strawberry.enum(
 
 
 class Unauthorized(ScholarGraphError):
-    pass
+    code = "UNAUTHENTICATED"
 
 
 @strawberry.enum(description="Where an analysis run is: only COMPLETE runs' results are shown.")

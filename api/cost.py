@@ -66,11 +66,13 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from api.dataloaders import Loaders
+from api.pagination import check_first
 from graph.errors import CostLimitExceeded, RequestTimeout
 from graph.repository import ReadScope, terminate
 
 logger = logging.getLogger("scholargraph.api")
 
+LARGEST_FIRST = 1000  # the largest `first` any field accepts (`categories`)
 LIST_SIZE = 10  # objects assumed in a list without `first` (authors of a paper, categories …)
 WHERE_TERM_COST = 25
 ANALYZE_COST = 1000
@@ -206,6 +208,9 @@ class _Walk:
         first = args.get("first")
         if "first" in args or first is not None:
             if isinstance(first, int) and not isinstance(first, bool):
+                # Out of every field's range: the input error the resolver would raise, not
+                # a cost that only reflects a typo (no field takes more than LARGEST_FIRST)
+                check_first(first, maximum=LARGEST_FIRST)
                 return max(1, first)
             return LIST_SIZE if _is_list(type_) else 1
         if _is_list(type_) and name not in SINGLE:

@@ -34,10 +34,6 @@ MAX_MESSAGE_CHARS = 1000
 INTERNAL = "INTERNAL_SERVER_ERROR"
 UNAVAILABLE = DatabaseUnavailable.code
 
-# Errors raised on purpose by classes that do not set ``code`` themselves (defined before it
-# existed); a class that sets its own ``code`` wins.
-_CODES_BY_CLASS_NAME = {"Unauthorized": "UNAUTHENTICATED", "QueryTimeout": "TIMEOUT"}
-
 
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
@@ -55,12 +51,7 @@ def code_of(error: GraphQLError) -> str:
     ):
         return str((error.extensions or {})["code"])
     if isinstance(original, ScholarGraphError):
-        if original.code != ScholarGraphError.code:
-            return original.code
-        for cls in type(original).__mro__:
-            if cls.__name__ in _CODES_BY_CLASS_NAME:
-                return _CODES_BY_CLASS_NAME[cls.__name__]
-        return original.code
+        return original.code  # each class sets its own
     if isinstance(original, GraphQLError):  # strawberry's argument coercion
         return "BAD_USER_INPUT"
     if isinstance(error, GraphQLSyntaxError):

@@ -13,7 +13,8 @@ a dictionary lookup. The cache sits in front of the GraphQL view as an ASGI wrap
   already bounded its size);
 * **invalidation**: the cache remembers the graph's node and relationship totals (Neo4j's count
   store answers in O(1)) and is emptied when they change — any load that adds papers, authors or
-  links, any merge, and any analytics run (it adds an ``AnalysisRun``). The totals are read at
+  links, any merge, and any analytics run (when it is published or fails, whichever process
+  wrote it: the number of finished ``AnalysisRun``s is read too). The totals are read at
   most every ``response_cache_check`` seconds by one short query; under steady traffic the
   reading runs in the background (requests never wait on it), so a change shows within two
   intervals;
@@ -70,7 +71,7 @@ class ResponseCache:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
         self._bytes = 0
-        self._totals: tuple[int, int] | None = None
+        self._totals: tuple[int, int, int] | None = None
         self._checked = 0.0
         self._check: asyncio.Future[None] | None = None
         self._failing = False  # the last reading failed: the cache is empty

@@ -348,12 +348,21 @@ class LocalNeo4j:
             stale_pid=recorded if pid is None else None,
         )
 
+    def _reap_previous(self) -> None:
+        """Collects the exit status of a server this object started that has since died (a
+        crash, a kill), so no zombie and no "subprocess still running" warning is left."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+
     def start(self) -> ServerStatus:
         """Start and wait until Bolt answers; a no-op when this instance already runs."""
         current = self.status()
         if current.running:
             return current
         self.remove_stale_pid_file()
+        self._reap_previous()
         if self.password is not None and len(self.password) < MIN_PASSWORD_LENGTH:
             raise LocalServerError(
                 f"the Neo4j password (NEO4J_PASSWORD) has {len(self.password)} characters; "

@@ -15,6 +15,9 @@ from neo4j import Driver
 from starlette.applications import Starlette
 
 from api.app import create_app
+from graph.analytics.export import export_edges
+from graph.analytics.runs import compute, start_run, summarize, write_run
+from graph.analytics.spec import GraphKind, GraphSpec
 from graph.settings import AppSettings, Neo4jSettings
 from loaders.writer import load_paths
 from tests.conftest import wipe
@@ -128,3 +131,25 @@ async def test_shutdown_waits_for_a_background_reading(
         assert reading is not None and not reading.done()
     assert reading.done() and not reading.cancelled()
     gc.collect()  # nothing left unclosed to warn about (warnings are errors here)
+
+
+async def test_a_run_published_outside_the_api_empties_the_cache(
+    loaded: Driver, neo4j_settings: Neo4jSettings
+) -> None:
+    """A write run adds its AnalysisRun when it starts and no node when it is published, so the
+    cache must notice the publishing itself, done here outside the API process, before the TTL."""
+    runs = {"query": "{ analysisRuns(first: 20) { id status } }"}
+    settings = AppSettings(response_cache_ttl=3600.0, response_cache_check=0.0)
+    spec = GraphSpec(GraphKind.CITATION)
+    run = await asyncio.to_thread(start_run, loaded, DB, spec, "pagerank")
+    async for c in app_client(create_app(settings, neo4j_settings)):
+        running = (await c.post("/graphql", json=runs)).json()["data"]["analysisRuns"]
+        assert running == [{"id": run.id, "status": "RUNNING"}]
+        assert (await c.post("/graphql", json=runs)).headers["x-cache"] == "hit"
+        edges = await asyncio.to_thread(export_edges, loaded, DB, spec)
+        result = compute(edges, "pagerank", {})
+        outcome = summarize(edges, result, "pagerank", {}, 5, {})
+        await asyncio.to_thread(write_run, loaded, DB, run, outcome, edges.node_ids, result)
+        after = await c.post("/graphql", json=runs)
+    assert after.headers["x-cache"] == "miss"
+    assert after.json()["data"]["analysisRuns"] == [{"id": run.id, "status": "COMPLETE"}]
