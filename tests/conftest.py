@@ -33,21 +33,29 @@ def data_dir() -> Path:
     return DATA
 
 
+def scratch_neo4j(
+    home: Path, heap: str = "512m", pagecache: str = "128m", password: str | None = None
+) -> LocalNeo4j:
+    """A Neo4j instance of the project's version in ``home``, on a free port (not started)."""
+    local = LocalServerSettings()
+    return LocalNeo4j(
+        home,
+        cache_dir=local.home / "cache",
+        version=local.version,
+        port=free_port(),
+        heap=heap,
+        pagecache=pagecache,
+        password=password,
+    )
+
+
 @pytest.fixture(scope="session")
 def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jSettings]:
     if os.environ.get("NEO4J_URI"):
         yield Neo4jSettings()
         return
-    local = LocalServerSettings()
     home = tmp_path_factory.mktemp("neo4j")
-    server = LocalNeo4j(
-        home,
-        cache_dir=local.home / "cache",
-        version=local.version,
-        port=free_port(),
-        heap="1g",
-        pagecache="512m",
-    )
+    server = scratch_neo4j(home, heap="1g", pagecache="512m")
     server.start()
     try:
         yield Neo4jSettings(uri=server.uri, password=None, database=DATABASE)

@@ -360,6 +360,19 @@ def browser(tmp_path: Path) -> Iterator[Cdp]:
 # --------------------------------------------------------------------------- the test
 
 
+def assert_no_failed_request_or_page_error(cdp: Cdp) -> None:
+    """Every request the page made was answered and no script error or console error occurred."""
+    failed = [e["params"] for e in cdp.events if e["method"] == "Network.loadingFailed"]
+    assert not failed, f"failed requests: {failed}"
+    errors = [
+        e["params"]
+        for e in cdp.events
+        if e["method"] == "Runtime.exceptionThrown"
+        or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
+    ]
+    assert not errors, f"errors in the page: {errors}"
+
+
 def query_editor_value(cdp: Cdp) -> str:
     return str(
         cdp.evaluate(
@@ -433,15 +446,7 @@ def test_graphiql_renders_and_runs_a_typed_query_with_no_network(
     assert any("__schema" in (json.loads(b).get("data") or {}) for b in bodies), (
         f"GraphiQL's introspection query got no schema: {[b[:300] for b in bodies]}"
     )
-    failed = [e["params"] for e in cdp.events if e["method"] == "Network.loadingFailed"]
-    assert not failed, f"failed requests: {failed}"
-    errors = [
-        e["params"]
-        for e in cdp.events
-        if e["method"] == "Runtime.exceptionThrown"
-        or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
-    ]
-    assert not errors, f"errors in the page: {errors}"
+    assert_no_failed_request_or_page_error(cdp)
 
 
 async def test_graphiql_page_says_run_make_assets_when_assets_are_missing(

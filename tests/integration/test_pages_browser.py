@@ -26,6 +26,7 @@ from tests.integration.api_helpers import serve_in_thread
 from tests.integration.test_graphiql_browser import (
     LOOPBACK_HOSTS,
     Cdp,
+    assert_no_failed_request_or_page_error,
     query_editor_value,
     require,
 )
@@ -92,15 +93,7 @@ def assert_stayed_local(cdp: Cdp) -> None:
         and urlsplit(u).hostname not in {h.strip("[]") for h in LOOPBACK_HOSTS}
     ]
     assert not remote, f"requests left loopback: {remote}"
-    failed = [e["params"] for e in cdp.events if e["method"] == "Network.loadingFailed"]
-    assert not failed, f"failed requests: {failed}"
-    errors = [
-        e["params"]
-        for e in cdp.events
-        if e["method"] == "Runtime.exceptionThrown"
-        or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
-    ]
-    assert not errors, f"errors in the page: {errors}"
+    assert_no_failed_request_or_page_error(cdp)
 
 
 def assert_labelled_and_focusable(cdp: Cdp) -> None:

@@ -31,23 +31,12 @@ from tests.integration.api_helpers import DB
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 ROOT = Path(__file__).resolve().parents[2]
-SLICE = "pscp-1992.csv"
 CITATION = GraphSpec(GraphKind.CITATION)
 TOP = """{ papers(first: 20, orderBy: [PAGERANK_DESC]) { edges { node { id
   scores { pagerank } } } } }"""
 LISTED: set[str] = set()
 RUNS = """query($status: RunStatus) { analysisRuns(first: 10, status: $status) {
   id status algorithm parameters nodeCount startedAt finishedAt } }"""
-
-
-@pytest.fixture(scope="module")
-def loaded(driver: Driver, data_dir: Path) -> Driver:
-    from loaders.writer import load_paths
-    from tests.conftest import wipe
-
-    wipe(driver)
-    load_paths(driver, DB, [data_dir / "paperscape-arxiv-1991-1996" / SLICE])
-    return driver
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,23 +36,12 @@ from tests.integration.api_helpers import DB, CountingDriver
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-SLICE = "pscp-1992.csv"
 NESTED = """query($n: Int) { papers(first: $n) { edges { node { id
   citations(first: $n) { edges { node { id references(first: $n) { totalCount } } } } } } } }"""
 PAPER = 'query { paper(id: "arxiv:hep-th/9201001") { id title } }'
 #: 100 author terms (the most a filter may hold): every paper is checked against each of them
 SLOW_WHERE = {"OR": [{"author": {"in": [f"name:nobody number{i}"]}} for i in range(100)]}
 SLOW = "query($w: PaperWhere) { papers(where: $w, first: 5) { totalCount } }"
-
-
-@pytest.fixture(scope="module")
-def loaded(driver: Driver, data_dir: Path) -> Driver:
-    from loaders.writer import load_paths
-    from tests.conftest import wipe
-
-    wipe(driver)
-    load_paths(driver, DB, [data_dir / "paperscape-arxiv-1991-1996" / SLICE])
-    return driver
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -17,20 +17,11 @@ from typer.testing import CliRunner
 from cli.main import app
 from graph.errors import LocalServerError
 from graph.server import MAIN_CLASS, LocalNeo4j, free_port
-from graph.settings import LocalServerSettings
+from tests.conftest import scratch_neo4j
 
 
 def _server(folder: Path, password: str | None = None) -> LocalNeo4j:
-    settings = LocalServerSettings()
-    return LocalNeo4j(
-        folder,
-        cache_dir=settings.home / "cache",
-        version=settings.version,
-        port=free_port(),
-        heap="512m",
-        pagecache="64m",
-        password=password,
-    )
+    return scratch_neo4j(folder, pagecache="64m", password=password)
 
 
 def _spawn(*args: str) -> subprocess.Popen[bytes]:

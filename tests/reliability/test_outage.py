@@ -18,8 +18,9 @@ from neo4j import GraphDatabase
 
 from api.app import create_app
 from graph.schema import apply_schema
-from graph.server import LocalNeo4j, free_port
-from graph.settings import AppSettings, LocalServerSettings, Neo4jSettings
+from graph.server import LocalNeo4j
+from graph.settings import AppSettings, Neo4jSettings
+from tests.conftest import scratch_neo4j
 from tests.integration.api_helpers import DB, app_client
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -32,16 +33,8 @@ PAPER = "query($id: ID!) { paper(id: $id) { id title } }"
 def own_neo4j(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[LocalNeo4j]:
     from loaders.writer import load_paths
 
-    local = LocalServerSettings()
     home = tmp_path_factory.mktemp("outage-neo4j")
-    server = LocalNeo4j(
-        home,
-        cache_dir=local.home / "cache",
-        version=local.version,
-        port=free_port(),
-        heap="512m",
-        pagecache="128m",
-    )
+    server = scratch_neo4j(home)
     server.start()
     try:
         with GraphDatabase.driver(server.uri, auth=None) as driver:
