@@ -49,9 +49,10 @@ load: neo4j
 	$(SG) load $(SAMPLES) --errors load-errors.jsonl; rc=$$?; test $$rc -eq 0 -o $$rc -eq 1
 
 analyze: load
-	$(SG) analyze --graph citation --algorithm pagerank --write --top 5
-	$(SG) analyze --graph coauthorship --algorithm pagerank --write --top 5
-	$(SG) analyze --graph coauthorship --algorithm leiden --write --top 5
+	$(SG) analyze --graph citation --algorithm pagerank --write --first 5
+	$(SG) analyze --graph coauthorship --algorithm pagerank --write --first 5
+	$(SG) analyze --graph coauthorship --algorithm leiden --write --first 5
+	$(SG) novelty --write
 
 demo: analyze
 	$(SG) stats

@@ -277,6 +277,19 @@ async def _child_page(
     return PaperConnection.build(page, skip, Paper.from_node)
 
 
+@strawberry.type(description="Our novelty of an author: see docs/novelty.md.")
+class AuthorNovelty:
+    value: float = strawberry.field(description="mean novelty of the papers, 0..1")
+    papers: int = strawberry.field(description="how many papers with a novelty it rests on")
+
+    @classmethod
+    def from_node(cls, n: Node) -> AuthorNovelty | None:
+        value = n.get("novelty")
+        if value is None:
+            return None
+        return cls(value=float(value), papers=int(n.get("novelty_papers") or 0))
+
+
 @strawberry.type
 class Paper(PaperCollabFields):
     id: strawberry.ID
@@ -303,6 +316,12 @@ class Paper(PaperCollabFields):
     stub: bool = strawberry.field(description="known only as the target of a citation so far")
     sources: list[str]
     scores: Scores = strawberry.field(description="latest whole-graph analytics results")
+    novelty: float | None = strawberry.field(
+        default=None,
+        description="ours: 1 - the highest TF-IDF cosine similarity of title + abstract to a "
+        "strictly earlier paper of its primary category (0..1; null without text or without an "
+        "earlier paper); written by the latest COMPLETE novelty run, see docs/novelty.md",
+    )
 
     @classmethod
     def from_node(cls, n: Node) -> Paper:
@@ -334,6 +353,7 @@ class Paper(PaperCollabFields):
             stub=bool(n.get("stub")),
             sources=list(n.get("sources") or []),
             scores=Scores.from_node(n),
+            novelty=n.get("novelty"),
         )
 
     @strawberry.field(description="Authorships in author-list order, with raw names.")
@@ -418,6 +438,11 @@ class Author(AuthorCollabFields):
         description="Leiden community of the latest whole co-authorship run (0 = largest)"
     )
     primary_category_id: strawberry.Private[str | None]
+    novelty: AuthorNovelty | None = strawberry.field(
+        default=None,
+        description="ours: the mean novelty of the author's papers that have one (see "
+        "Paper.novelty); null when none has",
+    )
 
     @classmethod
     def from_node(cls, n: Node) -> Author:
@@ -442,6 +467,7 @@ class Author(AuthorCollabFields):
             scores=Scores.from_node(n),
             community=n.get("community"),
             primary_category_id=n.get("primary_category"),
+            novelty=AuthorNovelty.from_node(n),
         )
 
     @strawberry.field(description="Categories of the author's papers with paper counts.")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -21,6 +19,7 @@ ALGORITHM_NAMES = (
     "components", "leiden", "louvain",
 )  # fmt: skip
 
+FLAG = " "  # flags take no value; typer's help would otherwise show them as <bool>
 GraphOpt = Annotated[
     str, typer.Option("--graph", "-g", help="coauthorship | citation | author-citation")
 ]
@@ -37,8 +36,23 @@ SeedOpt = Annotated[
 ]
 HopsOpt = Annotated[int, typer.Option("--hops", help="ego-network radius around the seeds")]
 MinWeightOpt = Annotated[int, typer.Option("--min-weight", help="drop lighter edges")]
+FirstOpt = Annotated[int, typer.Option("--first", min=1, help="rows to show")]
+TopOpt = Annotated[
+    int | None, typer.Option("--top", min=1, hidden=True, help="deprecated: use --first")
+]
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json/--no-json", metavar=FLAG, help="print JSON (camelCase keys) instead of a table"
+    ),
+]
 SelfCiteOpt = Annotated[
-    bool, typer.Option("--self-citations", help="author-citation: keep author self-loops")
+    bool,
+    typer.Option(
+        "--self-citations/--no-self-citations",
+        metavar=FLAG,
+        help="author-citation: keep author self-loops",
+    ),
 ]
 
 
@@ -104,7 +118,8 @@ def analyze(
     write: Annotated[
         bool,
         typer.Option(
-            "--write",
+            "--write/--no-write",
+            metavar=FLAG,
             help="write results back atomically: an AnalysisRun RUNNING, staged values, then "
             "all published at once (COMPLETE)",
         ),
@@ -117,10 +132,13 @@ def analyze(
             help="nodes per staged write transaction (default SCHOLARGRAPH_ANALYSIS_WRITE_BATCH)",
         ),
     ] = None,
-    top: Annotated[int, typer.Option("--top", help="rows to show")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    first: FirstOpt = 10,
+    top: TopOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Export a subgraph in one query, run an igraph algorithm, show the top N (or --write)."""
+    """Export a subgraph in one query, run an igraph algorithm, show the first N (or --write).
+
+    Exit codes: 0 done; 2 bad arguments; 4 Neo4j unreachable (docs/cli.md)."""
     from graph.analytics.runs import analyze as run_analysis
     from graph.db import open_driver
     from graph.settings import AppSettings, Neo4jSettings
@@ -145,40 +163,70 @@ def analyze(
                          self_citations)  # fmt: skip
         settings = Neo4jSettings()
         app = AppSettings()
-        with open_driver(settings) as driver:
+        if top is not None:
+            err.print("[yellow]--top is deprecated: use --first[/]")
+        with open_driver(settings) as driver, err.status("starting") as status:
+
+            def on_phase(phase: str) -> None:
+                status.update(PHASES.get(phase, phase).format(algorithm=algorithm))
+
             outcome = run_analysis(
-                driver, settings.database, spec, algorithm, params, write=write, top=top,
+                driver, settings.database, spec, algorithm, params, write=write,
+                top=first if top is None else top,
                 batch_size=batch_size or app.analysis_write_batch,
-                stale_after=app.analysis_stale_after,
+                stale_after=app.analysis_stale_after, on_phase=on_phase,
             )  # fmt: skip
+            status.update("reading names")
+            names = _names(driver, settings.database, outcome)
     except ScholarGraphError as e:
         raise _fail(e) from e
     if as_json:
-        sys.stdout.write(
-            orjson.dumps(outcome.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
-        )
+        from cli.main import print_api_json
+
+        print_api_json(outcome.as_dict())
         return
-    _print(outcome)
+    _print(outcome, names)
 
 
-def _print(outcome: Any) -> None:
+PHASES = {
+    "export": "exporting the subgraph",
+    "algorithm": "running {algorithm}",
+    "write": "writing results (staged, then published at once)",
+}
+
+
+def _names(driver: Any, database: str, outcome: Any) -> dict[str, str]:
+    """Name or title of every id the tables show, in one read."""
+    from graph.analytics.export import node_attributes
+
+    ids = [row.id for rows in outcome.top.values() for row in rows]
+    ids += [m for c in outcome.communities for m in c.members]
+    if not ids:
+        return {}
+    attrs = node_attributes(driver, database, outcome.spec.kind.label, ids)
+    return {i: a.label for i, a in attrs.items() if a.label}
+
+
+def _print(outcome: Any, names: dict[str, str]) -> None:
     head = (
         f"{outcome.spec.kind.value} graph ({outcome.spec.hash}): {outcome.node_count:,} nodes, "
         f"{outcome.edge_count:,} edges; {outcome.algorithm} in "
         f"{outcome.timings_ms['algorithm']:.0f} ms (export {outcome.timings_ms['export']:.0f} ms)"
     )
     err.print(head)
+    text = "name" if outcome.spec.kind.label.value == "Author" else "title"
     if outcome.communities:
         table = Table("community", "size", "members (highest degree)")
         for c in outcome.communities:
-            table.add_row(str(c.community), f"{c.size:,}", ", ".join(c.members))
+            members = ", ".join(f"{names[m]} ({m})" if m in names else m for m in c.members)
+            table.add_row(str(c.community), f"{c.size:,}", members)
         out.print(table)
         extra = f"; modularity {outcome.modularity:.4f}" if outcome.modularity is not None else ""
         err.print(f"{outcome.community_count:,} communities{extra}")
     for name, rows in outcome.top.items():
-        table = Table("#", "id", name)
+        table = Table("#", "id", text, name)
         for i, row in enumerate(rows, 1):
-            table.add_row(str(i), row.id, f"{row.score:.6g}")
+            table.add_row(str(i), row.id, names.get(row.id, ""), f"{row.score:.6g}")
         out.print(table)
     if outcome.run_id:
         keys = ", ".join(outcome.result_keys.values())
@@ -198,9 +246,13 @@ def export(
     min_weight: MinWeightOpt = 1,
     self_citations: SelfCiteOpt = False,
 ) -> None:
-    """Write a subgraph as GraphML, GEXF or CSV (edge list + node table) for Gephi/Cytoscape."""
+    """Write a subgraph as GraphML, GEXF or CSV (edge list + node table) for Gephi/Cytoscape.
+
+    Nodes carry label (name or title), year, paper_count, citations and the latest COMPLETE
+    whole-graph analysis values (pagerank, community, ...). Exit codes: 0 written; 2 bad
+    arguments; 4 Neo4j unreachable (docs/cli.md)."""
     from graph.analytics.export import export_edges
-    from graph.analytics.interchange import FORMATS, write_graph
+    from graph.analytics.interchange import FORMATS, node_table, write_graph
     from graph.db import open_driver
     from graph.errors import InputError
     from graph.settings import Neo4jSettings
@@ -211,9 +263,12 @@ def export(
         spec = _spec(graph, category, year_from, year_to, venue, seed, hops, min_weight,
                      self_citations)  # fmt: skip
         settings = Neo4jSettings()
-        with open_driver(settings) as driver:
+        with open_driver(settings) as driver, err.status("exporting the subgraph") as status:
             edges = export_edges(driver, settings.database, spec)
-        paths = write_graph(edges, format, output)
+            status.update(f"reading attributes of {edges.node_count:,} nodes")
+            nodes = node_table(driver, settings.database, edges)
+            status.update(f"writing {format}")
+            paths = write_graph(edges, format, output, nodes)
     except ScholarGraphError as e:
         raise _fail(e) from e
     err.print(

@@ -52,7 +52,7 @@ def _path_dict(p: Any) -> dict[str, Any]:
 
 def register(app: typer.Typer) -> None:
     """Adds this module's commands to the top-level app."""
-    from cli.main import print_json
+    from cli.main import print_api_json
 
     @app.command("path")
     def path(
@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
                 year_to=year_to, avoid=avoid or [],
             )
         )  # fmt: skip
-        print_json([_path_dict(p) for p in paths])
+        print_api_json([_path_dict(p) for p in paths])
 
     @app.command("suggest")
     def suggest(
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
         from graph.collaboration import suggest_collaborators
 
         rows = _run(lambda scope: suggest_collaborators(scope, author, first))
-        print_json(
+        print_api_json(
             [
                 {
                     "author": {"id": s.author["id"], "name": s.author.get("name")},
@@ -107,7 +107,9 @@ def register(app: typer.Typer) -> None:
         year_from: Annotated[int | None, typer.Option()] = None,
         year_to: Annotated[int | None, typer.Option()] = None,
         by: Annotated[str, typer.Option(help="pagerank, citations or hindex")] = "pagerank",
-        papers: Annotated[bool, typer.Option("--papers/--authors", help="rank papers")] = False,
+        papers: Annotated[
+            bool, typer.Option("--papers/--authors", metavar=" ", help="rank papers")
+        ] = False,
         first: Annotated[int, typer.Option()] = 10,
     ) -> None:
         """Most influential authors (or papers) of a filtered citation graph (JSON)."""
@@ -119,7 +121,7 @@ def register(app: typer.Typer) -> None:
                     scope, category, year_from, year_to, by, first
                 )
             )
-            print_json(
+            print_api_json(
                 [
                     {
                         "id": s.paper["id"],
@@ -137,7 +139,7 @@ def register(app: typer.Typer) -> None:
                 scope, category, year_from, year_to, by, first
             )
         )
-        print_json(
+        print_api_json(
             [
                 {
                     "id": s.author["id"],

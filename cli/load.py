@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -91,7 +92,8 @@ def load(
 
     def on_progress(name: str, records: int) -> None:
         if name not in tasks:
-            tasks[name] = progress.add_task(Path(name.split(",")[0]).name, total=None, rate="-")
+            _finish(progress, tasks.values())  # files load one after another
+            tasks[name] = progress.add_task(display_name(name), total=None, rate="-")
         task = tasks[name]
         elapsed = progress.tasks[task].elapsed or 1e-9
         progress.update(task, completed=records, rate=f"{records / elapsed:,.0f}")
@@ -117,6 +119,7 @@ def load(
                     progress=on_progress,
                     **options,
                 )
+                _finish(progress, tasks.values())
         except Exception as e:
             if not (is_unavailable(e) or isinstance(e, AuthError)):
                 raise
@@ -134,6 +137,34 @@ def load(
     code = exit_code(summary)
     if code is not ExitCode.OK:
         raise typer.Exit(code)
+
+
+DISPLAY_WIDTH = 48
+
+
+def display_name(name: str, width: int = DISPLAY_WIDTH) -> str:
+    """A progress label that tells files apart: the path relative to the working directory
+    (else the parent folder and the file name), elided in the middle when longer than
+    ``width``; a unit of several files (``a, b``) shows its first file and ``+N``."""
+    parts = name.split(", ")
+    path = Path(parts[0])
+    try:
+        text = str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        text = str(Path(*path.parts[-2:])) if len(path.parts) > 1 else str(path)
+    if len(text) > width:
+        keep = width - 1
+        text = text[: keep // 2] + "…" + text[len(text) - (keep - keep // 2) :]
+    return text if len(parts) == 1 else f"{text} +{len(parts) - 1}"
+
+
+def _finish(progress: Progress, tasks: Iterable[TaskID]) -> None:
+    """Stops the timers of finished files (their elapsed time and rate stay as they ended)."""
+    for task in tasks:
+        state = progress.tasks[task]
+        if not state.finished:
+            progress.update(task, total=state.completed)
+            progress.stop_task(task)
 
 
 def exit_code(summary: LoadSummary) -> ExitCode:

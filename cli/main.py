@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import orjson
 import typer
 from rich.console import Console
 
+from cli.exit_codes import ExitCode
 from graph.errors import LocalServerError, ScholarGraphError
 from graph.server import INITIAL_USER, LocalNeo4j
 from graph.settings import LocalServerSettings, Neo4jSettings
@@ -23,6 +25,32 @@ out = Console()
 
 def print_json(value: object) -> None:
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+
+
+def camel_keys(value: object) -> object:
+    """``value`` with every snake_case dict key renamed as the GraphQL API names it
+    (``joint_paper_count`` -> ``jointPaperCount``); labels, ids and other keys stay."""
+    if isinstance(value, dict):
+        return {
+            (_camel(k) if isinstance(k, str) and _SNAKE.match(k) else k): camel_keys(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [camel_keys(v) for v in value]
+    return value
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def print_api_json(value: object) -> None:
+    """JSON on stdout with the API's camelCase field names (path, suggest, stats, …)."""
+    print_json(camel_keys(value))
 
 
 def local_server(port: int | None = None) -> LocalNeo4j:
@@ -126,19 +154,19 @@ def schema() -> None:
 
 @app.command()
 def stats() -> None:
-    """Counts of nodes by label and relationships by type, as JSON."""
+    """Counts of nodes by label and relationships by type, as JSON (the API's field names)."""
     from graph.db import open_driver
     from graph.stats import graph_stats
 
     settings = Neo4jSettings()
     with open_driver(settings) as driver:
-        print_json(graph_stats(driver, settings.database))
+        print_api_json(graph_stats(driver, settings.database))
 
 
 def _register_commands() -> None:
-    from cli import analytics, bulk, collab, draw, identity, load, serve
+    from cli import analytics, bulk, collab, draw, identity, load, novelty, serve
 
-    for module in (load, bulk, analytics, collab, serve, identity, draw):
+    for module in (load, bulk, analytics, collab, serve, identity, draw, novelty):
         module.register(app)
 
 
@@ -152,16 +180,16 @@ def main() -> None:
         app()
     except ScholarGraphError as e:
         err.print(f"[bold red]error:[/] {e}")
-        sys.exit(2)
+        sys.exit(ExitCode.USAGE)
     except ServiceUnavailable as e:
         uri = Neo4jSettings().uri
         err.print(
             f"[bold red]error:[/] Neo4j is not reachable at {uri} ({e}); start it with "
             "`scholargraph neo4j start` or set NEO4J_URI"
         )
-        sys.exit(2)
+        sys.exit(ExitCode.DATABASE_UNAVAILABLE)
     except AuthError as e:
         err.print(
             f"[bold red]error:[/] Neo4j refused the credentials (NEO4J_USERNAME/PASSWORD): {e}"
         )
-        sys.exit(2)
+        sys.exit(ExitCode.DATABASE_UNAVAILABLE)

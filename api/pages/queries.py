@@ -17,6 +17,7 @@ query Profile($id: ID!, $first: Int!, $after: String, $order: [PaperOrder!], $co
     primaryCategory { id name }
     categories { paperCount category { id name } }
     reported { hIndex citationCount paperCount novelty aiScore source asOf }
+    novelty { value papers }
     papers(first: $first, after: $after, orderBy: $order) {
       totalCount
       pageInfo { hasNextPage endCursor }
@@ -99,7 +100,7 @@ PAPER = """
 query Paper($id: ID!, $first: Int!) {
   paper(id: $id) {
     id title abstract year date doi arxivId url hasCode codeUrl journalRef docType
-    citationCount referenceCount sourceCitationCount authorsComplete stub sources
+    citationCount referenceCount sourceCitationCount authorsComplete stub sources novelty
     externalIds { doi arxiv openalex s2 dblp aminer }
     scores { pagerank }
     venue { id name type }

@@ -183,9 +183,9 @@ async def profile(request: Request) -> Response:
             "In-graph citations of the papers of each year", cites_per_year
         ),
         network_url=with_query("/network", author=author["id"]),
-        # Our own novelty (a fraction, like reported.novelty): the API has no such field yet,
-        # so the row says "not computed"; set it from the PROFILE answer once it has one.
-        novelty_ours=None,
+        # Our own novelty (a fraction, like reported.novelty): null until a novelty run wrote it
+        novelty_ours=(author["novelty"] or {}).get("value"),
+        novelty_papers=(author["novelty"] or {}).get("papers"),
     )
 
 

@@ -24,6 +24,7 @@ from neo4j import Driver, ManagedTransaction
 
 from graph.analytics.queries import EXPORT_CHUNK, export_parameters, export_query
 from graph.analytics.spec import GraphSpec
+from graph.labels import Label, RelType
 from graph.repository import ReadScope, read
 
 IntArray = npt.NDArray[np.int64]
@@ -148,6 +149,73 @@ async def read_edges(scope: ReadScope, spec: GraphSpec, timeout: float | None = 
             col += values
     keys, ids, src, dst, w = cols
     return EdgeList.from_keys(spec, keys, ids, src, dst, w if spec.kind.weighted else None)
+
+
+# -- node attributes for interchange files -----------------------------------------------------
+
+_PAPER = Label.PAPER.value
+_AUTHOR = Label.AUTHOR.value
+_AUTHORED = RelType.AUTHORED.value
+_CITES = RelType.CITES.value
+
+#: What a reader of an exported file sees next to each id, for many nodes in one read: a paper's
+#: title and year, an author's name and first publication year; ``paper_count`` (1 for a paper)
+#: and ``citations`` (citing papers in the graph; an author's sum over their papers) counted
+#: live, so they match the graph whether or not the metrics were refreshed.
+NODE_ATTRIBUTES: dict[Label, str] = {
+    Label.PAPER: f"""
+UNWIND $ids AS node_id
+MATCH (n:{_PAPER} {{id: node_id}})
+RETURN n.id AS id, n.title AS label, n.year AS year,
+       CASE WHEN n.stub THEN 0 ELSE 1 END AS paper_count,
+       COUNT {{ (n)<-[:{_CITES}]-(:{_PAPER}) }} AS citations
+""",
+    Label.AUTHOR: f"""
+UNWIND $ids AS node_id
+MATCH (n:{_AUTHOR} {{id: node_id}})
+OPTIONAL MATCH (n)-[:{_AUTHORED}]->(p:{_PAPER})
+WITH n, p, CASE WHEN p IS NULL THEN 0 ELSE COUNT {{ (p)<-[:{_CITES}]-(:{_PAPER}) }} END AS c
+RETURN n.id AS id, n.name AS label, min(p.year) AS year, count(p) AS paper_count,
+       sum(c) AS citations
+""",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NodeAttributes:
+    """One exported node's descriptive attributes (``label``: an author's name or a paper's
+    title; None when the graph has none, e.g. a stub paper)."""
+
+    id: str
+    label: str | None
+    year: int | None
+    paper_count: int
+    citations: int
+
+
+def node_attributes(
+    driver: Driver, database: str, label: Label, node_ids: list[str]
+) -> dict[str, NodeAttributes]:
+    """``{id: NodeAttributes}`` for ``node_ids`` (Paper or Author) in one read query."""
+    query = NODE_ATTRIBUTES.get(Label(label))
+    if query is None:
+        raise ValueError(f"no node attributes for label {label!r}")
+    with driver.session(database=database) as session:
+        rows = session.execute_read(_read_rows, query, {"ids": list(dict.fromkeys(node_ids))})
+    return {
+        str(r["id"]): NodeAttributes(
+            id=str(r["id"]),
+            label=None if r["label"] is None else str(r["label"]),
+            year=None if r["year"] is None else int(r["year"]),
+            paper_count=int(r["paper_count"]),
+            citations=int(r["citations"]),
+        )
+        for r in rows
+    }
+
+
+def _read_rows(tx: ManagedTransaction, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [record.data() for record in tx.run(query, params)]
 
 
 def to_igraph(edges: EdgeList) -> ig.Graph:

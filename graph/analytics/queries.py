@@ -322,6 +322,28 @@ RETURN n.id AS id, [k IN keys WHERE n[k] IS NOT NULL | [k, n[k]]] AS scores
 }
 
 
+# -- novelty (graph/analytics/novelty.py) -----------------------------------------------------
+
+#: Every loaded paper with its text, date and comparison category: the category its source
+#: marked primary, else the smallest category id; papers without a category get null.
+NOVELTY_PAPERS = f"""
+MATCH (p:{PAPER}) WHERE NOT coalesce(p.stub, false)
+OPTIONAL MATCH (p)-[r:{IN_CATEGORY}]->(c:{CATEGORY})
+WITH p, r, c ORDER BY p.id, coalesce(r.primary, false) DESC, c.id
+WITH p, head(collect(c.id)) AS category
+RETURN p.id AS id, p.title AS title, p.abstract AS abstract, p.date AS date, p.year AS year,
+       category, coalesce(p.citation_count, 0) AS citations
+ORDER BY id
+"""
+
+#: (author, paper) pairs of the papers in ``$ids`` (the papers that have a novelty value).
+NOVELTY_AUTHORSHIPS = f"""
+UNWIND $ids AS pid
+MATCH (:{PAPER} {{id: pid}})<-[:{AUTHORED}]-(a:{AUTHOR})
+RETURN collect(a.id) AS authors, collect(pid) AS papers
+"""
+
+
 # -- benchmark corpus (bench/bench_analytics.py) -----------------------------------------------
 
 SYNTHETIC_PAPERS = f"UNWIND $ids AS id CREATE (:{PAPER} {{id: id, year: $year}})"

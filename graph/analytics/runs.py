@@ -50,7 +50,7 @@ from graph.repository import ReadScope, read
 WRITE_BATCH = 10_000  # nodes per write transaction
 STALE_AFTER = 900.0  # seconds without a heartbeat after which a RUNNING run counts as killed
 MAX_TOP = 10_000
-INTEGER_OUTPUTS = frozenset({"community", "louvain", "component", "coreness"})
+INTEGER_OUTPUTS = frozenset({"community", "louvain", "component", "coreness", "novelty_papers"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,19 +232,25 @@ def analyze(
     top: int = 10,
     batch_size: int = WRITE_BATCH,
     stale_after: float = STALE_AFTER,
+    on_phase: Callable[[str], None] | None = None,
 ) -> AnalysisOutcome:
-    """Stream (default: nothing is written) or write back atomically with an ``AnalysisRun``."""
+    """Stream (default: nothing is written) or write back atomically with an ``AnalysisRun``.
+    ``on_phase`` is told each phase as it starts: ``export``, ``algorithm``, ``write``."""
     top = _check_top(top)
+    phase = on_phase or (lambda _: None)
     t0 = time.perf_counter()
     run = start_run(driver, database, spec, algorithm) if write else None
     try:
+        phase("export")
         edges = export_edges(driver, database, spec)
         t1 = time.perf_counter()
+        phase("algorithm")
         result = compute(edges, algorithm, params)
         t2 = time.perf_counter()
         timings = {"export": (t1 - t0) * 1e3, "algorithm": (t2 - t1) * 1e3}
         outcome = summarize(edges, result, algorithm, params, top, timings)
         if run is not None:
+            phase("write")
             outcome = write_run(
                 driver, database, run, outcome, edges.node_ids, result,
                 batch_size=batch_size, stale_after=stale_after, started=t0,
