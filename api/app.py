@@ -34,7 +34,7 @@ from api.http_guard import RequestGuard, refusal_body
 from api.pages import page_routes
 from api.response_cache import RETRY_AFTER_SECONDS, CachedGraphQL, ResponseCache
 from api.schema import build_schema
-from graph.db import Patience, async_driver, sync_driver
+from graph.db import Patience, async_driver, drain, sync_driver
 from graph.repository import ReadScope, ping
 from graph.settings import AppSettings, Neo4jSettings
 
@@ -138,6 +138,7 @@ def create_app(
             yield
         finally:
             await app.state.response_cache.aclose()  # a background reading uses the driver
+            await drain(drv)  # reads whose requests were cancelled finish before the close
             await asyncio.to_thread(jobs.close)
             if driver is None:
                 await drv.close()

@@ -10,6 +10,7 @@ The driver reconnects by itself when the server is back: nothing is restarted.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -99,22 +100,47 @@ def async_driver(settings: Neo4jSettings, patience: Patience | None = None) -> A
     driver = AsyncGraphDatabase.driver(
         settings.uri, auth=settings.auth(), notifications_min_severity="OFF", **extra
     )
-    driver.execute_query = _uncancellable(driver.execute_query)  # type: ignore[method-assign,assignment]
+    driver.execute_query = _uncancellable(driver, driver.execute_query)  # type: ignore[method-assign,assignment]
     return driver
 
 
-def _uncancellable(call: Callable[..., Awaitable[_T]]) -> Callable[..., Awaitable[_T]]:
-    """``call`` run as a task of its own that a cancelled caller stops waiting for but does not
-    interrupt. graphql-core cancels the sibling fields of one that fails, and a deadline cancels
-    a whole request; a query cancelled while the driver opens a connection left that socket
-    unclosed (found by the garbage collector later, as a ``ResourceWarning``). Left to finish,
-    the query returns its connection to the pool; the server-side transaction timeout (and the
-    deadline's termination) still bound the work."""
+#: The queries of each API driver still running, their callers possibly gone (see drain()).
+_INFLIGHT: weakref.WeakKeyDictionary[AsyncDriver, set[asyncio.Future[Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def drain(driver: AsyncDriver, timeout: float = 5.0) -> None:
+    """Waits, at most ``timeout`` seconds, for the work a cancelled caller left running (see
+    :func:`detached`), so none of it opens a connection on a driver that is being closed."""
+    pending = set(_INFLIGHT.get(driver, ()))
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)
+
+
+async def detached(driver: AsyncDriver, work: Awaitable[_T]) -> _T:
+    """``work`` (which uses ``driver``) run as a task of its own that a cancelled caller stops
+    waiting for but does not interrupt. graphql-core cancels the sibling fields of one that
+    fails, a deadline cancels a whole request and a health check gives up after a few seconds;
+    work cancelled while the driver opens a connection leaves that socket unclosed (found by
+    the garbage collector later, as a ``ResourceWarning``). Left to finish, it returns its
+    connection to the pool; the server-side transaction timeout (and a deadline's termination)
+    still bound it, and :func:`drain` waits for it before the driver is closed."""
+    task = asyncio.ensure_future(work)
+    inflight = _INFLIGHT.setdefault(driver, set())
+    inflight.add(task)
+    task.add_done_callback(inflight.discard)
+    task.add_done_callback(_retrieve)
+    return await asyncio.shield(task)
+
+
+def _uncancellable(
+    driver: AsyncDriver, call: Callable[..., Awaitable[_T]]
+) -> Callable[..., Awaitable[_T]]:
+    """``call`` (a method of ``driver``) that a cancelled caller does not interrupt."""
 
     async def run(*args: Any, **kwargs: Any) -> _T:
-        task = asyncio.ensure_future(call(*args, **kwargs))
-        task.add_done_callback(_retrieve)
-        return await asyncio.shield(task)
+        return await detached(driver, call(*args, **kwargs))
 
     return run
 

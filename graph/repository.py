@@ -24,6 +24,7 @@ from neo4j import AsyncDriver, Query, Record, RoutingControl
 from neo4j.exceptions import ClientError
 
 from graph import queries_read as q
+from graph.db import detached
 from graph.errors import InputError, InvalidId, RequestTimeout
 from graph.ids import AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY, IdRef, parse_author_id
 from graph.labels import Label
@@ -168,7 +169,12 @@ async def request_transactions(driver: AsyncDriver, database: str, request: str)
 
 
 async def terminate_tagged(driver: AsyncDriver, database: str, tag: str) -> int:
-    """Terminates the open transactions tagged ``tag``; returns how many."""
+    """Terminates the open transactions tagged ``tag``; returns how many. Runs to its end even
+    when the caller stops waiting (its own deadline), so no connection is left half-open."""
+    return await detached(driver, _terminate_tagged(driver, database, tag))
+
+
+async def _terminate_tagged(driver: AsyncDriver, database: str, tag: str) -> int:
     ids = await request_transactions(driver, database, tag)
     if ids:
         async with driver.session(database=database) as session:
@@ -566,5 +572,6 @@ async def graph_totals(scope: ReadScope) -> tuple[int, int, int]:
 
 
 async def ping(scope: ReadScope) -> None:
-    """Raises when Neo4j cannot be reached (used by /healthz)."""
-    await scope.driver.verify_connectivity()
+    """Raises when Neo4j cannot be reached (used by /healthz, which stops waiting after a few
+    seconds: the check itself finishes, so it leaves no half-open connection)."""
+    await detached(scope.driver, scope.driver.verify_connectivity())
