@@ -50,6 +50,7 @@ _ORCID_PREFIX = re.compile(r"^(?:orcid:|https?://orcid\.org/)", re.IGNORECASE)
 _OPENALEX_URL = re.compile(r"^(?:openalex:|https?://(?:api\.)?openalex\.org/(?:\w+/)?)", re.I)
 _OPENALEX_ID = re.compile(r"^([WASITCPFV])(\d+)$", re.IGNORECASE)
 _S2_PAPER = re.compile(r"^[0-9a-f]{40}$")
+_CLUSTER_SUFFIX = re.compile(r"^[0-9a-fA-F]{12}$")  # ``name:<key>#<hex>`` (author clustering)
 
 
 def normalize_doi(value: str) -> str | None:
@@ -331,6 +332,9 @@ def parse_author_id(raw: str) -> IdRef:
     if prefix in ("s2", "dblp", "aminer") and rest.strip():
         return IdRef(prefix, rest.strip())
     if prefix == "name" and rest.strip():
+        key, hash_sign, suffix = rest.strip().rpartition("#")
+        if hash_sign and _CLUSTER_SUFFIX.match(suffix) and normalize_name(key):
+            return IdRef("name", f"{normalize_name(key)}#{suffix.lower()}")  # a further cluster
         return IdRef("name", normalize_name(rest))
     raise InvalidId(
         "author id",

@@ -1,0 +1,156 @@
+"""Author clustering measured offline: the pure rule of ``graph.author_clustering`` on the
+labelled sets, without a database (fast iteration; the end-to-end figures come from
+``bench.bench_identity``).
+
+    .venv/bin/python -m bench.identity_offline [--shuffle SEED ...] [--weights k=v ...] [--out F]
+
+Each labelled mention's paper becomes the same record the ``load`` path writes
+(``loaders.labelled``), then the writer's row (``loaders.writer.paper_row``); its name-only
+authorships are clustered by ``MemoryClusters`` batch by batch (1,000 records), as the
+writers do. Prints pairwise and B³ per set, pooled, and for the two halves of the blocks (split
+by a hash of the block name: a held-out check of any tuning); ``--shuffle`` loads the records
+in shuffled orders and compares the clusterings with the file-order one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from typing import Any
+
+import orjson
+
+from bench.common import DATA, RESULTS
+from graph.author_clustering import DEFAULT_WEIGHTS, MemoryClusters, Weights, mention_id
+from graph.cluster_metrics import Scores, blocked_scores, scores
+from graph.identity import paper_key
+from loaders.labelled import LabelledSet, read_mentions
+from loaders.records import Paper
+from loaders.writer import paper_row
+
+LABELLED = ("aminer110-half", "qian-dblp")
+BATCH = 1000
+
+
+def half(block: str) -> int:
+    return hashlib.sha1(block.encode()).digest()[0] & 1
+
+
+def cluster_set(s: LabelledSet, w: Weights, order: Sequence[int] | None = None) -> list[str]:
+    """Predicted cluster per labelled mention of ``s`` (records in ``order``, batch by batch,
+    through ``MemoryClusters``: what the writers do, without the database)."""
+    idx = list(order) if order is not None else list(range(len(s.records)))
+    store = MemoryClusters(w)
+    landed: dict[str, str] = {}
+    for start in range(0, len(idx), BATCH):
+        rows, nodes = [], []
+        for i in idx[start : start + BATCH]:
+            rec = s.records[i]
+            assert isinstance(rec, Paper)
+            row = paper_row(rec)
+            rows.append(row)
+            nodes.append(paper_key(row["ids"], row["title_key"]))
+        decided = {}
+        for pi, (row, node) in enumerate(zip(rows, nodes, strict=True)):
+            for ai, a in enumerate(row["authors"]):
+                mid = mention_id(node, a["position"], a["name_key"])
+                if mid in landed:  # the same paper written again (a re-run finds its own)
+                    decided[(pi, ai)] = landed[mid]
+        out = store.batch(rows, nodes, decided)
+        for (pi, ai), cluster in out.node_of.items():
+            a = rows[pi]["authors"][ai]
+            landed.setdefault(mention_id(nodes[pi], a["position"], a["name_key"]), cluster)
+    wanted = []
+    for rec, m in zip(s.records, s.mentions, strict=True):
+        assert isinstance(rec, Paper)
+        node = paper_key(rec.ids.strong(), rec.ids.title_key)
+        mid = f"{node}#{m.position}"
+        wanted.append(store.final(landed[mid]) if mid in landed else f"missing:{mid}")
+    return wanted
+
+
+def report(name: str, s: Scores) -> str:
+    pw, b3 = s.pairwise, s.bcubed
+    return (
+        f"{name:28s} n={s.mentions:5d} gold={s.gold_clusters:5d} pred={s.predicted_clusters:5d}"
+        f"  pw P/R/F1 {pw.precision:.3f}/{pw.recall:.3f}/{pw.f1:.3f}"
+        f"  B3 P/R/F1 {b3.precision:.3f}/{b3.recall:.3f}/{b3.f1:.3f}"
+    )
+
+
+def evaluate(
+    sets: list[LabelledSet], w: Weights, seed: int | None = None, verbose: bool = True
+) -> dict[str, Any]:
+    rows: list[tuple[str, str, str, str]] = []  # set, block, gold, predicted
+    for s in sets:
+        order = None
+        if seed is not None:
+            order = list(range(len(s.records)))
+            random.Random(seed).shuffle(order)
+        pred = cluster_set(s, w, order)
+        rows += [(s.name, m.block, m.gold, p) for m, p in zip(s.mentions, pred, strict=True)]
+    out: dict[str, Any] = {"rows": rows}
+    groups: dict[str, list[tuple[str, str, str, str]]] = {"pooled": rows}
+    for s in sets:
+        groups[s.name] = [r for r in rows if r[0] == s.name]
+    for h in (0, 1):
+        groups[f"pooled half {h}"] = [r for r in rows if half(r[1]) == h]
+    for name, rs in groups.items():
+        sc = scores([f"{r[0]}/{r[2]}" for r in rs], [f"{r[0]}/{r[3]}" for r in rs])
+        out[name] = sc
+        if verbose:
+            print(report(name, sc))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shuffle", type=int, nargs="*", default=[])
+    parser.add_argument("--weights", nargs="*", default=[], help="field=value overrides")
+    parser.add_argument("--worst", type=int, default=0)
+    parser.add_argument("--out", default=None, help="write the figures as JSON here")
+    args = parser.parse_args()
+    w = DEFAULT_WEIGHTS
+    types = {f.name: f.type for f in fields(Weights)}
+    for kv in args.weights:
+        k, _, v = kv.partition("=")
+        conv: Any = {"int": int, "bool": lambda x: x == "1"}.get(str(types[k]), float)
+        w = replace(w, **{k: conv(v)})
+    sets = [read_mentions(DATA / "author-disambiguation" / n) for n in LABELLED]
+    print("weights", w)
+    base = evaluate(sets, w)
+    if args.worst:
+        for s in sets:
+            bs = blocked_scores([(r[1], r[2], r[3]) for r in base["rows"] if r[0] == s.name])
+            for b, sc in bs.worst(args.worst):
+                print("  ", s.name, report(b, sc))
+    result: dict[str, Any] = {
+        "weights": {f.name: getattr(w, f.name) for f in fields(Weights)},
+        **{k: v.as_dict() for k, v in base.items() if isinstance(v, Scores)},
+    }
+    shuffles = []
+    for seed in args.shuffle:
+        print(f"-- shuffled record order, seed {seed}")
+        other = evaluate(sets, w, seed)
+        pairs = [(a[3], b[3]) for a, b in zip(base["rows"], other["rows"], strict=True)]
+        agree = blocked_scores([("all", a, b) for a, b in pairs]).pooled.bcubed
+        print(f"   agreement with file order (B3 of one clustering against the other): "
+              f"{agree.precision:.3f}/{agree.recall:.3f}/{agree.f1:.3f}")  # fmt: skip
+        shuffles.append({
+            "seed": seed,
+            **{k: v.as_dict() for k, v in other.items() if isinstance(v, Scores)},
+            "agreement_with_file_order_bcubed": agree.as_dict(),
+        })  # fmt: skip
+    if shuffles:
+        result["shuffled"] = shuffles
+    if args.out:
+        path = RESULTS / args.out
+        path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

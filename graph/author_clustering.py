@@ -1,0 +1,789 @@
+"""Name-only authorships clustered by evidence: which person is this printed name?
+
+Pure functions and small value types, no database. The writers (``graph.ingest``,
+``graph.bulk``) and the relink to strong-id authors (``graph.author_links``) all decide with the
+one scorer here, :func:`score`, against the one threshold, ``Weights.threshold``.
+
+* **Blocking.** A mention is only compared with clusters under its blocking key
+  (``graph.ids.match_key``: transliterated surname + first initial).
+* **Given names.** A mention joins a cluster only when its given names fit every printed form the
+  cluster holds (:func:`given_names_compatible`: "R. Cole" fits "Richard Cole", "Xin-Nian" fits
+  "Xinnian", "Xingya" does not fit "Xiaolei").
+* **Evidence** between a mention and a cluster's profile (bounded counters of what the
+  cluster's mentions carried): shared co-authors (compatible names), venue, categories, content
+  words of title and abstract, affiliation words, and the distance in years. Each kind adds a
+  fixed, interpretable weight (:class:`Weights`); years apart subtract.
+* **Precision first.** A mention joins the best cluster only when the score reaches the
+  threshold, which one shared co-author reaches, or venue plus topic, or affiliation plus topic;
+  words or a venue alone do not. Otherwise it starts a cluster of its own.
+* **Incremental and deterministic.** :func:`assign` takes the stored profiles of the blocks
+  and a batch's mentions in record order, attaches each to the best profile (ties: the smaller
+  cluster id) or starts one, and updates that profile as it goes, so the result is a function
+  of the sequence of mentions alone, wherever a batch ends. A mention that fits two clusters
+  well joins them. Memory is linear: a mention is scored against the profiles that share at
+  least one feature with it (an inverted index per block), never against every other mention,
+  and every profile is bounded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.ids import fold, match_key, normalize_name
+
+# -- given names ---------------------------------------------------------------------------------
+
+
+def split_name(name_key: str) -> tuple[tuple[str, ...], str]:
+    """``x n wang`` → (("x", "n"), "wang"): given-name tokens and surname of a name key."""
+    tokens = name_key.split()
+    if not tokens:
+        return (), ""
+    return tuple(tokens[:-1]), tokens[-1]
+
+
+def _given_fit(a: Sequence[str], b: Sequence[str], pending: bool = False) -> bool:
+    """Token-by-token fit of two given-name lists. An initial fits any token with its letter;
+    a full token fits an equal one, or a run of the other side's tokens that spell it
+    ("xinnian" = "xin" + "nian"). A side may lack trailing (middle) names, except in the middle
+    of spelling out a split token (``pending``)."""
+    if not a or not b:
+        return not pending
+    x, y = a[0], b[0]
+    if len(x) == 1 or len(y) == 1:
+        return not pending and x[0] == y[0] and _given_fit(a[1:], b[1:])
+    if x == y:
+        return _given_fit(a[1:], b[1:])
+    if x.startswith(y):
+        return _given_fit((x[len(y) :], *a[1:]), b[1:], pending=True)
+    if y.startswith(x):
+        return _given_fit(a[1:], (y[len(x) :], *b[1:]), pending=True)
+    return False
+
+
+def given_names_compatible(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether two lists of given-name tokens can name one person (surnames already equal).
+
+    ``("r",)`` ~ ``("richard",)``; ``("richard", "j")`` ~ ``("richard",)``; ``("xin", "nian")``
+    ~ ``("xinnian",)``; ``("j", "p")`` ~ ``("jean", "pierre")``; ``("xingya",)`` ≁
+    ``("xiaolei",)``; ``("xin",)`` ≁ ``("xinran",)``. A name without given names fits any."""
+    return _given_fit(tuple(a), tuple(b))
+
+
+# -- mentions -----------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z][a-z0-9]+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Function words and words of scholarly prose that say nothing about a topic.
+STOP_WORDS = _words(
+    """a about above after again against all also among an and any are as at be been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself just
+    more most no nor not now of off on once only or other our out over own same she should so
+    some such than that the their them then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with within without
+    would you your via using use used based new novel approach approaches method methods study
+    studies analysis result results paper toward towards two one three first second large small
+    high low efficient effective improved improving general problem problems case model models
+    system systems application applications technique techniques framework performance data
+    algorithm algorithms design evaluation issue issues research report proposed propose present
+    show shows shown work works different various well several many however while thus therefore
+    introduction review survey part note notes et al vs non multi"""
+)
+# Words of an affiliation that every institution shares.
+AFFILIATION_STOP_WORDS = STOP_WORDS | _words(
+    """university univ department dept institute inst school college faculty laboratory lab
+    labs center centre research science sciences engineering technology national state key
+    division group graduate academy usa china japan uk germany france korea india canada italy
+    spain email road street"""
+)
+MAX_TERMS = 40  # content words kept per mention (title first, then abstract)
+
+
+def _stem(word: str) -> str:
+    """A light plural fold, enough to meet "networks" with "network"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def content_words(text: str | None, stop: frozenset[str] = STOP_WORDS) -> list[str]:
+    """Folded, lightly stemmed words of a text without stop words, in first-seen order."""
+    if not text:
+        return []
+    out: dict[str, None] = {}
+    for w in _WORD.findall(fold(text)):
+        if len(w) >= 3 and w not in stop and not w.isdigit():
+            out.setdefault(_stem(w), None)
+    return list(out)
+
+
+def coauthor_key(name: str) -> str | None:
+    """``Mukesh K. Mohania`` → ``mohania mukesh``: surname and first given token (an initial
+    stays an initial); compared with :func:`coauthor_keys_fit`. None for an empty name."""
+    given, surname = split_name(normalize_name(name))
+    if not surname:
+        return None
+    return f"{surname} {given[0]}" if given else surname
+
+
+def coauthor_keys_fit(a: str, b: str) -> bool:
+    """Two co-author keys name one person: same surname, and first given tokens equal or one an
+    initial of the other."""
+    if a == b:
+        return True
+    sa, _, ga = a.partition(" ")
+    sb, _, gb = b.partition(" ")
+    if sa != sb or not ga or not gb:
+        return False
+    return (len(ga) == 1 or len(gb) == 1) and ga[0] == gb[0]
+
+
+def venue_key(name: str | None) -> str | None:
+    if not name:
+        return None
+    key = " ".join(_WORD.findall(fold(name)))
+    return key or None
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One name-only authorship and the evidence its paper carries."""
+
+    id: str  # stable and unique: the paper's node id and the printed position or name
+    paper: str  # the paper's node id (two mentions of one paper are never one person)
+    name: str  # as printed
+    given: tuple[str, ...]
+    surname: str
+    block: str  # ``graph.ids.match_key`` of the name key
+    coauthors: frozenset[str]  # co-author keys (:func:`coauthor_key`) of the other authors
+    venue: str | None
+    categories: frozenset[str]
+    terms: frozenset[str]
+    affiliation: frozenset[str]
+    year: int | None
+
+    def __post_init__(self) -> None:
+        if not self.id or not self.surname:
+            raise ValueError(f"a mention needs an id and a surname (id={self.id!r})")
+
+
+def make_mention(
+    mention_id: str,
+    name: str,
+    *,
+    paper: str = "",
+    coauthors: Iterable[str] = (),
+    title: str | None = None,
+    abstract: str | None = None,
+    venue: str | None = None,
+    categories: Iterable[str] = (),
+    affiliation: str | None = None,
+    year: int | None = None,
+) -> Mention:
+    """A mention from what a paper record prints (``coauthors``: the other printed names)."""
+    name_key = normalize_name(name)
+    given, surname = split_name(name_key)
+    own = coauthor_key(name)
+    keys = {k for n in coauthors if (k := coauthor_key(n)) and k != own}
+    words = content_words(title) + content_words(abstract)
+    return Mention(
+        id=mention_id,
+        paper=paper or mention_id.rpartition("#")[0] or mention_id,
+        name=name,
+        given=given,
+        surname=surname,
+        block=match_key(name_key),
+        coauthors=frozenset(keys),
+        venue=venue_key(venue),
+        categories=frozenset(categories),
+        terms=frozenset(list(dict.fromkeys(words))[:MAX_TERMS]),
+        affiliation=frozenset(content_words(affiliation, AFFILIATION_STOP_WORDS)),
+        year=year,
+    )
+
+
+# -- cluster profiles ---------------------------------------------------------------------------
+
+#: Bounds of a profile's counters (most frequent kept; ties by value), so a cluster's evidence
+#: stays small on its node whatever the number of mentions.
+PROFILE_LIMITS: Mapping[str, int] = {
+    "coauthors": 300,
+    "venues": 60,
+    "categories": 60,
+    "terms": 400,
+    "affiliation": 60,
+    "names": 12,
+}
+
+
+MAX_PAPERS = 1000  # paper digests kept per profile (two mentions of one paper never join)
+
+
+def paper_digest(paper: str) -> str:
+    """8 hex digits of SHA-1 of a paper node id: enough to tell a cluster's papers apart."""
+    return hashlib.sha1(paper.encode("utf-8")).hexdigest()[:8]
+
+
+def _bounded(counter: Counter[str], limit: int) -> Counter[str]:
+    if len(counter) <= limit:
+        return counter
+    kept = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return Counter(dict(kept))
+
+
+@dataclass(slots=True)
+class Profile:
+    """What a cluster's mentions carried, as bounded counters: the evidence a later mention is
+    scored against. ``names`` holds the given-name forms seen (space-joined tokens)."""
+
+    id: str
+    block: str
+    size: int = 0
+    names: Counter[str] = field(default_factory=Counter)
+    coauthors: Counter[str] = field(default_factory=Counter)
+    venues: Counter[str] = field(default_factory=Counter)
+    categories: Counter[str] = field(default_factory=Counter)
+    terms: Counter[str] = field(default_factory=Counter)
+    affiliation: Counter[str] = field(default_factory=Counter)
+    first_year: int | None = None
+    last_year: int | None = None
+    papers: set[str] = field(default_factory=set)  # digests of its mentions' papers (bounded)
+
+    def has_paper(self, m: Mention) -> bool:
+        return paper_digest(m.paper) in self.papers
+
+    def add(self, m: Mention) -> None:
+        self.size += 1
+        if len(self.papers) < MAX_PAPERS:
+            self.papers.add(paper_digest(m.paper))
+        self.names[" ".join(m.given)] += 1
+        self.coauthors.update(m.coauthors)
+        if m.venue:
+            self.venues[m.venue] += 1
+        self.categories.update(m.categories)
+        self.terms.update(m.terms)
+        self.affiliation.update(m.affiliation)
+        if m.year is not None:
+            self.first_year = m.year if self.first_year is None else min(self.first_year, m.year)
+            self.last_year = m.year if self.last_year is None else max(self.last_year, m.year)
+        for attr, limit in PROFILE_LIMITS.items():
+            setattr(self, attr, _bounded(getattr(self, attr), limit))
+
+    def merge(self, other: Profile) -> None:
+        """Takes in another cluster's evidence (the two were shown to be one person)."""
+        self.size += other.size
+        self.papers |= set(sorted(other.papers)[: max(0, MAX_PAPERS - len(self.papers))])
+        for attr, limit in PROFILE_LIMITS.items():
+            counter: Counter[str] = getattr(self, attr)
+            counter.update(getattr(other, attr))
+            setattr(self, attr, _bounded(counter, limit))
+        years = [y for y in (self.first_year, self.last_year, other.first_year, other.last_year)
+                 if y is not None]  # fmt: skip
+        if years:
+            self.first_year, self.last_year = min(years), max(years)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able form (stored on the cluster node)."""
+        out: dict[str, Any] = {"size": self.size, "years": [self.first_year, self.last_year],
+                               "papers": sorted(self.papers)}  # fmt: skip
+        for attr in PROFILE_LIMITS:
+            counter: Counter[str] = getattr(self, attr)
+            out[attr] = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        return out
+
+    @classmethod
+    def from_dict(cls, cluster_id: str, block: str, data: Mapping[str, Any]) -> Profile:
+        first, last = data.get("years") or (None, None)
+        profile = cls(cluster_id, block, int(data.get("size", 0)), first_year=first,
+                      last_year=last)  # fmt: skip
+        for attr in PROFILE_LIMITS:
+            setattr(profile, attr, Counter({str(k): int(v) for k, v in data.get(attr, [])}))
+        profile.papers = set(data.get("papers", []))
+        return profile
+
+    @classmethod
+    def of(cls, cluster_id: str, mentions: Iterable[Mention]) -> Profile:
+        """The profile of a set of mentions (a strong-id author's papers, for instance)."""
+        profile: Profile | None = None
+        for m in mentions:
+            profile = profile or cls(cluster_id, m.block)
+            profile.add(m)
+        if profile is None:
+            raise ValueError(f"no mentions for profile {cluster_id!r}")
+        return profile
+
+
+# -- the score ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The rule's weights (a point each unless said otherwise) and its threshold."""
+
+    coauthor: float = 3.0  # the first shared co-author
+    coauthor_more: float = 1.0  # each further one (up to ``coauthor_cap`` in all)
+    coauthor_cap: int = 3
+    venue: float = 1.0  # the mention's venue is among the cluster's ...
+    venue_share: float = 0.1  # ... for at least this share of its mentions
+    category: float = 0.5  # a shared category
+    term: float = 6.0  # times the cosine of the mention's words and the cluster's word counts
+    term_cap: float = 2.0
+    affiliation: float = 1.5  # a shared affiliation word (beyond institution boilerplate)
+    year_slack: int = 10  # years outside the cluster's span that cost nothing
+    year_penalty: float = 0.25  # per year beyond the slack
+    threshold: float = 3.0
+    bridge: bool = True  # a mention that fits several clusters joins them ...
+    bridge_threshold: float = 3.5  # ... when it reaches this score with each
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a mention was (or was not) put with a cluster: the score and what agreed."""
+
+    score: float
+    coauthors: tuple[str, ...] = ()
+    venue: bool = False
+    categories: int = 0
+    terms: float = 0.0
+    affiliation: int = 0
+    year_gap: int = 0
+    names_fit: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 3),
+            "coauthors": list(self.coauthors),
+            "venue": self.venue,
+            "categories": self.categories,
+            "terms": round(self.terms, 3),
+            "affiliation": self.affiliation,
+            "year_gap": self.year_gap,
+        }
+
+
+NO_FIT = Evidence(score=float("-inf"), names_fit=False)
+
+
+def names_fit(m: Mention, p: Profile) -> bool:
+    return all(given_names_compatible(m.given, tuple(g.split())) for g in p.names)
+
+
+def _shared_coauthors(m: Mention, p: Profile) -> tuple[str, ...]:
+    shared = []
+    for key in sorted(m.coauthors):
+        if key in p.coauthors:
+            shared.append(key)
+            continue
+        surname = key.partition(" ")[0]
+        if any(coauthor_keys_fit(key, other) for other in p.coauthors if other.startswith(surname)):
+            shared.append(key)
+    return tuple(shared)
+
+
+def _term_similarity(m: Mention, p: Profile) -> float:
+    """Cosine of the mention's word set and the cluster's word counts: a word that many of the
+    cluster's papers use counts more than one that a single paper used once."""
+    if not m.terms or not p.terms:
+        return 0.0
+    shared = sum(p.terms[t] for t in m.terms if t in p.terms)
+    if not shared:
+        return 0.0
+    norm = sum(c * c for c in p.terms.values()) ** 0.5
+    return float(shared / (len(m.terms) ** 0.5 * norm))
+
+
+def year_gap(m: Mention, p: Profile) -> int:
+    if m.year is None or p.first_year is None or p.last_year is None:
+        return 0
+    return max(0, p.first_year - m.year, m.year - p.last_year)
+
+
+def score(m: Mention, p: Profile, w: Weights = DEFAULT_WEIGHTS) -> Evidence:
+    """The pairwise evidence between a mention and a cluster profile."""
+    if not names_fit(m, p):
+        return NO_FIT
+    coauthors = _shared_coauthors(m, p)
+    venue = m.venue is not None and p.venues[m.venue] >= max(1.0, w.venue_share * p.size)
+    categories = len(m.categories & p.categories.keys())
+    terms = _term_similarity(m, p)
+    affiliation = len(m.affiliation & p.affiliation.keys())
+    gap = year_gap(m, p)
+    total = 0.0
+    if coauthors:
+        total += w.coauthor + w.coauthor_more * (min(len(coauthors), w.coauthor_cap) - 1)
+    total += w.venue * venue
+    total += w.category * min(categories, 2)
+    total += min(w.term * terms, w.term_cap)
+    total += w.affiliation * (affiliation > 0)
+    total -= w.year_penalty * max(0, gap - w.year_slack)
+    return Evidence(total, coauthors, venue, categories, terms, affiliation, gap)
+
+
+# -- assignment ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    mention: str
+    cluster: str
+    evidence: Evidence | None  # None when the mention started the cluster
+    new_cluster: bool
+
+
+class _BlockIndex:
+    """Profiles of one block and an inverted index feature → profile ids."""
+
+    def __init__(self, profiles: Iterable[Profile]) -> None:
+        self.profiles: dict[str, Profile] = {}
+        self.index: dict[str, set[str]] = {}
+        for p in profiles:
+            self.put(p)
+
+    @staticmethod
+    def _features(
+        coauthors: Iterable[str], venues: Iterable[str], terms: Iterable[str],
+        affiliation: Iterable[str], categories: Iterable[str],
+    ) -> list[str]:  # fmt: skip
+        out = [f"c:{k.partition(' ')[0]}" for k in coauthors]
+        out += [f"v:{v}" for v in venues]
+        out += [f"t:{t}" for t in terms]
+        out += [f"a:{a}" for a in affiliation]
+        out += [f"k:{c}" for c in categories]
+        return out
+
+    def put(self, p: Profile) -> None:
+        self.profiles[p.id] = p
+        feats = self._features(p.coauthors, p.venues, p.terms, p.affiliation, p.categories)
+        for f in feats:
+            self.index.setdefault(f, set()).add(p.id)
+
+    def drop(self, cluster_id: str) -> None:
+        self.profiles.pop(cluster_id, None)  # index entries are filtered on lookup
+
+    def candidates(self, m: Mention) -> list[Profile]:
+        venues = [m.venue] if m.venue else []
+        feats = self._features(m.coauthors, venues, m.terms, m.affiliation, m.categories)
+        ids: set[str] = set()
+        for f in feats:
+            ids |= self.index.get(f, set())
+        return [self.profiles[i] for i in sorted(ids) if i in self.profiles]
+
+
+def matches(
+    m: Mention, profiles: Iterable[Profile], w: Weights = DEFAULT_WEIGHTS
+) -> list[tuple[Profile, Evidence]]:
+    """Every profile ``m`` reaches the threshold with, best first (ties: smaller id)."""
+    found = [(p, ev) for p in profiles if (ev := score(m, p, w)).score >= w.threshold]
+    return sorted(found, key=lambda pe: (-pe[1].score, pe[0].id))
+
+
+def best_match(
+    m: Mention, profiles: Iterable[Profile], w: Weights = DEFAULT_WEIGHTS
+) -> tuple[Profile, Evidence] | None:
+    """The profile ``m`` belongs to, if any reaches the threshold (ties: smaller id)."""
+    found = matches(m, profiles, w)
+    return found[0] if found else None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What :func:`assign` decided: the cluster of every mention, the clusters a mention showed
+    to be one person (``merges``: survivor, absorbed), and every profile touched."""
+
+    assignments: list[Assignment] = field(default_factory=list)
+    merges: list[tuple[str, str]] = field(default_factory=list)
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    absorbed: dict[str, str] = field(default_factory=dict)  # absorbed cluster → survivor
+    existing: set[str] = field(default_factory=set)  # clusters stored before the batch
+    keep: set[str] = field(default_factory=set)  # clusters never absorbed
+
+    def can_join(self, a: Profile, b: Profile) -> bool:
+        """Two clusters may join: not both kept, names that fit, no paper in common."""
+        return (
+            not (a.id in self.keep and b.id in self.keep)
+            and _profiles_fit(a, b)
+            and not a.papers & b.papers
+        )
+
+    def join(self, block: _BlockIndex, a: Profile, b: Profile) -> Profile:
+        """One of two clusters absorbs the other: a kept one survives, then the larger, then
+        the smaller id."""
+        survivor, gone = sorted((a, b), key=lambda p: (p.id not in self.keep, -p.size, p.id))
+        survivor.merge(gone)
+        block.drop(gone.id)
+        block.put(survivor)
+        self.profiles.pop(gone.id, None)
+        self.profiles[survivor.id] = survivor
+        self.merges.append((survivor.id, gone.id))
+        self.absorbed[gone.id] = survivor.id
+        return survivor
+
+    def cluster_of(self, cluster: str) -> str:
+        while cluster in self.absorbed:
+            cluster = self.absorbed[cluster]
+        return cluster
+
+
+def assign(
+    mentions: Iterable[Mention],
+    profiles: Iterable[Profile],
+    new_cluster_id: Any,
+    w: Weights = DEFAULT_WEIGHTS,
+    keep: set[str] | None = None,
+) -> Outcome:
+    """Attach each mention (in the order given) to the best profile of its block or start one.
+
+    ``profiles``: the existing clusters of the mentions' blocks (updated in place as mentions
+    join). ``new_cluster_id(mention) -> str`` names a cluster a mention starts. A mention that
+    reaches the threshold with several clusters of compatible names joins them into one (the
+    survivor is the best match). Clusters in ``keep`` (nodes a stronger rule named) are never
+    absorbed, nor joined with each other. Assignments name the cluster at the time; follow
+    ``Outcome.cluster_of`` for the final one."""
+    by_block: dict[str, _BlockIndex] = {}
+    for p in profiles:
+        by_block.setdefault(p.block, _BlockIndex(())).put(p)
+    out = Outcome(
+        existing={p.id for b in by_block.values() for p in b.profiles.values()}, keep=keep or set()
+    )
+    for m in mentions:
+        block = by_block.setdefault(m.block, _BlockIndex(()))
+        found = [(p, ev) for p, ev in matches(m, block.candidates(m), w) if not p.has_paper(m)]
+        if not found:
+            profile = Profile(str(new_cluster_id(m)), m.block)
+            evidence = None
+        else:
+            profile, evidence = found[0]
+            if w.bridge:
+                for other, ev in found[1:]:
+                    if ev.score >= w.bridge_threshold and out.can_join(profile, other):
+                        joined = out.join(block, profile, other)
+                        if isinstance(new_cluster_id, ClusterNames):  # its node goes: id free
+                            new_cluster_id.release(other.id if joined is profile else profile.id)
+                        profile = joined
+        profile.add(m)
+        block.put(profile)
+        out.profiles[profile.id] = profile
+        out.assignments.append(Assignment(m.id, profile.id, evidence, not found))
+    return out
+
+
+def _profiles_fit(a: Profile, b: Profile) -> bool:
+    return all(
+        given_names_compatible(tuple(x.split()), tuple(y.split())) for x in a.names for y in b.names
+    )
+
+
+# -- from the writer's rows ---------------------------------------------------------------------
+
+
+def cluster_id(m: Mention) -> str:
+    """The id of the cluster a mention starts: ``name:<name key>#<12 hex digits of a hash of the
+    mention id>`` (paper node id and printed position). A function of the first mention alone,
+    so re-running a load names every cluster the same; still a ``name:`` id (name-only)."""
+    digest = hashlib.sha1(m.id.encode("utf-8")).hexdigest()[:12]
+    return f"name:{' '.join((*m.given, m.surname))}#{digest}"
+
+
+def mention_id(paper_node: str, position: int | None, name_key: str) -> str:
+    """A name-only authorship's id: its paper node and printed position (or name key)."""
+    return f"{paper_node}#{position if position is not None else name_key}"
+
+
+def paper_mentions(row: Mapping[str, Any], paper_node: str) -> list[tuple[int, Mention]]:
+    """The name-only authorships of one paper row (``loaders.writer.paper_row`` shape) as
+    mentions, with the index of each in ``row["authors"]``."""
+    authors: Sequence[Mapping[str, Any]] = row.get("authors") or ()
+    props: Mapping[str, Any] = row.get("props") or {}
+    venue = row.get("venue") or {}
+    categories = [c["id"] for c in row.get("categories") or ()]
+    out: list[tuple[int, Mention]] = []
+    for i, a in enumerate(authors):
+        if a.get("ids") or not a.get("name_key"):
+            continue
+        others = [b["name"] for j, b in enumerate(authors) if j != i]
+        m = make_mention(
+            mention_id(paper_node, a.get("position"), a["name_key"]),
+            a["name"],
+            paper=paper_node,
+            coauthors=others,
+            title=props.get("title"),
+            abstract=props.get("abstract"),
+            venue=venue.get("name"),
+            categories=categories,
+            affiliation=a.get("affiliation"),
+            year=props.get("year"),
+        )
+        out.append((i, m))
+    return out
+
+
+@dataclass(slots=True)
+class BatchClusters:
+    """The clusters of a write batch's name-only authorships."""
+
+    node_of: dict[tuple[int, int], str]  # (paper index, author index) → cluster node id
+    evidence: dict[tuple[int, int], Evidence | None]  # why it joined (None: it started one)
+    merges: list[tuple[str, str]]  # (survivor, absorbed): clusters of earlier loads joined
+    profiles: dict[str, Profile]  # every cluster touched, to store
+
+
+class ClusterNames:
+    """Names a cluster a mention starts: ``name:<name key>`` while no node holds that id (so
+    the first person of a name keeps the id one node per name had), else ``cluster_id``."""
+
+    def __init__(self, taken: Iterable[str]) -> None:
+        self.taken = set(taken)
+
+    def release(self, cluster: str) -> None:
+        """A cluster absorbed by another: its node goes, so its id is free again (as it is for
+        the next batch once the join is written)."""
+        self.taken.discard(cluster)
+
+    def __call__(self, m: Mention) -> str:
+        plain = plain_id(m)
+        if plain not in self.taken:
+            self.taken.add(plain)
+            return plain
+        return cluster_id(m)
+
+
+def plain_id(m: Mention) -> str:
+    return f"name:{' '.join((*m.given, m.surname))}"
+
+
+def cluster_rows(
+    papers: Sequence[Mapping[str, Any]],
+    paper_nodes: Sequence[str],
+    decided: Mapping[tuple[int, int], str],
+    pinned: Mapping[tuple[int, int], str],
+    profiles_of_blocks: Any,
+    taken_ids: Any,
+    w: Weights = DEFAULT_WEIGHTS,
+) -> BatchClusters:
+    """Clusters the name-only authorships of a batch's paper rows (both writers call this).
+
+    ``decided``: (paper index, author index) → node of authorships already settled (the same
+    authorship already in the graph, a strong-id author in the same slot): left alone.
+    ``pinned``: authorships a stronger rule puts on a known node (a profile page's owner on the
+    page's papers): they go there and their evidence joins that node's profile.
+    ``profiles_of_blocks(blocks) -> profiles``: the stored clusters under those blocking keys.
+    ``taken_ids(ids) -> ids``: which of these author ids a node already holds."""
+    mentions: list[Mention] = []
+    pins: list[tuple[str, Mention]] = []
+    where: dict[str, list[tuple[int, int]]] = {}
+    seen_pins: set[str] = set()
+    first: dict[tuple[str, str], str] = {}  # (paper, name key) → its first mention's id
+    for pi, (row, node) in enumerate(zip(papers, paper_nodes, strict=False)):
+        if row.get("stub"):
+            continue
+        for ai, m in paper_mentions(row, node):
+            if (pi, ai) in decided:
+                continue
+            if (pi, ai) in pinned:
+                if m.id not in seen_pins:
+                    seen_pins.add(m.id)
+                    pins.append((pinned[(pi, ai)], m))
+                continue
+            # one name printed twice in one author list is one authorship
+            mid = first.setdefault((node, " ".join((*m.given, m.surname))), m.id)
+            if mid not in where:
+                mentions.append(m)
+            where.setdefault(mid, []).append((pi, ai))
+    if not mentions and not pins:
+        return BatchClusters({}, {}, [], {})
+    blocks = sorted({m.block for m in mentions} | {m.block for _n, m in pins})
+    stored = {p.id: p for p in profiles_of_blocks(blocks)}
+    touched: dict[str, Profile] = {}
+    for node, m in sorted(pins, key=lambda nm: (nm[0], nm[1].id)):
+        profile = stored.get(node) or touched.get(node) or Profile(node, m.block)
+        profile.add(m)
+        stored[node] = touched[node] = profile
+    names = ClusterNames([*taken_ids(sorted({plain_id(m) for m in mentions})), *pinned.values()])
+    outcome = assign(mentions, stored.values(), names, w, keep=set(pinned.values()))
+    node_of = {key: outcome.cluster_of(node) for key, node in pinned.items()}
+    evidence: dict[tuple[int, int], Evidence | None] = {}
+    for a in outcome.assignments:
+        for key in where[a.mention]:
+            node_of[key] = outcome.cluster_of(a.cluster)
+            evidence[key] = a.evidence
+    merges = [(outcome.cluster_of(s), g) for s, g in outcome.merges if g in outcome.existing]
+    for survivor, gone in outcome.merges:
+        touched.pop(gone, None)
+        touched.pop(survivor, None)
+    touched.update(outcome.profiles)
+    return BatchClusters(node_of, evidence, merges, touched)
+
+
+def strong_link(
+    m: Mention, candidates: Iterable[Profile], w: Weights = DEFAULT_WEIGHTS
+) -> tuple[Profile, Evidence] | None:
+    """The strong-id author a name-only mention is, judged by the clustering's own evidence and
+    threshold (``candidates``: profiles of the strong-id authors under its blocking key, built
+    from their papers). Precision first: exactly one candidate must reach the threshold."""
+    found = matches(m, candidates, w)
+    return found[0] if len(found) == 1 else None
+
+
+class MemoryClusters:
+    """The stored side of :func:`cluster_rows` kept in memory (the bulk import, offline
+    measurement): profiles by blocking key, the author ids in use, and which cluster absorbed
+    which. Batch by batch it gives what the transactional writer gets from the graph."""
+
+    def __init__(self, w: Weights = DEFAULT_WEIGHTS) -> None:
+        self.w = w
+        self.profiles: dict[str, Profile] = {}
+        self.by_block: dict[str, set[str]] = {}
+        self.ids: set[str] = set()
+        self.absorbed: dict[str, str] = {}
+
+    def _of_blocks(self, blocks: Iterable[str]) -> list[Profile]:
+        ids = sorted(i for b in blocks for i in self.by_block.get(b, ()))
+        return [self.profiles[i] for i in ids]
+
+    def batch(
+        self,
+        papers: Sequence[Mapping[str, Any]],
+        paper_nodes: Sequence[str],
+        decided: Mapping[tuple[int, int], str] | None = None,
+        pinned: Mapping[tuple[int, int], str] | None = None,
+        other_ids: Iterable[str] = (),
+    ) -> BatchClusters:
+        """One write batch; ``other_ids``: author ids in use outside the clusters."""
+        self.ids.update(other_ids)
+        out = cluster_rows(
+            papers, paper_nodes, decided or {}, pinned or {}, self._of_blocks,
+            lambda ids: [i for i in ids if i in self.ids], self.w,
+        )  # fmt: skip
+        for survivor, gone in out.merges:
+            self.absorbed[gone] = survivor
+            self.ids.discard(gone)
+            old = self.profiles.pop(gone, None)
+            if old is not None:
+                self.by_block[old.block].discard(gone)
+        for p in out.profiles.values():
+            self.profiles[p.id] = p
+            self.by_block.setdefault(p.block, set()).add(p.id)
+            self.ids.add(p.id)
+        self.ids.update(out.node_of.values())
+        return out
+
+    def final(self, cluster: str) -> str:
+        while cluster in self.absorbed:
+            cluster = self.absorbed[cluster]
+        return cluster

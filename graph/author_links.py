@@ -1,0 +1,171 @@
+"""The database side of author clustering: where the writers' name-only authorships go.
+
+``graph.author_clustering`` decides (pure); this module reads what it needs from the graph in
+one query per step of a write batch, and writes the outcome:
+
+* :func:`cluster_batch` — the clusters of a batch's name-only authorships, against the stored
+  profiles (``Author.cluster_profile``) of the clusters under the batch's blocking keys;
+* :func:`store_clusters` — clusters of earlier loads that the batch showed to be one person are
+  joined (``JOIN_CLUSTERS``), then every touched cluster's profile is stored;
+* :func:`relink_to_strong` — a name-only authorship moves to a strong-id author (ORCID, OpenAlex,
+  S2, dblp) under its blocking key when the clustering's own score
+  (``graph.author_clustering.score``) reaches the same threshold for exactly one candidate,
+  whose profile is built from its papers in the graph. Both writers call it: the transactional
+  one batch by batch, the bulk path once after the import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import orjson
+from neo4j import ManagedTransaction
+
+from graph import cluster_queries as cq
+from graph import ingest_queries as q
+from graph.author_clustering import (
+    DEFAULT_WEIGHTS,
+    BatchClusters,
+    Mention,
+    Profile,
+    Weights,
+    cluster_rows,
+    make_mention,
+    mention_id,
+    strong_link,
+)
+
+CANDIDATE_PAPERS = 200  # most recent papers of a strong-id author read for its profile
+
+
+def profile_json(profile: Profile) -> str:
+    """The stored form of a profile (one canonical JSON string: both writers write it so)."""
+    return orjson.dumps(profile.to_dict(), option=orjson.OPT_SORT_KEYS).decode("utf-8")
+
+
+def load_profiles(tx: ManagedTransaction, blocks: Sequence[str]) -> list[Profile]:
+    records = tx.run(cq.CLUSTER_PROFILES, blocks=list(blocks))
+    return [
+        Profile.from_dict(r["id"], r["block"], orjson.loads(r["profile"]))
+        for r in sorted(records, key=lambda r: r["id"])
+    ]
+
+
+def taken_ids(tx: ManagedTransaction, ids: Sequence[str]) -> list[str]:
+    return [r["id"] for r in tx.run(cq.AUTHOR_IDS_IN_USE, ids=list(ids))]
+
+
+def authorships_on(tx: ManagedTransaction, papers: Sequence[str]) -> dict[str, list[Any]]:
+    """Authorships already on these papers: paper → [(author, raw name, position)]."""
+    out: dict[str, list[Any]] = {}
+    for r in tx.run(cq.AUTHORSHIPS_ON, papers=sorted(set(papers))):
+        out.setdefault(r["paper"], []).append((r["author"], r["raw_name"], r["position"]))
+    return out
+
+
+def same_authorship(ref: Mapping[str, Any], on_paper: Iterable[Any]) -> str | None:
+    """The author of the authorship a re-run writes again: same printed name and position,
+    else the same printed name (a name printed twice in one list is one authorship)."""
+    same_name = sorted(
+        (a for a in on_paper if a[1] == ref.get("raw_name")), key=lambda a: str(a[0])
+    )
+    for author, _raw, position in same_name:
+        if position == ref.get("position"):
+            return str(author)
+    return str(same_name[0][0]) if same_name else None
+
+
+def cluster_batch(
+    tx: ManagedTransaction,
+    papers: Sequence[Mapping[str, Any]],
+    paper_nodes: Sequence[str],
+    decided: Mapping[tuple[int, int], str],
+    pinned: Mapping[tuple[int, int], str],
+    w: Weights = DEFAULT_WEIGHTS,
+) -> BatchClusters:
+    """The cluster of every name-only authorship of a batch (``cluster_rows``) against the
+    graph's stored profiles."""
+    return cluster_rows(
+        papers, paper_nodes, decided, pinned, lambda b: load_profiles(tx, b),
+        lambda ids: taken_ids(tx, ids), w,
+    )  # fmt: skip
+
+
+def store_clusters(tx: ManagedTransaction, clusters: BatchClusters) -> None:
+    """After the batch's authors and authorships are written: joins, then profiles."""
+    if clusters.merges:
+        rows = [{"survivor": s, "absorbed": g} for s, g in clusters.merges]
+        tx.run(cq.JOIN_CLUSTERS, rows=rows).consume()
+    rows = [{"id": p.id, "profile": profile_json(p)} for _, p in sorted(clusters.profiles.items())]
+    if rows:
+        tx.run(cq.SET_CLUSTER_PROFILES, rows=rows).consume()
+
+
+# -- the relink to strong-id authors -------------------------------------------------------------
+
+
+def _mention_of(record: Mapping[str, Any], cid: str, affiliation: str | None = None) -> Mention:
+    return make_mention(
+        mention_id(record["paper"], record.get("position"), cid),
+        record["name"],
+        paper=record["paper"],
+        coauthors=record["coauthors"],
+        title=record["title"],
+        abstract=record["abstract"],
+        venue=record["venue"],
+        categories=record["categories"],
+        affiliation=affiliation,
+        year=record["year"],
+    )
+
+
+def _candidate_profiles(tx: ManagedTransaction, ids: Iterable[str]) -> dict[str, Profile]:
+    out: dict[str, Profile] = {}
+    records = tx.run(cq.CANDIDATE_EVIDENCE, ids=sorted(set(ids)), per_author=CANDIDATE_PAPERS)
+    for r in records:
+        papers = sorted(r["papers"], key=lambda p: p["paper"])
+        mentions = [
+            _mention_of(p, r["id"], r["affiliation"] if i == 0 else None)
+            for i, p in enumerate(papers)
+        ]
+        if mentions:
+            out[r["id"]] = Profile.of(r["id"], mentions)
+    return out
+
+
+def relink_to_strong(
+    tx: ManagedTransaction, items: Mapping[tuple[str, str], str], w: Weights = DEFAULT_WEIGHTS
+) -> int:
+    """Checks name-only authorships ``(author, paper) → blocking key`` against the strong-id
+    authors under their key; moves each that exactly one candidate matches. Candidates are
+    looked up per key first, so a graph without strong-id authors under these keys (a name-only
+    source loaded alone) costs one index seek per key. Returns how many moved."""
+    if not items:
+        return 0
+    strong: dict[str, list[str]] = {}
+    for rec in tx.run(q.STRONG_UNDER_KEYS, keys=sorted(set(items.values()))):
+        strong.setdefault(rec["key"], []).append(rec["id"])
+    todo = sorted((a, p, k) for (a, p), k in items.items() if k in strong)
+    if not todo:
+        return 0
+    evidence = tx.run(
+        cq.MENTION_EVIDENCE, items=[{"author": a, "paper": p} for a, p, _k in todo]
+    ).data()
+    key_of = {(a, p): k for a, p, k in todo}
+    profiles = _candidate_profiles(tx, {c for _a, _p, k in todo for c in strong[k]})
+    moves = []
+    for ev in sorted(evidence, key=lambda r: (r["author"], r["paper"])):
+        m = _mention_of(ev, ev["author"])
+        listed = set(ev["listed"])
+        candidates = [
+            profiles[c]
+            for c in strong[key_of[(ev["author"], ev["paper"])]]
+            if c in profiles and c not in listed
+        ]
+        found = strong_link(m, candidates, w)
+        if found is not None:
+            moves.append({"author": ev["author"], "paper": ev["paper"], "strong": found[0].id})
+    if moves:
+        tx.run(q.MOVE_AUTHORSHIP, rows=moves).consume()
+    return len(moves)
