@@ -16,8 +16,9 @@ from strawberry.types import ExecutionResult
 
 from api.context import Context
 from api.schema import build_schema
+from graph.db import async_driver, drain
 from graph.repository import ReadScope
-from graph.settings import AppSettings
+from graph.settings import AppSettings, Neo4jSettings
 
 DB = "neo4j"
 
@@ -39,6 +40,18 @@ def load_samples(driver: Driver, data_dir: Path) -> None:
     wipe(driver)
     summary = load_paths(driver, DB, [data_dir / name for name in SAMPLES])
     assert summary is not None
+
+
+@contextlib.asynccontextmanager
+async def api_driver(settings: Neo4jSettings) -> AsyncIterator[AsyncDriver]:
+    """The API's own driver (``graph.db.async_driver``: a read whose caller is cancelled runs
+    to its end and returns its connection), drained and closed when the block ends."""
+    drv = async_driver(settings)
+    try:
+        yield drv
+    finally:
+        await drain(drv)
+        await drv.close()
 
 
 class CountingDriver:

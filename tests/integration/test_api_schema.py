@@ -11,14 +11,22 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from neo4j import AsyncGraphDatabase, Driver
+from neo4j import Driver
 
 from api.sdl import SDL_PATH, current_sdl
 from api.types import Author
 from graph.repository import ReadScope
 from graph.settings import AppSettings, Neo4jSettings
 from graph.stats import graph_stats
-from tests.integration.api_helpers import DB, CountingDriver, data, error, execute, load_samples
+from tests.integration.api_helpers import (
+    DB,
+    CountingDriver,
+    api_driver,
+    data,
+    error,
+    execute,
+    load_samples,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -34,12 +42,9 @@ def loaded(driver: Driver, data_dir: Path) -> Iterator[Driver]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def scope(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[ReadScope]:
-    drv = AsyncGraphDatabase.driver(
-        neo4j_settings.uri, auth=neo4j_settings.auth(), notifications_min_severity="OFF"
-    )
-    await drv.verify_connectivity()
-    yield ReadScope(drv, DB, 15.0)
-    await drv.close()
+    async with api_driver(neo4j_settings) as drv:
+        await drv.verify_connectivity()
+        yield ReadScope(drv, DB, 15.0)
 
 
 def cypher(driver: Driver, query: str, **params: Any) -> list[dict[str, Any]]:

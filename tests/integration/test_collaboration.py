@@ -16,7 +16,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 import pytest_asyncio
-from neo4j import AsyncGraphDatabase, Driver
+from neo4j import Driver
 
 from graph import collaboration as collab
 from graph.analytics.runs import analyze
@@ -26,6 +26,7 @@ from graph.repository import ReadScope
 from graph.settings import Neo4jSettings
 from loaders.writer import load_paths
 from tests.conftest import wipe
+from tests.integration.api_helpers import api_driver
 from tests.integration.paperscape_raw import FOLDER, Raw, read_raw
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -53,12 +54,9 @@ def loaded(driver: Driver, data_dir: Path) -> Iterator[Driver]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def scope(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[ReadScope]:
-    drv = AsyncGraphDatabase.driver(
-        neo4j_settings.uri, auth=neo4j_settings.auth(), notifications_min_severity="OFF"
-    )
-    collab.GRAPH_CACHE.clear()
-    yield ReadScope(drv, DB, 60.0)
-    await drv.close()
+    async with api_driver(neo4j_settings) as drv:
+        collab.GRAPH_CACHE.clear()
+        yield ReadScope(drv, DB, 60.0)
 
 
 def key(node_id: str) -> str:

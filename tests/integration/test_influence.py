@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 import pytest
 import pytest_asyncio
-from neo4j import AsyncGraphDatabase, Driver
+from neo4j import Driver
 
 from graph import influence
 from graph.errors import InputError
@@ -23,7 +23,7 @@ from graph.repository import ReadScope
 from graph.settings import Neo4jSettings
 from loaders.writer import load_paths
 from tests.conftest import wipe
-from tests.integration.api_helpers import data
+from tests.integration.api_helpers import api_driver, data
 from tests.integration.paperscape_raw import FOLDER, Raw, read_raw
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -52,11 +52,8 @@ def loaded(driver: Driver, data_dir: Path) -> Iterator[Driver]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def scope(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[ReadScope]:
-    drv = AsyncGraphDatabase.driver(
-        neo4j_settings.uri, auth=neo4j_settings.auth(), notifications_min_severity="OFF"
-    )
-    yield ReadScope(drv, DB, 60.0)
-    await drv.close()
+    async with api_driver(neo4j_settings) as drv:
+        yield ReadScope(drv, DB, 60.0)
 
 
 def node(driver: Driver, author_id: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from neo4j import AsyncGraphDatabase, Driver
+from neo4j import Driver
 
 from api.context import Context
 from api.schema import build_schema
@@ -26,7 +26,7 @@ from graph.analytics.spec import GraphKind, GraphSpec
 from graph.labels import Label
 from graph.repository import ReadScope
 from graph.settings import AppSettings, Neo4jSettings
-from tests.integration.api_helpers import DB
+from tests.integration.api_helpers import DB, api_driver
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -41,11 +41,8 @@ RUNS = """query($status: RunStatus) { analysisRuns(first: 10, status: $status) {
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def scope(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[ReadScope]:
-    drv = AsyncGraphDatabase.driver(
-        neo4j_settings.uri, auth=neo4j_settings.auth(), notifications_min_severity="OFF"
-    )
-    yield ReadScope(drv, DB, 60.0)
-    await drv.close()
+    async with api_driver(neo4j_settings) as drv:
+        yield ReadScope(drv, DB, 60.0)
 
 
 async def gql(scope: ReadScope, query: str, variables: dict[str, Any] | None = None) -> Any:
