@@ -7,13 +7,16 @@ from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+import orjson
 import strawberry
+from strawberry.scalars import JSON
 
 from api.analytics_types import Scores
 from api.collab_types import AuthorCollabFields, PaperCollabFields
 from api.context import Info
 from api.cost import where_terms
 from api.pagination import check_first, decode_cursor, encode_cursor
+from graph import influence
 from graph.errors import InputError
 from graph.repository import Node, Page
 
@@ -214,6 +217,28 @@ class Category:
     async def paper_count(self, info: Info) -> int:
         return await info.context.loaders.category_paper_count.load(self.id)
 
+    @strawberry.field(
+        description="Per year of the period (every year from the first to the last with a "
+        "paper or a citation): the papers of this category and its subcategories published "
+        "that year, and the citations made that year to them (citations received, counted by "
+        "the citing paper's year; citing papers from the whole graph). From the in-memory "
+        "analytics snapshot."
+    )
+    async def yearly(
+        self, info: Info, year_from: int | None = None, year_to: int | None = None
+    ) -> list[CategoryYear]:
+        rows = await influence.field_years(info.context.scope, self.id, year_from, year_to)
+        return [CategoryYear(year=r.year, papers=r.papers, citations=r.citations) for r in rows]
+
+
+@strawberry.type(description="One year of a category: papers published, citations made.")
+class CategoryYear:
+    year: int
+    papers: int = strawberry.field(description="papers published this year")
+    citations: int = strawberry.field(
+        description="citations made this year to the category's papers (any publication year)"
+    )
+
 
 @strawberry.type
 class Venue:
@@ -238,6 +263,39 @@ class Authorship:
     author: Author
     position: int | None = strawberry.field(description="1-based; null when the source hid it")
     raw_name: str | None = strawberry.field(description="the name as the source printed it")
+    match: AuthorshipMatch | None = strawberry.field(
+        default=None,
+        description="why this authorship is on this author (null: written before evidence "
+        "was recorded)",
+    )
+
+
+@strawberry.type(description="How an authorship came to its author (docs/identity.md).")
+class AuthorshipMatch:
+    rule: str = strawberry.field(
+        description="id (a strong author id on the record), same-slot (a strong-id author "
+        "already holds this slot), profile-owner, new-cluster (no cluster of the name reached "
+        "the threshold), evidence (joined a cluster by evidence), relinked (moved to a "
+        "strong-id author by the same evidence), override (the overrides file)"
+    )
+    score: float | None = strawberry.field(
+        description="the evidence score (the threshold is 3.0); null for rules without one"
+    )
+    evidence: JSON | None = strawberry.field(
+        description="what agreed: shared co-authors, venue, categories, words, affiliation, "
+        "years apart"
+    )
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> AuthorshipMatch | None:
+        if row.get("match_rule") is None:
+            return None
+        evidence = row.get("match_evidence")
+        return cls(
+            rule=row["match_rule"],
+            score=row.get("match_score"),
+            evidence=orjson.loads(evidence) if evidence else None,
+        )
 
 
 @strawberry.type
@@ -364,6 +422,7 @@ class Paper(PaperCollabFields):
                 author=Author.from_node(r["author"]),
                 position=r["position"],
                 raw_name=r["raw_name"],
+                match=AuthorshipMatch.from_row(r),
             )
             for r in rows
         ]

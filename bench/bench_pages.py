@@ -10,6 +10,8 @@ page.
 
     python -m bench.bench_pages                         # fresh Neo4j, loads and analyses
     NEO4J_URI=bolt://127.0.0.1:7687 python -m bench.bench_pages --skip-load
+    ... --pages field_section                           # only the page kinds named (prefixes)
+    ... --baseline old.json                             # keep an earlier run's figures as "before"
 """
 
 from __future__ import annotations
@@ -63,6 +65,74 @@ def fetch(url: str) -> tuple[float, int]:
         e.read()
         status = e.code
     return (time.perf_counter() - t0) * 1000, status
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")  # pragma: no cover - Linux only
+
+
+def snapshot_cost(uri: str, runs: int = 3) -> dict[str, Any]:
+    """The analytics snapshot (graph/snapshot.py) built here, in this process, as the server
+    builds it on the first field request: wall time (export + arrays; median of ``runs``), the
+    array-building part alone, the growth of this process's resident memory over the first
+    (cold) build (the snapshot kept, the export's lists freed — what the allocator keeps of them
+    included), the peak above the start, and the bytes the snapshot's arrays and ids take."""
+    import asyncio
+    import gc
+    import resource
+
+    from graph.repository import ReadScope
+    from graph.settings import Neo4jSettings
+    from graph.snapshot import SnapshotStore
+
+    settings = Neo4jSettings(uri=uri)
+
+    async def build() -> tuple[list[float], list[float], float, float, Any]:
+        from graph.db import async_driver
+        from graph.snapshot import read_fingerprint
+
+        drv = async_driver(settings)
+        try:
+            scope = ReadScope(drv, DB, 300.0)
+            await read_fingerprint(scope)  # the connection, not the snapshot
+            gc.collect()
+            before = rss_mb()
+            peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            walls, arrays, kept = [], [], None
+            grown = peak = 0.0
+            for _ in range(runs):
+                store = SnapshotStore()
+                t0 = time.perf_counter()
+                snap = await store.get(scope)
+                walls.append(time.perf_counter() - t0)
+                arrays.append(snap.build_seconds)
+                if kept is None:  # the first (cold) build: what a fresh server pays
+                    kept = snap
+                    gc.collect()
+                    grown = rss_mb() - before
+                    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                    peak = max(0.0, peak - max(peak_before, before))
+            return walls, arrays, grown, peak, kept
+        finally:
+            await drv.close()
+
+    walls, arrays, grown, peak, snap = asyncio.run(build())
+    return {
+        "papers": snap.paper_count,
+        "citations": snap.citation_count,
+        "authors": snap.author_count,
+        "categories": len(snap.category_ids),
+        "build_s_median": round(statistics.median(walls), 3),
+        "build_s_all": [round(w, 3) for w in walls],
+        "arrays_s_median": round(statistics.median(arrays), 3),
+        "rss_delta_mb": round(grown, 1),
+        "rss_peak_over_start_mb": round(peak, 1),
+        "accounted_mb": round(snap.nbytes() / 2**20, 1),
+    }
 
 
 def targets(driver: Any, n: int, seed: int) -> dict[str, list[str]]:
@@ -142,7 +212,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--cache", action="store_true", help="keep the response cache on")
     ap.add_argument("--out", type=Path, default=RESULTS / "pages.json")
+    ap.add_argument(
+        "--pages", default="", help="comma-separated page kinds (prefixes) to measure; all if empty"
+    )
+    ap.add_argument(
+        "--baseline", type=Path, help="an earlier result file whose figures are kept as 'before'"
+    )
     args = ap.parse_args()
+    wanted = [p.strip() for p in args.pages.split(",") if p.strip()]
+    baseline = json.loads(args.baseline.read_text(encoding="utf-8")) if args.baseline else None
 
     from bench.common import neo4j_for_bench, wipe
     from graph.server import free_port
@@ -165,6 +243,8 @@ def main() -> None:
                 ):
                     analyze(driver, DB, GraphSpec(kind), algorithm, write=True)
             stats = graph_stats(driver, DB)
+            snapshot = snapshot_cost(uri)
+            print("snapshot", json.dumps(snapshot), flush=True)
             picked = targets(driver, args.requests, args.seed)
             port = free_port()
             env = {**os.environ, "NEO4J_URI": uri, "NEO4J_DATABASE": DB}
@@ -181,7 +261,9 @@ def main() -> None:
             wait_for(f"{base}/healthz", proc)
             out: dict[str, Any] = {}
             for page, urls in page_urls(base, picked).items():
-                fetch(urls[0])  # warm-up (schema, caches, first analytics export)
+                if wanted and not any(page.startswith(w) for w in wanted):
+                    continue
+                first_ms, _ = fetch(urls[0])  # warm-up (schema, caches, the snapshot build)
                 times, statuses = [], []
                 for url in urls[1:]:
                     ms, status = fetch(url)
@@ -192,6 +274,7 @@ def main() -> None:
                     "median_ms": round(statistics.median(times), 1),
                     "p95_ms": round(percentile(times, 95), 1),
                     "max_ms": round(max(times), 1),
+                    "first_ms": round(first_ms, 1),
                     "statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
                     "example": urls[1].removeprefix(base),
                 }
@@ -211,9 +294,20 @@ def main() -> None:
         "response_cache": "on" if args.cache else "off (SCHOLARGRAPH_RESPONSE_CACHE_TTL=0)",
         "load_average_at_end": os.getloadavg(),
         "goal_ms": GOAL_MS,
+        "snapshot": snapshot,
         "pages": out,
         "within_goal": {k: v["median_ms"] <= GOAL_MS for k, v in out.items()},
     }
+    if baseline is not None:
+        result["before"] = {
+            "note": "the same pages measured before the analytics snapshot (same machine)",
+            "when": baseline.get("machine", {}).get("when"),
+            "load_average_at_end": baseline.get("load_average_at_end"),
+            "pages": {
+                k: {f: v[f] for f in ("median_ms", "p95_ms", "max_ms", "statuses")}
+                for k, v in baseline.get("pages", {}).items()
+            },
+        }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

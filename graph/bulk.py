@@ -15,15 +15,19 @@ writes the CSVs, under assumptions that hold for **one OpenAlex works dump** and
 3. **A cited work that is not in the input is a stub** ``Paper {id: 'openalex:W…', openalex_id,
    stub: true}``, exactly what the transactional writer creates for an unloaded citation target.
 4. **Authors** are resolved with the writer's own rule (``graph.identity.resolve_author``, ORCID
-   > OpenAlex A id > normalised name) over an in-memory table of every author seen (about 300
-   bytes per author: fine for tens of millions of authors, not for a whole OpenAlex author set,
-   where the OpenAlex authors entity dump would be the node file).
+   > OpenAlex A id) over an in-memory table of every author seen (about 300 bytes per author:
+   fine for tens of millions of authors, not for a whole OpenAlex author set, where the
+   OpenAlex authors entity dump would be the node file). Authorships without an author id are
+   clustered by the writer's own rule too (``graph.author_clustering.cluster_rows``, mentions
+   in record order, so where a batch ends does not matter), every ``CLUSTER_BATCH`` rows,
+   against in-memory cluster profiles (``MemoryClusters``, bounded per cluster): the clusters
+   are those ``scholargraph load`` makes from the same rows.
 5. **The target database is empty** (``ensure_empty``): nothing is merged with existing data.
 
 Node ids, properties and relationship properties are those of docs/model.md and of the
 transactional writer (the integration test compares both on the same corpus). Computed metrics
 (``citation_count``, ``h_index``, …) and the schema are applied after the import with
-``finish_import`` (``graph.schema.apply_schema``, the shared co-author links of
+``finish_import`` (``graph.schema.apply_schema``, the name-only → strong-id links of
 ``graph.ingest.link_by_coauthor_everywhere`` and ``graph.ingest.refresh_metrics``).
 
 Phases: ``BulkCsvWriter`` (rows → CSV files), ``ensure_empty``, ``import_offline`` (stop the
@@ -49,6 +53,8 @@ from typing import IO, Any
 import numpy as np
 from neo4j import Driver, RoutingControl
 
+from graph.author_clustering import BatchClusters, MemoryClusters
+from graph.author_links import profile_json
 from graph.errors import ScholarGraphError
 from graph.identity import ExistingAuthor, better_display_name, paper_key, resolve_author
 from graph.ids import AUTHOR_ID_KINDS, AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
@@ -62,6 +68,7 @@ ADMIN_MAIN_CLASS = "org.neo4j.cli.AdminTool"  # in org.neo4j:neo4j-command-line 
 ARRAY_DELIMITER = "\x1f"  # unit separator: never part of a name or a source label
 
 COUNT_NODES = "MATCH (n) RETURN count(n) AS n"
+CLUSTER_BATCH = 1000  # rows per clustering step (name-only authorships wait for it)
 
 
 class BulkImportError(ScholarGraphError):
@@ -87,6 +94,7 @@ STUB_HEADER = ["openalex_id:ID(Paper)", "id", "stub:boolean"]
 AUTHOR_HEADER = [
     "id:ID(Author)", "name", "name_key", "match_key", "name_variants:string[]",
     "name_variants_text", "affiliation", "sources:string[]", *_AUTHOR_ID_COLUMNS,
+    "cluster_profile",
 ]  # fmt: skip
 VENUE_HEADER = ["id:ID(Venue)", "name", "type", "issn", "openalex_id", "dblp_key"]
 CATEGORY_HEADER = ["id:ID(Category)", "name", "scheme"]
@@ -132,7 +140,7 @@ class BulkCsvWriter:
     venues, categories and stubs are written by ``close`` from the in-memory tables.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, cluster_batch: int = CLUSTER_BATCH) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self._files: dict[str, IO[str]] = {}
@@ -150,6 +158,11 @@ class BulkCsvWriter:
         self._venues: dict[str, Row] = {}
         self._categories: dict[str, Row] = {}
         self._hierarchy: set[tuple[str, str]] = set()
+        self._clusters = MemoryClusters()
+        self._cluster_batch = cluster_batch
+        self._batch_rows = 0
+        self._pending: list[tuple[Row, str]] = []  # rows of the batch, authorships not written
+        self._name_only_authored: list[list[Any]] = []  # written at the end (clusters may join)
         for name, header in (
             ("papers", PAPER_HEADER), ("authored", AUTHORED_HEADER),
             ("published_in", PUBLISHED_IN_HEADER), ("in_category", IN_CATEGORY_HEADER),
@@ -180,6 +193,14 @@ class BulkCsvWriter:
 
     # -- papers ---------------------------------------------------------------------------------
     def add_paper(self, row: Row) -> None:
+        self._batch_rows += 1
+        try:
+            self._add_paper(row)
+        finally:
+            if self._batch_rows >= self._cluster_batch:
+                self._flush_authorships()
+
+    def _add_paper(self, row: Row) -> None:
         if row.get("stub"):
             return  # a stub record adds nothing an unresolved reference would not
         ids: dict[str, str] = row["ids"]
@@ -222,7 +243,7 @@ class BulkCsvWriter:
             "false",
         ]
         self._row("papers", values)
-        self._authorships(row, w)
+        self._pending.append((row, w))
         self._venue_and_categories(row, w)
         refs = self._cites
         for ref in row["references"]:
@@ -233,10 +254,43 @@ class BulkCsvWriter:
             refs.write(f"{w},{target}\n")
         self.counts["cites"] += len(row["references"])
 
-    def _authorships(self, row: Row, w: str) -> None:
+    def _flush_authorships(self) -> None:
+        """The batch's authorships: name-only ones clustered first (``cluster_rows``)."""
+        self._batch_rows = 0
+        if not self._pending:
+            return
+        rows = [row for row, _w in self._pending]
+        nodes = [paper_key(row["ids"], row.get("title_key")) for row in rows]
+        clusters = self._clusters.batch(rows, nodes)
+        by_paper: dict[int, dict[int, str]] = {}
+        for (pi, ai), node in clusters.node_of.items():
+            by_paper.setdefault(pi, {})[ai] = node
+        for pi, (row, w) in enumerate(self._pending):
+            self._authorships(row, w, by_paper.get(pi, {}))
+        self._pending.clear()
+        self._join(clusters)
+
+    def _join(self, clusters: BatchClusters) -> None:
+        """Clusters of earlier batches shown to be one person (``JOIN_CLUSTERS``' rule)."""
+        for survivor, gone in clusters.merges:
+            keep, old = self._authors[survivor], self._authors.pop(gone, None)
+            if old is None:
+                continue
+            keep["variants"] += [n for n in old["variants"] if n not in keep["variants"]]
+            keep["sources"] += [s for s in old["sources"] if s not in keep["sources"]]
+            keep["affiliation"] = keep["affiliation"] or old["affiliation"]
+            if better_display_name(old["name"], keep["name"]):
+                keep["name"], keep["name_key"] = old["name"], old["name_key"]
+
+    def _authorships(self, row: Row, w: str, clustered: dict[int, str]) -> None:
         authored: dict[str, list[Any]] = {}
-        for ref in row["authors"]:
-            node, addable, _new = resolve_author(ref["ids"], ref["name_key"], self._known_authors)
+        for ai, ref in enumerate(row["authors"]):
+            addable: dict[str, str] = {}
+            node = clustered.get(ai)
+            if node is None:
+                node, addable, _new = resolve_author(
+                    ref["ids"], ref["name_key"], self._known_authors
+                )
             for kind, value in addable.items():
                 held = self._known_authors.get((kind, value))
                 self._known_authors[(kind, value)] = ExistingAuthor(
@@ -258,8 +312,11 @@ class BulkCsvWriter:
                 author["sources"].append(row["source"])
             authored[node] = [node, w, ref.get("position"), self._text(ref.get("raw_name")),
                               row["source"]]  # fmt: skip
-        for values in authored.values():
-            self._row("authored", values)
+        for node, values in authored.items():
+            if node in clustered.values():
+                self._name_only_authored.append(values)
+            else:
+                self._row("authored", values)
 
     def _venue_and_categories(self, row: Row, w: str) -> None:
         venue = row.get("venue")
@@ -283,14 +340,23 @@ class BulkCsvWriter:
     # -- the end --------------------------------------------------------------------------------
     def close(self) -> CsvSet:
         """Write the aggregated node files and the stubs; returns the import's file set."""
+        self._flush_authorships()
+        written: set[tuple[str, str]] = set()
+        for values in self._name_only_authored:  # on the cluster that absorbed theirs, once
+            values[0] = self._clusters.final(values[0])
+            if (values[0], values[1]) not in written:
+                written.add((values[0], values[1]))
+                self._row("authored", values)
         self._open("authors", AUTHOR_HEADER)
         for node, a in self._authors.items():
+            profile = self._clusters.profiles.get(node)
             self._row(
                 "authors",
                 [node, self._text(a["name"]), a["name_key"], a["match_key"],
                  _array(a["variants"]),
                  "".join(" " + v for v in a["variants"]), self._text(a["affiliation"]),
-                 _array(a["sources"]), *(a["ids"].get(k) for k in AUTHOR_ID_KINDS)],
+                 _array(a["sources"]), *(a["ids"].get(k) for k in AUTHOR_ID_KINDS),
+                 profile_json(profile) if profile is not None else None],
             )  # fmt: skip
         self._open("venues", VENUE_HEADER)
         for vid, v in self._venues.items():
@@ -440,8 +506,8 @@ class FinishReport:
 
 
 def finish_import(driver: Driver, database: str) -> FinishReport:
-    """Constraints and indexes (they also validate uniqueness), the shared co-author links the
-    transactional writer makes batch by batch, then the computed metrics."""
+    """Constraints and indexes (they also validate uniqueness), the name-only → strong-id
+    links the transactional writer makes batch by batch, then the computed metrics."""
     t0 = time.perf_counter()
     apply_schema(driver, database)
     t1 = time.perf_counter()

@@ -11,7 +11,14 @@ Definitions (docs/collaboration.md repeats them with real answers):
   computed; OpenAlex / S2 report one). ``reported_*`` = what a profile page printed.
 - **Filtered subgraph**: ``category`` (with its subcategories), ``year_from``..``year_to`` —
   the analytics ``GraphSpec`` of the citation graph: papers matching the filter and the
-  citations among them.
+  citations among them. By default it is a vertex mask over the in-memory analytics snapshot
+  (``graph.snapshot``: read from Neo4j once per graph version; PageRank of a field in a
+  thread, the result shared by concurrent requests and kept per version);
+  ``source="export"`` exports it with one Cypher query per request instead (the reference the
+  snapshot is tested against: tests/integration/test_snapshot.py; identical rankings).
+- **A field's years** (``field_years``): papers published in year Y, and citations made in
+  year Y to the field's papers (citations received, counted by the citing paper's year; citing
+  papers from the whole graph; a citing paper without a year is not counted).
 - ``by=PAGERANK``: PageRank (damping 0.85) of the filtered citation graph, computed by the
   analytics engine (``graph.analytics``) on that subgraph. ``by=CITATIONS``: citations received
   inside the subgraph. ``by=HINDEX`` (authors only): the h-index over the author's papers in the
@@ -35,10 +42,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, overload
 
+import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
@@ -54,6 +63,7 @@ from graph.errors import InputError, NotFound
 from graph.ids import parse_paper_id
 from graph.labels import Label
 from graph.repository import Node, ReadScope
+from graph.snapshot import Snapshot, Subgraph, YearCount, shared, snapshot
 
 MAX_FIRST = 100
 MAX_WINDOW = 50
@@ -61,6 +71,7 @@ DAMPING = 0.85
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 class InfluenceMeasure(StrEnum):
@@ -134,26 +145,137 @@ def reported_metrics(author: Node) -> ReportedMetrics | None:
 # -- scores on a filtered subgraph ------------------------------------------------------------
 
 
+class Source(StrEnum):
+    """Where a filtered citation graph comes from: the in-memory analytics snapshot
+    (``graph.snapshot``: a vertex mask, no Cypher per request; the default) or one Cypher export
+    of the subgraph per request (``graph.analytics``: the reference the snapshot is tested
+    against, and cheaper for a one-shot command on a large graph)."""
+
+    SNAPSHOT = "snapshot"
+    EXPORT = "export"
+
+
+#: Subgraphs with more citations than this run PageRank in the analytics worker process (igraph
+#: holds the GIL: a long run in a thread would stall every request); smaller ones in a thread
+#: (on Paperscape, a field's PageRank is a few milliseconds: less than a round trip to a worker).
+THREAD_MAX_EDGES = 200_000
+
+
+class IdView(Sequence[str]):
+    """``ids[numbers[i]]`` as a sequence, without copying the strings (a snapshot subgraph's
+    paper ids, a snapshot credit's author ids)."""
+
+    __slots__ = ("_ids", "_numbers")
+
+    def __init__(self, ids: list[str], numbers: IntArray) -> None:
+        self._ids = ids
+        self._numbers = numbers
+
+    def __len__(self) -> int:
+        return int(self._numbers.shape[0])
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self._ids[int(n)] for n in self._numbers[i]]
+        return self._ids[int(self._numbers[i])]
+
+
 @dataclass(frozen=True, slots=True)
 class SubgraphScores:
-    """Per paper of a filtered citation graph: PageRank and in-subgraph citations."""
+    """Per paper of a filtered citation graph (vertex ``i`` is ``paper_ids[i]``): PageRank and
+    in-subgraph citations. ``id_rank`` orders the vertices by paper id (ties are broken by
+    it); ``vertices`` are the snapshot's paper numbers (None for an export)."""
 
-    edges: EdgeList
+    paper_ids: Sequence[str]
+    id_rank: IntArray
     pagerank: FloatArray
     citations: FloatArray
+    vertices: IntArray | None = None
+
+    @property
+    def node_count(self) -> int:
+        return len(self.paper_ids)
+
+
+def _id_rank(ids: list[str]) -> IntArray:
+    """Each position's rank in id order."""
+    order = np.asarray(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids), dtype=np.int64)
+    return rank
+
+
+def subgraph_pagerank(n: int, src: npt.NDArray[Any], dst: npt.NDArray[Any]) -> FloatArray:
+    """PageRank (damping ``DAMPING``) of a directed graph on ``0..n-1`` given as arrays: the
+    analytics engine's algorithm (``graph.analytics.algorithms.pagerank``, igraph PRPACK)."""
+    g = ig.Graph(n=n, directed=True)
+    g.add_edges(np.column_stack((src, dst)))
+    return pagerank(g, damping=DAMPING).values["pagerank"]
 
 
 def _scores(edges: EdgeList) -> SubgraphScores:
     pr = pagerank(to_igraph(edges), damping=DAMPING).values["pagerank"]
     cites = np.bincount(edges.dst, minlength=edges.node_count).astype(np.float64)
-    return SubgraphScores(edges, pr, cites)
+    ids = list(edges.node_ids)
+    return SubgraphScores(ids, _id_rank(ids), pr, cites)
 
 
-async def subgraph_scores(scope: ReadScope, spec: GraphSpec) -> SubgraphScores:
-    """PageRank runs in a worker process (igraph holds the GIL), killed at the deadline."""
+def _left(scope: ReadScope) -> float | None:
+    return None if scope.deadline is None else max(0.0, scope.deadline - time.monotonic())
+
+
+async def exported_scores(scope: ReadScope, spec: GraphSpec) -> SubgraphScores:
+    """One Cypher export of the subgraph; PageRank in a worker process (igraph holds the GIL),
+    killed at the deadline."""
     edges = await export_edges(scope, spec)
-    left = None if scope.deadline is None else max(0.0, scope.deadline - time.monotonic())
-    return await shared_pool().run(_scores, edges, timeout=left)
+    return await shared_pool().run(_scores, edges, timeout=_left(scope))
+
+
+def _masked(snap: Snapshot, spec: GraphSpec) -> Subgraph:
+    return snap.subgraph(snap.mask(spec.categories, spec.year_from, spec.year_to))
+
+
+async def _snapshot_scores(scope: ReadScope, snap: Snapshot, spec: GraphSpec) -> SubgraphScores:
+    sub = await asyncio.to_thread(_masked, snap, spec)
+    if sub.src.shape[0] <= THREAD_MAX_EDGES:
+        pr = await asyncio.to_thread(subgraph_pagerank, sub.node_count, sub.src, sub.dst)
+    else:
+        pr = await shared_pool().run(
+            subgraph_pagerank, sub.node_count, sub.src, sub.dst, timeout=_left(scope)
+        )
+    cites = np.bincount(sub.dst, minlength=sub.node_count).astype(np.float64)
+    ids = IdView(snap.paper_ids, sub.vertices)
+    return SubgraphScores(ids, sub.vertices, pr, cites, sub.vertices)  # vertices: id order
+
+
+def _spec_key(kind: str, spec: GraphSpec) -> tuple[Any, ...]:
+    return (kind, spec.categories, spec.year_from, spec.year_to)
+
+
+async def subgraph_scores(
+    scope: ReadScope, spec: GraphSpec, source: Source | str = Source.SNAPSHOT
+) -> SubgraphScores:
+    """PageRank and in-subgraph citations of ``spec``'s citation graph. From the snapshot, one
+    computation per (snapshot version, filter) is shared by concurrent requests and kept."""
+    if Source(source) is Source.EXPORT:
+        return await exported_scores(scope, spec)
+    return await _shared_scores(scope, await snapshot(scope), spec)
+
+
+async def _shared_scores(scope: ReadScope, snap: Snapshot, spec: GraphSpec) -> SubgraphScores:
+    scores: SubgraphScores = await shared(
+        snap, _spec_key("scores", spec), lambda: _snapshot_scores(scope, snap, spec)
+    )
+    return scores
+
+
+def _top(primary: FloatArray, secondary: FloatArray, id_rank: IntArray, first: int) -> list[int]:
+    """Positions of the ``first`` best: ``primary`` descending, then ``secondary``, then id."""
+    return [int(i) for i in np.lexsort((id_rank, -secondary, -primary))[:first]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,15 +293,16 @@ async def influential_papers(
     year_to: int | None = None,
     by: InfluenceMeasure | str = InfluenceMeasure.PAGERANK,
     first: int = 10,
+    source: Source | str = Source.SNAPSHOT,
 ) -> list[PaperScore]:
     measure, first = InfluenceMeasure.parse(by), _first(first)
     if measure is InfluenceMeasure.HINDEX:
         raise InputError("by", "HINDEX", "PAGERANK or CITATIONS for papers")
-    s = await subgraph_scores(scope, citation_spec(category, year_from, year_to))
+    s = await subgraph_scores(scope, citation_spec(category, year_from, year_to), source)
     primary = s.pagerank if measure is InfluenceMeasure.PAGERANK else s.citations
     secondary = s.citations if measure is InfluenceMeasure.PAGERANK else s.pagerank
-    ids = s.edges.node_ids
-    order = sorted(range(len(ids)), key=lambda i: (-primary[i], -secondary[i], ids[i]))[:first]
+    ids = s.paper_ids
+    order = _top(primary, secondary, s.id_rank, first)
     nodes = await repo.nodes_by_ids(scope, Label.PAPER, [ids[i] for i in order])
     return [
         PaperScore(nodes[ids[i]], float(primary[i]), float(s.pagerank[i]), int(s.citations[i]))
@@ -200,26 +323,27 @@ class AuthorScore:
 
 @dataclass(frozen=True, slots=True)
 class AuthorCredit:
-    """Per author (``author_ids[j]``) of a subgraph: split PageRank and citations, h-index."""
+    """Per author (``author_ids[j]``) of a subgraph: split PageRank and citations, h-index;
+    ``id_rank`` orders the authors by id; ``numbers`` are the snapshot's author numbers (None
+    for an export)."""
 
-    author_ids: list[str]
+    author_ids: Sequence[str]
     pagerank: FloatArray
     citations: FloatArray
     h_index: IntArray
     papers: IntArray
+    id_rank: IntArray
+    numbers: IntArray | None = None
 
 
-def author_credit(s: SubgraphScores, authors: list[str], papers: list[str]) -> AuthorCredit:
-    """Numpy aggregation of paper scores to authors (``authors[i]`` wrote ``papers[i]``)."""
-    index = s.edges.index()
-    keep = [i for i, p in enumerate(papers) if p in index]
-    paper_v = np.fromiter((index[papers[i]] for i in keep), np.int64, len(keep))
-    uniq, author_code = np.unique(np.asarray([authors[i] for i in keep], dtype=object),
-                                  return_inverse=True)  # fmt: skip
-    author_code = author_code.astype(np.int64)
-    n_authors = np.bincount(paper_v, minlength=s.edges.node_count)[paper_v]
+def _credit(
+    s: SubgraphScores, paper_v: IntArray, author_code: IntArray, m: int
+) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
+    """Numpy aggregation of paper scores to authors: authorship ``k`` is author
+    ``author_code[k]`` (``0..m-1``) of subgraph vertex ``paper_v[k]``. Returns split PageRank,
+    split citations, h-index and papers per author."""
+    n_authors = np.bincount(paper_v, minlength=s.node_count)[paper_v]
     share = 1.0 / n_authors
-    m = uniq.size
     pr = np.bincount(author_code, weights=s.pagerank[paper_v] * share, minlength=m).astype(
         np.float64
     )
@@ -233,7 +357,57 @@ def author_credit(s: SubgraphScores, authors: list[str], papers: list[str]) -> A
     starts = np.concatenate(([0], np.cumsum(paper_count)[:-1]))
     rank = np.arange(order.size) - starts[author_code[order]] + 1
     h = np.bincount(author_code[order], weights=(c[order] >= rank), minlength=m).astype(np.int64)
-    return AuthorCredit([str(a) for a in uniq.tolist()], pr, cites, h, paper_count)
+    return pr, cites, h, paper_count
+
+
+def author_credit(s: SubgraphScores, authors: list[str], papers: list[str]) -> AuthorCredit:
+    """Author credit from exported authorship rows (``authors[i]`` wrote ``papers[i]``)."""
+    index = dict(zip(s.paper_ids, range(s.node_count), strict=True))
+    keep = [i for i, p in enumerate(papers) if p in index]
+    paper_v = np.fromiter((index[papers[i]] for i in keep), np.int64, len(keep))
+    uniq, author_code = np.unique(np.asarray([authors[i] for i in keep], dtype=object),
+                                  return_inverse=True)  # fmt: skip
+    pr, cites, h, paper_count = _credit(s, paper_v, author_code.astype(np.int64), uniq.size)
+    ids = [str(a) for a in uniq.tolist()]
+    return AuthorCredit(ids, pr, cites, h, paper_count, np.arange(len(ids), dtype=np.int64))
+
+
+def snapshot_credit(snap: Snapshot, s: SubgraphScores) -> AuthorCredit:
+    """Author credit from the snapshot's authorship of the subgraph's papers."""
+    assert s.vertices is not None
+    row, author = snap.authorships(s.vertices)
+    uniq, code = np.unique(author, return_inverse=True)  # ascending number = id order
+    pr, cites, h, paper_count = _credit(s, row, code.astype(np.int64), uniq.size)
+    numbers = uniq.astype(np.int64)
+    return AuthorCredit(
+        IdView(snap.author_ids, numbers), pr, cites, h, paper_count, numbers, numbers
+    )
+
+
+async def subgraph_credit(
+    scope: ReadScope, spec: GraphSpec, source: Source | str = Source.SNAPSHOT
+) -> tuple[SubgraphScores, AuthorCredit]:
+    """Paper scores of ``spec``'s citation graph and their credit to authors."""
+    if Source(source) is Source.EXPORT:
+        s, rows = await asyncio.gather(
+            exported_scores(scope, spec),
+            read(scope, q.authorships_query(spec), export_parameters(spec)),
+        )
+        exported = await asyncio.to_thread(author_credit, s, rows[0]["authors"], rows[0]["papers"])
+        return s, exported
+    return await _shared_credit(scope, await snapshot(scope), spec)
+
+
+async def _shared_credit(
+    scope: ReadScope, snap: Snapshot, spec: GraphSpec
+) -> tuple[SubgraphScores, AuthorCredit]:
+    s = await _shared_scores(scope, snap, spec)
+
+    async def compute() -> AuthorCredit:
+        return await asyncio.to_thread(snapshot_credit, snap, s)
+
+    credit: AuthorCredit = await shared(snap, _spec_key("credit", spec), compute)
+    return s, credit
 
 
 async def influential_authors(
@@ -243,23 +417,18 @@ async def influential_authors(
     year_to: int | None = None,
     by: InfluenceMeasure | str = InfluenceMeasure.PAGERANK,
     first: int = 10,
+    source: Source | str = Source.SNAPSHOT,
 ) -> list[AuthorScore]:
     measure, first = InfluenceMeasure.parse(by), _first(first)
     spec = citation_spec(category, year_from, year_to)
-    s, rows = await asyncio.gather(
-        subgraph_scores(scope, spec),
-        read(scope, q.authorships_query(spec), export_parameters(spec)),
-    )
-    credit = await asyncio.to_thread(author_credit, s, rows[0]["authors"], rows[0]["papers"])
+    _s, credit = await subgraph_credit(scope, spec, source)
     primary = {
         InfluenceMeasure.PAGERANK: credit.pagerank,
         InfluenceMeasure.CITATIONS: credit.citations,
         InfluenceMeasure.HINDEX: credit.h_index.astype(np.float64),
     }[measure]
     ids = credit.author_ids
-    order = sorted(range(len(ids)), key=lambda j: (-primary[j], -credit.pagerank[j], ids[j]))[
-        :first
-    ]
+    order = _top(primary, credit.pagerank, credit.id_rank, first)
     nodes = await repo.nodes_by_ids(scope, Label.AUTHOR, [ids[j] for j in order])
     return [
         AuthorScore(
@@ -273,6 +442,24 @@ async def influential_authors(
         for j in order
         if ids[j] in nodes
     ]
+
+
+# -- a field's years ----------------------------------------------------------------------------
+
+
+async def field_years(
+    scope: ReadScope,
+    category: str | None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+) -> list[YearCount]:
+    """Papers and citations per year of a field (with its subcategories) in a period, from the
+    snapshot (``graph.snapshot.Snapshot.yearly``): papers published in year Y, and citations
+    made in year Y to the field's papers — citations received, counted by the citing paper's
+    year (citing papers from the whole graph)."""
+    spec = citation_spec(category, year_from, year_to)  # validates the years
+    snap = await snapshot(scope)
+    return snap.yearly(spec.categories, spec.year_from, spec.year_to)
 
 
 # -- citing authors ---------------------------------------------------------------------------
@@ -331,14 +518,18 @@ def windows(year: int, window: int) -> Windows:
     return Windows((year - 2 * window + 1, year - window), (year - window + 1, year))
 
 
-async def _scaled_credit(scope: ReadScope, spec: GraphSpec) -> dict[str, float]:
-    s, rows = await asyncio.gather(
-        subgraph_scores(scope, spec),
-        read(scope, q.authorships_query(spec), export_parameters(spec)),
-    )
-    credit = await asyncio.to_thread(author_credit, s, rows[0]["authors"], rows[0]["papers"])
-    scale = float(s.edges.node_count)
+async def _scaled_credit(
+    scope: ReadScope, spec: GraphSpec, source: Source | str = Source.EXPORT
+) -> dict[str, float]:
+    s, credit = await subgraph_credit(scope, spec, source)
+    scale = float(s.node_count)
     return dict(zip(credit.author_ids, (credit.pagerank * scale).tolist(), strict=True))
+
+
+def _check_window(window: int) -> int:
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= MAX_WINDOW:
+        raise InputError("window", window, f"a number of years in 1..{MAX_WINDOW}")
+    return window
 
 
 async def rising_authors(
@@ -347,10 +538,11 @@ async def rising_authors(
     window: int = 2,
     year: int | None = None,
     first: int = 10,
+    source: Source | str = Source.SNAPSHOT,
 ) -> tuple[Windows, list[RisingAuthor]]:
-    first = _first(first)
-    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= MAX_WINDOW:
-        raise InputError("window", window, f"a number of years in 1..{MAX_WINDOW}")
+    first, window = _first(first), _check_window(window)
+    if Source(source) is Source.SNAPSHOT:
+        return await _rising_from_snapshot(scope, category, window, year, first)
     base = citation_spec(category)
     if year is None:
         rows = await read(scope, q.latest_year_query(base), export_parameters(base))
@@ -389,6 +581,61 @@ async def rising_authors(
         for a, rv, pv, before, after in top
         if a in nodes
     ]
+
+
+def velocity(snap: Snapshot, field: BoolArray, w: Windows) -> tuple[FloatArray, FloatArray]:
+    """Per author (snapshot numbers): citations ``p -> q`` to their papers ``q`` in ``field``
+    from papers ``p`` dated in the recent window, and in the previous window (citing papers from
+    the whole graph; an author listed twice on a paper counts twice, as the Cypher does)."""
+    src_year = snap.year[snap.src]
+    sel = field[snap.dst] & snap.has_year[snap.src]
+    sel &= (src_year >= w.previous[0]) & (src_year <= w.recent[1])
+    is_recent = src_year[sel] >= w.recent[0]
+    row, author = snap.authorships(snap.dst[sel].astype(np.int64))
+    m = snap.author_count
+    recent = np.bincount(author, weights=is_recent[row], minlength=m).astype(np.float64)
+    previous = np.bincount(author, weights=~is_recent[row], minlength=m).astype(np.float64)
+    return recent, previous
+
+
+async def _scaled_pagerank(scope: ReadScope, snap: Snapshot, spec: GraphSpec) -> FloatArray:
+    """Author PageRank credit × node count, per snapshot author number (0 for none)."""
+    s, credit = await _shared_credit(scope, snap, spec)
+    out = np.zeros(snap.author_count, dtype=np.float64)
+    assert credit.numbers is not None
+    out[credit.numbers] = credit.pagerank * float(s.node_count)
+    return out
+
+
+async def _rising_from_snapshot(
+    scope: ReadScope, category: str | None, window: int, year: int | None, first: int
+) -> tuple[Windows, list[RisingAuthor]]:
+    base = citation_spec(category)
+    snap = await snapshot(scope)
+    field = await asyncio.to_thread(snap.mask, base.categories)
+    if year is None:
+        year = snap.latest_year(field)
+        if year is None:
+            return windows(0, window), []
+    w = windows(year, window)
+    previous, recent = (citation_spec(category, year_to=y) for y in (w.previous[1], w.recent[1]))
+    (rec, prev), pr_prev, pr_recent = await asyncio.gather(
+        asyncio.to_thread(velocity, snap, field, w),
+        _scaled_pagerank(scope, snap, previous),
+        _scaled_pagerank(scope, snap, recent),
+    )
+    cand = np.flatnonzero(rec > 0)
+    rv, pv = rec[cand] / window, prev[cand] / window
+    before, after = pr_prev[cand], pr_recent[cand]
+    order = np.lexsort((cand, -(after - before), -(rv - pv)))[:first]
+    ids = [snap.author_ids[int(cand[i])] for i in order]
+    nodes = await repo.nodes_by_ids(scope, Label.AUTHOR, ids)
+    out = []
+    for i, a in zip(order.tolist(), ids, strict=True):
+        if a in nodes:
+            r, p, b, f = float(rv[i]), float(pv[i]), float(before[i]), float(after[i])
+            out.append(RisingAuthor(nodes[a], r, p, r - p, f, b, f - b))
+    return w, out
 
 
 # -- similar papers ---------------------------------------------------------------------------

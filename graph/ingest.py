@@ -20,8 +20,17 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from graph import ingest_queries as q
+from graph.author_clustering import BatchClusters
+from graph.author_links import (
+    authorships_on,
+    cluster_batch,
+    relink_to_strong,
+    same_authorship,
+    store_clusters,
+)
 from graph.identity import (
     ExistingAuthor,
+    author_key,
     better_display_name,
     id_lookup_values,
     resolve_author,
@@ -154,8 +163,10 @@ def _write_authors(
     authored: dict[tuple[str, str], Row] = {}
     superseded: list[Row] = []
 
-    def assign(ref: Row, source: str) -> str:
-        node, addable, _new = resolve_author(ref["ids"], ref["name_key"], known)
+    def assign(ref: Row, source: str, node: str | None = None) -> str:
+        addable: dict[str, str] = {}
+        if node is None:
+            node, addable, _new = resolve_author(ref["ids"], ref["name_key"], known)
         for kind, value in addable.items():
             held = known.get((kind, value))
             known[(kind, value)] = ExistingAuthor(node, {**(held.ids if held else {}), **addable})
@@ -174,15 +185,14 @@ def _write_authors(
             row["sources"].append(source)
         return node
 
-    for paper, pnode in zip(batch.papers, paper_nodes, strict=False):
-        for ref in paper["authors"]:
+    clusters = _name_only_clusters(tx, batch, paper_nodes, existing, full_papers)
+    for pi, (paper, pnode) in enumerate(zip(batch.papers, paper_nodes, strict=False)):
+        for ai, ref in enumerate(paper["authors"]):
             strong = bool(ref["ids"])
             prior = existing.get(pnode, [])
-            node: str | None = None
-            if not strong:
-                node = _strong_match(ref, prior)
-            if node is None:
-                node = assign(ref, paper["source"])
+            node = None if strong else clusters.node_of.get((pi, ai))
+            if node is None or node.startswith("name:"):  # else a strong-id author holds it
+                node = assign(ref, paper["source"], node)
             if strong:
                 for old in prior:
                     if (
@@ -207,10 +217,47 @@ def _write_authors(
     if superseded:
         tx.run(q.DELETE_SUPERSEDED_AUTHORED, rows=superseded).consume()
         counts["authorships_relinked"] += len(superseded)
+    store_clusters(tx, clusters)
+    counts["author_clusters_joined"] += len(clusters.merges)
     _link_by_coauthor(tx, list(authored.values()), author_rows, counts)
     if profile_rows:
         tx.run(q.SET_AUTHOR_REPORTED, rows=profile_rows).consume()
     counts["authors_seen"] += len(author_rows)
+
+
+def _name_only_clusters(
+    tx: ManagedTransaction,
+    batch: IngestBatch,
+    paper_nodes: list[str],
+    existing: dict[str, list[Row]],
+    full_papers: list[str],
+) -> BatchClusters:
+    """Where each name-only authorship of the batch goes (``graph.author_clustering``). The
+    same authorship already in the graph (a re-run) and a strong-id author in the same slot
+    settle it; a profile page's owner is pinned on the page's own papers (the owner wrote every
+    one); every other one joins the cluster its evidence points to, or starts one."""
+    owners = {
+        (prof["props"].get("reported_source", "profile"), prof["author"]["name_key"])
+        for prof in batch.profiles
+        if not prof["author"]["ids"]
+    }
+    on_paper = authorships_on(tx, full_papers)
+    decided: dict[tuple[int, int], str] = {}
+    pinned: dict[tuple[int, int], str] = {}
+    for pi, (paper, pnode) in enumerate(zip(batch.papers, paper_nodes, strict=False)):
+        for ai, ref in enumerate(paper["authors"]):
+            if ref["ids"]:
+                continue
+            node = same_authorship(ref, on_paper.get(pnode, ())) or _strong_match(
+                ref, existing.get(pnode, [])
+            )
+            if node is not None:
+                decided[(pi, ai)] = node
+            elif (paper["source"], ref["name_key"]) in owners:
+                pinned[(pi, ai)] = author_key({}, ref["name_key"])
+    clusters = cluster_batch(tx, batch.papers, paper_nodes, decided, pinned)
+    clusters.node_of.update(decided)
+    return clusters
 
 
 def _same_slot(ref: Row, old: Row) -> bool:
@@ -224,11 +271,12 @@ def _same_slot(ref: Row, old: Row) -> bool:
 def _link_by_coauthor(
     tx: ManagedTransaction, authored: list[Row], author_rows: dict[str, Row], counts: Counter[str]
 ) -> None:
-    """DESIGN's "shared co-author" evidence, in both load orders: a name-only authorship is
-    moved to a strong-id author when exactly one strong-id author with a compatible name has
-    written, on another paper, with someone listed on this one. Examined: the name-only
-    authorships this batch wrote, and every name-only authorship under the blocking key
-    (``match_key``) of a strong-id author this batch wrote. Several candidates → no link."""
+    """The name-only → strong-id relink, in both load orders: a name-only authorship moves to
+    a strong-id author when the clustering's own evidence and threshold
+    (``graph.author_links.relink_to_strong``) pick exactly one strong-id author under its
+    blocking key. Examined: the name-only authorships this batch wrote, and every name-only
+    authorship under the blocking key (``match_key``) of a strong-id author this batch wrote.
+    Several candidates → no link."""
     items = {
         (r["author"], r["paper"]): author_rows[r["author"]]["match_key"]
         for r in authored
@@ -238,48 +286,18 @@ def _link_by_coauthor(
     if keys:
         for rec in tx.run(q.NAME_ONLY_UNDER_KEYS, keys=keys):
             items[(rec["author"], rec["paper"])] = rec["key"]
-    counts["authorships_linked_by_coauthor"] += _move_by_coauthor(tx, items)
-
-
-def _move_by_coauthor(tx: ManagedTransaction, items: dict[tuple[str, str], str]) -> int:
-    """Checks name-only authorships ``(author, paper) → match_key``; moves those with exactly
-    one candidate. Candidates are looked up per key first, so a graph without strong-id
-    authors under these keys (a name-only source loaded alone) costs one index seek per key."""
-    if not items:
-        return 0
-    strong: dict[str, list[str]] = {}
-    for rec in tx.run(q.STRONG_UNDER_KEYS, keys=sorted(set(items.values()))):
-        strong.setdefault(rec["key"], []).append(rec["id"])
-    rows = [
-        {"author": a, "paper": p, "candidates": strong[k]}
-        for (a, p), k in sorted(items.items())
-        if k in strong
-    ]
-    if not rows:
-        return 0
-    found: dict[tuple[str, str], set[str]] = {}
-    for rec in tx.run(q.COAUTHOR_EVIDENCE, items=rows):
-        if names_compatible(rec["name"], rec["candidate_name"]):
-            found.setdefault((rec["author"], rec["paper"]), set()).add(rec["candidate"])
-    moves = [
-        {"author": a, "paper": p, "strong": next(iter(c))}
-        for (a, p), c in sorted(found.items())
-        if len(c) == 1
-    ]
-    if moves:
-        tx.run(q.MOVE_AUTHORSHIP, rows=moves).consume()
-    return len(moves)
+    counts["authorships_linked_by_coauthor"] += relink_to_strong(tx, items)
 
 
 def link_by_coauthor_everywhere(driver: Driver, database: str, batch: int = 5000) -> int:
-    """The shared co-author rule over every name-only authorship (after an offline import,
-    which cannot run it batch by batch); returns how many authorships moved."""
+    """The name-only → strong-id relink over every name-only authorship (after an offline
+    import, which cannot run it batch by batch); returns how many authorships moved."""
     records, _, _ = driver.execute_query(q.ALL_NAME_ONLY_AUTHORSHIPS, database_=database)
     items = sorted(((r["author"], r["paper"]), r["key"]) for r in records)
     moved = 0
     with driver.session(database=database) as session:
         for i in range(0, len(items), batch):
-            moved += session.execute_write(_move_by_coauthor, dict(items[i : i + batch]))
+            moved += session.execute_write(relink_to_strong, dict(items[i : i + batch]))
     return moved
 
 

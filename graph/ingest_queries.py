@@ -177,30 +177,12 @@ WHERE n.id STARTS WITH 'name:'
 RETURN n.id AS author, x.id AS paper, k AS key
 """
 
-#: Strong-id authors under blocking keys: the candidates of the shared co-author rule.
+#: Strong-id authors under blocking keys: the candidates of the name-only → strong-id relink.
 STRONG_UNDER_KEYS = """
 UNWIND $keys AS k
 MATCH (a:Author {match_key: k})
 WHERE NOT a.id STARTS WITH 'name:'
 RETURN k AS key, a.id AS id
-"""
-
-#: For name-only authorships and their candidates: the candidates not on that paper who wrote
-#: another paper with someone listed on it (the "shared co-author" evidence).
-COAUTHOR_EVIDENCE = """
-UNWIND $items AS it
-MATCH (n:Author {id: it.author})-[r:AUTHORED]->(x:Paper {id: it.paper})
-MATCH (x)<-[:AUTHORED]-(o:Author) WHERE o <> n
-WITH it, n, r, x, collect(DISTINCT o.match_key) AS coauthors, collect(o.id) AS listed
-UNWIND it.candidates AS cid
-MATCH (cand:Author {id: cid})
-WHERE NOT cid IN listed
-  AND EXISTS {
-    MATCH (cand)-[:AUTHORED]->(j:Paper)<-[:AUTHORED]-(co:Author)
-    WHERE j <> x AND co <> cand AND co.match_key IN coauthors
-  }
-RETURN n.id AS author, x.id AS paper, coalesce(r.raw_name, n.name) AS name,
-       cand.id AS candidate, cand.name AS candidate_name
 """
 
 #: A name-only authorship moved to the strong-id author it was shown to be (position and raw

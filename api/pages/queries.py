@@ -153,13 +153,13 @@ query Field($id: ID!) {
 }
 """
 
-# The first and the last year of a field's papers (then yearly_papers_document per year).
+# Papers and citations per year of a field (and period): one field, answered from the
+# in-memory analytics snapshot (graph/snapshot.py).
 FIELD_YEARS = """
-query FieldYears($id: ID!) {
-  first: papers(where: { category: { in: [$id] }, year: { gte: 0 } }, orderBy: [YEAR_ASC],
-                first: 1) { edges { node { year } } }
-  last: papers(where: { category: { in: [$id] } }, orderBy: [YEAR_DESC], first: 1) {
-    edges { node { year } }
+query FieldYears($id: ID!, $yearFrom: Int, $yearTo: Int) {
+  category(id: $id) {
+    id
+    yearly(yearFrom: $yearFrom, yearTo: $yearTo) { year papers citations }
   }
 }
 """
@@ -216,21 +216,3 @@ query Search($q: String!, $types: [SearchType!], $first: Int!) {
   }
 }
 """
-
-
-def yearly_papers_document(years: list[int]) -> str:
-    """One document counting a category's papers per year and its cited papers per year: two
-    aliased ``papers { totalCount }`` fields per year (years are ints, validated by the caller;
-    the category is a variable)."""
-    fields = []
-    for y in years:
-        year = int(y)
-        fields.append(
-            f"p{year}: papers(where: {{ category: {{ in: [$id] }}, year: {{ eq: {year} }} }}, "
-            f"first: 0) {{ totalCount }}"
-        )
-        fields.append(
-            f"c{year}: papers(where: {{ category: {{ in: [$id] }}, year: {{ eq: {year} }}, "
-            f"citationCount: {{ gte: 1 }} }}, first: 0) {{ totalCount }}"
-        )
-    return "query FieldYearCounts($id: ID!) {\n  " + "\n  ".join(fields) + "\n}"

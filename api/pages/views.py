@@ -305,20 +305,6 @@ async def fields(request: Request) -> Response:
     return render("fields.html", title="Fields", schemes=schemes)
 
 
-async def _field_years(run: Runner, category: str, years: list[int]) -> list[tuple[int, int, int]]:
-    """(year, papers, papers cited at least once) for every year; 15 years per document (two
-    aliases per year, the alias limit is 30)."""
-    chunks = [years[i : i + 15] for i in range(0, len(years), 15)]
-    answers = await asyncio.gather(
-        *(run(queries.yearly_papers_document(chunk), {"id": category}) for chunk in chunks)
-    )
-    rows = []
-    for chunk, answer in zip(chunks, answers, strict=True):
-        for y in chunk:
-            rows.append((y, answer[f"p{y}"]["totalCount"], answer[f"c{y}"]["totalCount"]))
-    return rows
-
-
 async def _communities(run: Runner) -> dict[str, Any]:
     """The persisted Leiden communities; none (not an error page) before the first run."""
     try:
@@ -332,7 +318,7 @@ async def _communities(run: Runner) -> dict[str, Any]:
 
 FIELD_SECTIONS = ("years", "influence", "rising", "communities")
 FIELD_SECTION_TITLES = {
-    "years": "Papers per year",
+    "years": "Papers and citations per year",
     "influence": "Influential papers and authors",
     "rising": "Rising authors",
     "communities": "Communities working in the field",
@@ -372,18 +358,32 @@ async def field(request: Request) -> Response:
     )
 
 
-async def _years_section(run: Runner, category: str) -> dict[str, Any]:
-    span = await run(queries.FIELD_YEARS, {"id": category})
-    first_year = next((e["node"]["year"] for e in span["first"]["edges"]), None)
-    last_year = next((e["node"]["year"] for e in span["last"]["edges"]), None)
-    years = (list(range(first_year, last_year + 1)) if first_year and last_year else [])[-60:]
-    yearly = await _field_years(run, category, years)
+#: The caption of the field page's citation chart: what "citations per year" counts.
+CITATIONS_CAPTION = (
+    "Citations per year: citations made in that year to the field's papers (citations the "
+    "field received, counted by the citing paper's year)"
+)
+MAX_YEARS_SHOWN = 60
+
+
+async def _years_section(
+    run: Runner, category: str, year_from: int | None, year_to: int | None
+) -> dict[str, Any]:
+    answer = await run(
+        queries.FIELD_YEARS, {"id": category, "yearFrom": year_from, "yearTo": year_to}
+    )
+    cat = answer["category"]
+    if cat is None:
+        raise PageError(404, "Field not found", f"There is no category {category!r}.")
+    yearly = cat["yearly"][-MAX_YEARS_SHOWN:]
+    papers = {r["year"]: r["papers"] for r in yearly}
+    shown = [y for y, n in papers.items() if n]
     return {
-        "first_year": first_year,
-        "last_year": last_year,
-        "papers_chart": charts.bar_chart("Papers per year", {y: p for y, p, _ in yearly}),
-        "cited_chart": charts.bar_chart(
-            "Papers cited at least once in the graph, per year", {y: c for y, _, c in yearly}
+        "first_year": min(shown, default=None),
+        "last_year": max(shown, default=None),
+        "papers_chart": charts.bar_chart("Papers per year", papers),
+        "citations_chart": charts.bar_chart(
+            CITATIONS_CAPTION, {r["year"]: r["citations"] for r in yearly}
         ),
     }
 
@@ -407,7 +407,7 @@ async def field_section(request: Request) -> Response:
         year_to = _int(request, "to", None, 0, 3000)
         context.update(year_from=year_from, year_to=year_to)
         if name == "years":
-            context.update(await _years_section(run, category))
+            context.update(await _years_section(run, category, year_from, year_to))
         elif name == "influence":
             answer = await run(
                 queries.FIELD_INFLUENCE,

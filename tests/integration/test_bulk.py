@@ -37,15 +37,23 @@ def _server(root: Path, name: str) -> LocalNeo4j:
     )  # fmt: skip
 
 
-def _work(w: str, people: list[tuple[str | None, str]]) -> bytes:
+def _work(w: str, people: list[tuple[str | None, str]], title: str | None = None) -> bytes:
     return orjson.dumps({
-        "id": f"https://openalex.org/{w}", "title": f"Work {w}", "publication_year": 2020,
+        "id": f"https://openalex.org/{w}", "title": title or f"Work {w}", "publication_year": 2020,
         "ids": {"openalex": f"https://openalex.org/{w}"}, "referenced_works": [],
         "authorships": [
             {"author": {"id": a and f"https://openalex.org/{a}", "display_name": n},
              "raw_author_name": n} for a, n in people
         ],
     })  # fmt: skip
+
+
+KE_LI = [  # (work, authorships, title)
+    ("W990000011", [(None, "Ke Li"), ("A990000021", "Hugo Touvron")], "Language model scaling"),
+    ("W990000012", [("A990000021", "Hugo Touvron"), (None, "Ke Li")], "Language model tuning"),
+    ("W990000013", [(None, "Ke Li"), ("A990000022", "Qingfu Zhang")], "Evolutionary search"),
+    ("W990000014", [(None, "K. Li"), ("A990000022", "Qingfu Zhang")], "Decomposition methods"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +66,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     extra.write_bytes(
         _work("W990000001", [("A990000001", "Jane Doe"), ("A990000002", "Carl Roe")]) + b"\n"
         + _work("W990000002", [(None, "J. Doe"), ("A990000003", "C. Roe")]) + b"\n"
+        # two people printed "Ke Li", name-only: clustered by their co-authors, not by name
+        + b"".join(_work(w, team, title) + b"\n" for w, team, title in KE_LI)
     )  # fmt: skip
     return [out, extra]
 
@@ -113,7 +123,7 @@ def test_bulk_import_counts_equal_transactional(loaded: tuple[Driver, Driver, An
     stats = graph_stats(bulk_driver, DB)
     assert stats == graph_stats(tx_driver, DB)
     assert stats == result.stats
-    assert stats["nodes"]["Paper"] - stats["stub_papers"] == 2002
+    assert stats["nodes"]["Paper"] - stats["stub_papers"] == 2002 + len(KE_LI)
     assert stats["relationships"]["CITES"] > 10_000
     assert stats["stub_papers"] > 0
     assert result.parse_errors == 0
@@ -139,6 +149,24 @@ def test_bulk_import_links_name_only_authorships_by_coauthor(
             database_=DB,
         )
         assert {r["pos"]: r["id"] for r in records} == {1: "A990000001", 2: "A990000003"}
+
+
+def test_both_writers_cluster_name_only_authorships_by_evidence(
+    loaded: tuple[Driver, Driver, Any],
+) -> None:
+    """Same clusters from both paths (the equality test above compares every node and
+    relationship, cluster profiles included); here: which works share a name-only node."""
+    works = [w for w, _team, _title in KE_LI]
+    for driver in loaded[:2]:
+        records, _, _ = driver.execute_query(
+            "UNWIND $works AS w MATCH (a:Author)-[:AUTHORED]->(:Paper {openalex_id: w}) "
+            "WHERE a.id STARTS WITH 'name:' RETURN w, a.id AS author, a.cluster_profile AS p",
+            works=works, database_=DB,
+        )  # fmt: skip
+        node = {r["w"]: r["author"] for r in records}
+        assert set(node) == set(works) and all(r["p"] for r in records)
+        # the two works of each team share a node; the two teams do not
+        assert node[works[0]] == node[works[1]] != node[works[2]] == node[works[3]]
 
 
 def test_bulk_import_applies_schema(loaded: tuple[Driver, Driver, Any]) -> None:

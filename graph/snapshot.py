@@ -1,0 +1,464 @@
+"""The in-memory analytics snapshot: the citation and authorship graphs of the whole database as
+integer arrays, read once per graph version and answered from with numpy and igraph.
+
+What it holds (:class:`Snapshot`), every paper a vertex ``0..n-1`` in paper-id order and every
+author a number ``0..m-1`` in author-id order (so a tie broken "by id" is a tie broken by
+number):
+
+- ``year[v]`` (``NO_YEAR`` when the paper has none: stubs), the citations ``src[k] -> dst[k]``
+  (citing -> cited, stubs included as cited papers) and ``cited_by[v]`` (in-degree);
+- category membership **with the hierarchy**: a paper belongs to its categories and to every
+  ancestor of them along ``SUBCATEGORY_OF`` — the analytics filter's
+  ``(p)-[:IN_CATEGORY]->()-[:SUBCATEGORY_OF*0..]->(c)`` — as one sorted paper list per category
+  (CSR: ``cat_ptr``, ``cat_papers``);
+- authorship as CSR over papers (``auth_ptr``, ``auth_author``: the authors of paper ``v`` are
+  ``auth_author[auth_ptr[v]:auth_ptr[v + 1]]``).
+
+A field and a period are then a boolean **vertex mask** (:meth:`Snapshot.mask`), and the
+filtered citation graph is the edges whose two ends are in the mask (:meth:`Snapshot.subgraph`)
+— the same subgraph as the analytics export of ``GraphSpec(CITATION, categories, years)``, with
+no Cypher per request. Influence (``graph.influence``) and the field pages' yearly counts
+(:meth:`Snapshot.yearly`) answer from it.
+
+**Versions** (:class:`SnapshotStore`): every call reads the count-store fingerprint
+(``graph.snapshot_queries.FINGERPRINT``: papers, authors, categories, citations, authorships,
+category links, hierarchy links; one O(1) query) — the signal the co-author graph cache uses.
+When it differs from the held snapshot's, one build runs (one export query, then numpy in a
+worker thread, off the event loop), shared by every request that arrives meanwhile; requests
+wait for it (they never see a graph older than the fingerprint they read) and the new snapshot
+replaces the old one in one assignment — a request already holding the old one finishes with
+it. A write that moves no count (a year edited in place) is seen at the next change of counts.
+
+Measured on Paperscape 1991–1996 (50k papers, 28k authors, 147k citations): see docs/snapshot.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from graph import repository as repo
+from graph import snapshot_queries as q
+from graph.repository import ReadScope
+
+logger = logging.getLogger("scholargraph.snapshot")
+
+IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+NO_YEAR = -(2**31)  # a paper without a year (the export's coalesce value)
+EXPORT_CHUNK = 250_000  # list elements per record of the export
+BUILD_TIMEOUT = 300.0  # seconds for the export of a build (shared by every later request)
+MEMO_ENTRIES = 32  # filtered-subgraph results kept per snapshot (LRU)
+
+Fingerprint = tuple[int, ...]
+T = TypeVar("T")
+
+
+# -- the snapshot ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Subgraph:
+    """A filtered citation graph: vertex ``i`` is snapshot paper ``vertices[i]``; edges
+    ``src[k] -> dst[k]`` in those local numbers."""
+
+    vertices: IntArray
+    src: Int32Array
+    dst: Int32Array
+
+    @property
+    def node_count(self) -> int:
+        return int(self.vertices.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class YearCount:
+    """One year of a field: papers published, and citations made in that year to the field's
+    papers (counted by the citing paper's year, citing papers from anywhere in the graph)."""
+
+    year: int
+    papers: int
+    citations: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Snapshot:
+    """The arrays (module docstring). Immutable once built; safe to share between requests."""
+
+    fingerprint: Fingerprint
+    paper_ids: list[str]
+    year: Int32Array
+    has_year: BoolArray
+    src: Int32Array
+    dst: Int32Array
+    cited_by: IntArray
+    author_ids: list[str]
+    auth_ptr: IntArray
+    auth_author: Int32Array
+    category_ids: list[str]
+    cat_ptr: IntArray
+    cat_papers: Int32Array
+    build_seconds: float = 0.0
+    _cat_index: dict[str, int] = field(default_factory=dict)
+    _memo: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+
+    # -- sizes ---------------------------------------------------------------------------------
+
+    @property
+    def paper_count(self) -> int:
+        return len(self.paper_ids)
+
+    @property
+    def author_count(self) -> int:
+        return len(self.author_ids)
+
+    @property
+    def citation_count(self) -> int:
+        return int(self.src.shape[0])
+
+    def nbytes(self) -> int:
+        """Bytes held: the arrays plus the id strings and their lists (an estimate of what the
+        process keeps; docs/snapshot.md compares it with the measured RSS growth)."""
+        arrays = (self.year, self.has_year, self.src, self.dst, self.cited_by, self.auth_ptr,
+                  self.auth_author, self.cat_ptr, self.cat_papers)  # fmt: skip
+        strings = sum(
+            sys.getsizeof(ids) + sum(sys.getsizeof(s) for s in ids)
+            for ids in (self.paper_ids, self.author_ids, self.category_ids)
+        )
+        return int(sum(a.nbytes for a in arrays)) + strings
+
+    # -- filters -------------------------------------------------------------------------------
+
+    def category_mask(self, categories: Iterable[str]) -> BoolArray:
+        """Papers in any of ``categories`` or their subcategories (unknown ids match none)."""
+        mask = np.zeros(self.paper_count, dtype=np.bool_)
+        for c in categories:
+            i = self._cat_index.get(c)
+            if i is not None:
+                mask[self.cat_papers[self.cat_ptr[i] : self.cat_ptr[i + 1]]] = True
+        return mask
+
+    def mask(
+        self,
+        categories: Sequence[str] = (),
+        year_from: int | None = None,
+        year_to: int | None = None,
+    ) -> BoolArray:
+        """The analytics paper filter as a vertex mask: in a category (with subcategories) when
+        any is given, year within the bounds given (a paper without a year fails any bound)."""
+        if categories:
+            mask = self.category_mask(categories)
+        else:
+            mask = np.ones(self.paper_count, dtype=np.bool_)
+        if year_from is not None or year_to is not None:
+            mask &= self.has_year
+        if year_from is not None:
+            mask &= self.year >= year_from
+        if year_to is not None:
+            mask &= self.year <= year_to
+        return mask
+
+    def subgraph(self, mask: BoolArray) -> Subgraph:
+        """The papers of ``mask`` and the citations among them (both ends in the mask)."""
+        vertices = np.flatnonzero(mask)
+        local = np.full(self.paper_count, -1, dtype=np.int32)
+        local[vertices] = np.arange(vertices.shape[0], dtype=np.int32)
+        keep = mask[self.src] & mask[self.dst]
+        return Subgraph(vertices, local[self.src[keep]], local[self.dst[keep]])
+
+    def authorships(self, vertices: IntArray) -> tuple[IntArray, Int32Array]:
+        """Every authorship of the papers ``vertices``: (position in ``vertices``, author)."""
+        starts = self.auth_ptr[vertices]
+        counts = self.auth_ptr[vertices + 1] - starts
+        row = np.repeat(np.arange(vertices.shape[0], dtype=np.int64), counts)
+        offset = np.arange(row.shape[0], dtype=np.int64) - np.repeat(
+            np.cumsum(counts) - counts, counts
+        )
+        return row, self.auth_author[np.repeat(starts, counts) + offset]
+
+    def latest_year(self, mask: BoolArray) -> int | None:
+        years = self.year[mask & self.has_year]
+        return int(years.max()) if years.size else None
+
+    # -- field answers -------------------------------------------------------------------------
+
+    def yearly(
+        self,
+        categories: Sequence[str],
+        year_from: int | None = None,
+        year_to: int | None = None,
+    ) -> list[YearCount]:
+        """Per year of the period (every year from the first to the last with a paper or a
+        citation; gaps are zeros): the field's papers published that year, and the citations
+        made that year to the field's papers (of any year), by the citing paper's year."""
+        in_field = self.category_mask(categories) if categories else np.ones(self.paper_count, bool)
+        has_year = self.has_year
+        paper_years = self.year[in_field & has_year].astype(np.int64)
+        citing_years = self.year[self.src[in_field[self.dst] & has_year[self.src]]].astype(np.int64)
+        if year_from is not None:
+            paper_years = paper_years[paper_years >= year_from]
+            citing_years = citing_years[citing_years >= year_from]
+        if year_to is not None:
+            paper_years = paper_years[paper_years <= year_to]
+            citing_years = citing_years[citing_years <= year_to]
+        both = np.concatenate((paper_years, citing_years))
+        if both.size == 0:
+            return []
+        first, last = int(both.min()), int(both.max())
+        papers = np.bincount(paper_years - first, minlength=last - first + 1)
+        cites = np.bincount(citing_years - first, minlength=last - first + 1)
+        return [
+            YearCount(first + i, int(p), int(c))
+            for i, (p, c) in enumerate(zip(papers.tolist(), cites.tolist(), strict=True))
+        ]
+
+    # -- memo ----------------------------------------------------------------------------------
+
+    def memo_get(self, key: tuple[Any, ...]) -> Any:
+        value = self._memo.get(key)
+        if value is not None:
+            self._memo.move_to_end(key)
+        return value
+
+    def memo_put(self, key: tuple[Any, ...], value: Any) -> None:
+        self._memo[key] = value
+        self._memo.move_to_end(key)
+        while len(self._memo) > MEMO_ENTRIES:
+            self._memo.popitem(last=False)
+
+
+# -- building ----------------------------------------------------------------------------------
+
+
+def _rank_by_id(ids: list[str]) -> tuple[list[str], IntArray]:
+    """(ids sorted, position of each original row in the sorted order)."""
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(ids), dtype=np.int64)
+    return [ids[i] for i in order], rank
+
+
+def _mapper(keys: Sequence[int], rank: IntArray) -> Callable[[Sequence[int]], Int32Array]:
+    """A function from internal node numbers to vertex numbers (sort + binary search)."""
+    k = np.asarray(keys, dtype=np.int64)
+    order = np.argsort(k, kind="stable")
+    sorted_keys = k[order]
+
+    def to_vertex(wanted: Sequence[int]) -> Int32Array:
+        w = np.asarray(wanted, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(sorted_keys, w), max(sorted_keys.size - 1, 0))
+        if w.size and (sorted_keys.size == 0 or bool(np.any(sorted_keys[pos] != w))):
+            raise ValueError("a snapshot row names a node outside the export")
+        return rank[order[pos]].astype(np.int32)
+
+    return to_vertex
+
+
+def _ancestors(n_cats: int, child: Int32Array, parent: Int32Array) -> list[list[int]]:
+    """Per category: itself and every category above it along SUBCATEGORY_OF (cycles safe)."""
+    parents: list[list[int]] = [[] for _ in range(n_cats)]
+    for c, p in zip(child.tolist(), parent.tolist(), strict=True):
+        parents[c].append(p)
+    out = []
+    for c in range(n_cats):
+        seen, stack = {c}, [c]
+        while stack:
+            for p in parents[stack.pop()]:
+                if p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+        out.append(sorted(seen))
+    return out
+
+
+def _csr(groups: IntArray, members: IntArray, n_groups: int) -> tuple[IntArray, IntArray]:
+    """(ptr, members sorted by group then member), duplicates removed."""
+    if members.size:
+        key = np.unique(groups.astype(np.int64) * (int(members.max()) + 1) + members)
+        span = int(members.max()) + 1
+        groups, members = key // span, key % span
+    counts = np.bincount(groups, minlength=n_groups) if groups.size else np.zeros(n_groups, int)
+    ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    return ptr, members.astype(np.int64)
+
+
+def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snapshot:
+    """The snapshot from the export's columns (pure: numpy, no database)."""
+    started = time.perf_counter()
+    paper_ids, paper_rank = _rank_by_id([str(x) for x in cols["paper_ids"]])
+    n = len(paper_ids)
+    year = np.empty(n, dtype=np.int32)
+    year[paper_rank] = np.asarray(cols["paper_years"], dtype=np.int64).astype(np.int32)
+    paper_v = _mapper(cols["paper_keys"], paper_rank)
+
+    src, dst = paper_v(cols["cite_src"]), paper_v(cols["cite_dst"])
+    order = np.lexsort((dst, src))
+    src, dst = src[order], dst[order]
+    cited_by = np.bincount(dst, minlength=n).astype(np.int64)
+
+    author_ids, author_rank = _rank_by_id([str(x) for x in cols["author_ids"]])
+    author_v = _mapper(cols["author_keys"], author_rank)
+    a_author, a_paper = author_v(cols["auth_author"]), paper_v(cols["auth_paper"])
+    order = np.lexsort((a_author, a_paper))  # by paper, then author; duplicates kept (as Cypher)
+    a_author, a_paper = a_author[order], a_paper[order]
+    auth_ptr = np.concatenate(([0], np.cumsum(np.bincount(a_paper, minlength=n)))).astype(np.int64)
+
+    category_ids, cat_rank = _rank_by_id([str(x) for x in cols["cat_ids"]])
+    cat_v = _mapper(cols["cat_keys"], cat_rank)
+    ancestors = _ancestors(len(category_ids), cat_v(cols["sub_child"]), cat_v(cols["sub_parent"]))
+    in_paper, in_cat = paper_v(cols["in_paper"]), cat_v(cols["in_cat"])
+    reach = np.asarray([len(a) for a in ancestors], dtype=np.int64)
+    flat = np.asarray([c for a in ancestors for c in a], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(reach)[:-1])) if reach.size else reach
+    per_row = reach[in_cat] if in_cat.size else np.zeros(0, np.int64)
+    rows = np.repeat(np.arange(in_cat.shape[0]), per_row)
+    offset = np.arange(rows.shape[0]) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    groups = flat[starts[in_cat[rows]] + offset] if rows.size else np.zeros(0, np.int64)
+    cat_ptr, cat_papers = _csr(groups, in_paper[rows].astype(np.int64), len(category_ids))
+
+    return Snapshot(
+        fingerprint=fingerprint,
+        paper_ids=paper_ids,
+        year=year,
+        has_year=year != NO_YEAR,
+        src=src,
+        dst=dst,
+        cited_by=cited_by,
+        author_ids=author_ids,
+        auth_ptr=auth_ptr,
+        auth_author=a_author,
+        category_ids=category_ids,
+        cat_ptr=cat_ptr,
+        cat_papers=cat_papers.astype(np.int32),
+        build_seconds=time.perf_counter() - started,
+        _cat_index={c: i for i, c in enumerate(category_ids)},
+    )
+
+
+async def read_fingerprint(scope: ReadScope) -> Fingerprint:
+    rows = await repo.read(scope, q.FINGERPRINT, {})
+    return tuple(int(rows[0][f]) for f in q.FINGERPRINT_FIELDS)
+
+
+async def export_columns(scope: ReadScope, timeout: float | None = None) -> dict[str, list[Any]]:
+    """The export query's columns, concatenated over its records."""
+    records = await repo.read(scope, q.EXPORT, {"no_year": NO_YEAR, "chunk": EXPORT_CHUNK}, timeout)
+    cols: dict[str, list[Any]] = {c: [] for c in q.EXPORT_COLUMNS}
+    for record in records:
+        for c in q.EXPORT_COLUMNS:
+            cols[c] += record[c]
+    return cols
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+
+class SnapshotStore:
+    """The current snapshot per (driver, database), rebuilt when the fingerprint changes.
+
+    A build is one task per (key, fingerprint) shared by every request that needs it; it runs
+    without the requests' deadlines (a request that gives up stops waiting, the build goes on
+    for the next one) and is forgotten when it ends."""
+
+    def __init__(self, max_entries: int = 2) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[int, str], Snapshot] = OrderedDict()
+        self._builds: dict[tuple[int, str, Fingerprint], asyncio.Task[Snapshot]] = {}
+        self._reading: dict[tuple[int, str], asyncio.Future[Fingerprint]] = {}
+        self.builds = 0  # completed builds (observability, tests)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    @property
+    def pending(self) -> int:
+        return len(self._builds)
+
+    def current(self, scope: ReadScope) -> Snapshot | None:
+        """The held snapshot, whatever its version (no read)."""
+        return self._entries.get((id(scope.driver), scope.database))
+
+    async def _fingerprint(self, scope: ReadScope, key: tuple[int, str]) -> Fingerprint:
+        """The current fingerprint; concurrent callers (the resolvers of one request, e.g.
+        ``categories { yearly }``) share one read in flight rather than one read each."""
+        task = self._reading.get(key)
+        if task is None:
+            task = asyncio.ensure_future(read_fingerprint(scope))
+            self._reading[key] = task
+            task.add_done_callback(lambda _t: self._reading.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def get(self, scope: ReadScope) -> Snapshot:
+        key = (id(scope.driver), scope.database)
+        fp = await self._fingerprint(scope, key)
+        entry = self._entries.get(key)
+        if entry is not None and entry.fingerprint == fp:
+            return entry
+        build_key = (*key, fp)
+        task = self._builds.get(build_key)
+        if task is None:
+            task = asyncio.create_task(self._build(scope.without_deadline(), key, fp))
+            self._builds[build_key] = task
+            task.add_done_callback(lambda t: self._forget(build_key, t))
+        return await asyncio.shield(task)
+
+    def _forget(
+        self, build_key: tuple[int, str, Fingerprint], task: asyncio.Task[Snapshot]
+    ) -> None:
+        self._builds.pop(build_key, None)
+        if not task.cancelled():
+            task.exception()  # seen here: a failed build is re-raised to its waiters only
+
+    async def _build(self, scope: ReadScope, key: tuple[int, str], fp: Fingerprint) -> Snapshot:
+        started = time.perf_counter()
+        cols = await export_columns(scope, max(scope.timeout, BUILD_TIMEOUT))
+        snap = await asyncio.to_thread(build_snapshot, fp, cols)
+        del cols
+        self._entries[key] = snap  # the swap: one assignment
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        self.builds += 1
+        logger.info(
+            "analytics snapshot built in %.2fs (arrays %.2fs): %d papers, %d citations, "
+            "%d authors", time.perf_counter() - started, snap.build_seconds, snap.paper_count,
+            snap.citation_count, snap.author_count,
+        )  # fmt: skip
+        return snap
+
+
+SNAPSHOTS = SnapshotStore()
+
+
+async def snapshot(scope: ReadScope, store: SnapshotStore | None = None) -> Snapshot:
+    """The snapshot of ``scope``'s database at its current version (built when needed)."""
+    return await (store or SNAPSHOTS).get(scope)
+
+
+async def shared(snap: Snapshot, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``await compute()`` once per ``key`` and snapshot: concurrent callers share one run
+    (a task kept in the memo until it ends), later ones get the memoised answer."""
+    held = snap.memo_get(key)
+    if held is None:
+        held = asyncio.ensure_future(compute())
+        snap.memo_put(key, held)
+
+        def drop_failed(t: asyncio.Future[Any]) -> None:
+            failed = t.cancelled() or t.exception() is not None
+            if failed and snap._memo.get(key) is t:
+                del snap._memo[key]
+
+        held.add_done_callback(drop_failed)
+    return await asyncio.shield(held)

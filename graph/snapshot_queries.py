@@ -1,0 +1,89 @@
+"""Cypher of the in-memory analytics snapshot (``graph.snapshot``): its version fingerprint and
+the one read that exports it. Labels and relationship types from ``graph.labels``; values only
+as ``$parameters``.
+
+The export is one query (one read transaction, so its parts agree with each other): seven
+``CALL`` subqueries each collect one table as parallel lists, returned in slices of ``$chunk``
+elements per record (as the analytics export does, ``graph.analytics.queries``). Nodes are
+named by their internal number ``id(n)`` inside the export only (stable within the transaction;
+they never leave it): integers keep the transfer small and the mapping to vertices a numpy
+search.
+"""
+
+from __future__ import annotations
+
+from graph.labels import Label, RelType
+
+PAPER = Label.PAPER.value
+AUTHOR = Label.AUTHOR.value
+CATEGORY = Label.CATEGORY.value
+AUTHORED = RelType.AUTHORED.value
+CITES = RelType.CITES.value
+IN_CATEGORY = RelType.IN_CATEGORY.value
+SUBCATEGORY_OF = RelType.SUBCATEGORY_OF.value
+
+#: The snapshot's version: counts of every label and relationship type it is made of, read from
+#: Neo4j's count store (O(1)) — the signal the co-author graph cache uses
+#: (``graph.collab_queries.COAUTHOR_FINGERPRINT``), widened to citations and categories. Any
+#: load, merge or deletion moves it.
+FINGERPRINT = f"""
+CALL () {{ MATCH (n:{PAPER}) RETURN count(n) AS papers }}
+CALL () {{ MATCH (n:{AUTHOR}) RETURN count(n) AS authors }}
+CALL () {{ MATCH (n:{CATEGORY}) RETURN count(n) AS categories }}
+CALL () {{ MATCH ()-[r:{CITES}]->() RETURN count(r) AS citations }}
+CALL () {{ MATCH ()-[r:{AUTHORED}]->() RETURN count(r) AS authorships }}
+CALL () {{ MATCH ()-[r:{IN_CATEGORY}]->() RETURN count(r) AS in_category }}
+CALL () {{ MATCH ()-[r:{SUBCATEGORY_OF}]->() RETURN count(r) AS subcategory_of }}
+RETURN papers, authors, categories, citations, authorships, in_category, subcategory_of
+"""
+
+FINGERPRINT_FIELDS = (
+    "papers", "authors", "categories", "citations", "authorships", "in_category",
+    "subcategory_of",
+)  # fmt: skip
+
+#: The columns of :data:`EXPORT`, in order (one list per column in every record).
+EXPORT_COLUMNS = (
+    "paper_keys", "paper_ids", "paper_years",
+    "cite_src", "cite_dst",
+    "author_keys", "author_ids",
+    "auth_author", "auth_paper",
+    "cat_keys", "cat_ids",
+    "in_paper", "in_cat",
+    "sub_child", "sub_parent",
+)  # fmt: skip
+
+_LISTS = ", ".join(EXPORT_COLUMNS)
+_SLICES = ", ".join(f"{c}[i..i + $chunk] AS {c}" for c in EXPORT_COLUMNS)
+_SIZES = ", ".join(f"size({c})" for c in EXPORT_COLUMNS)
+
+#: Papers (a missing year is ``$no_year``), citations, authors, authorships, categories,
+#: category links and the category hierarchy. Stubs are papers (cited, never citing).
+EXPORT = f"""
+CALL () {{
+  MATCH (p:{PAPER})
+  RETURN collect(id(p)) AS paper_keys, collect(p.id) AS paper_ids,
+         collect(coalesce(p.year, $no_year)) AS paper_years
+}}
+CALL () {{
+  MATCH (a:{PAPER})-[:{CITES}]->(b:{PAPER})
+  RETURN collect(id(a)) AS cite_src, collect(id(b)) AS cite_dst
+}}
+CALL () {{ MATCH (a:{AUTHOR}) RETURN collect(id(a)) AS author_keys, collect(a.id) AS author_ids }}
+CALL () {{
+  MATCH (a:{AUTHOR})-[:{AUTHORED}]->(p:{PAPER})
+  RETURN collect(id(a)) AS auth_author, collect(id(p)) AS auth_paper
+}}
+CALL () {{ MATCH (c:{CATEGORY}) RETURN collect(id(c)) AS cat_keys, collect(c.id) AS cat_ids }}
+CALL () {{
+  MATCH (p:{PAPER})-[:{IN_CATEGORY}]->(c:{CATEGORY})
+  RETURN collect(id(p)) AS in_paper, collect(id(c)) AS in_cat
+}}
+CALL () {{
+  MATCH (c:{CATEGORY})-[:{SUBCATEGORY_OF}]->(d:{CATEGORY})
+  RETURN collect(id(c)) AS sub_child, collect(id(d)) AS sub_parent
+}}
+WITH {_LISTS}, reduce(m = 1, s IN [{_SIZES}] | CASE WHEN s > m THEN s ELSE m END) AS max_len
+UNWIND range(0, max_len - 1, $chunk) AS i
+RETURN {_SLICES}
+"""
