@@ -7,7 +7,7 @@ DATA ?= ../shared/data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install lock assets demo neo4j load analyze serve test lint bench bench-quick sdl clean
+.PHONY: install lock assets demo neo4j load analyze serve test lint bench bench-quick bench-s2and bench-identity sdl clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -71,6 +71,18 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m bench.run_all --quick
+
+# Author identity: quality on the labelled sets through the writer, and what it costs the
+# writers (clustering on vs off, side by side), docs/identity.md.
+bench-identity: install
+	$(BIN)/python -m bench.bench_identity
+	$(BIN)/python -m bench.bench_identity_cost
+
+# S2AND side by side on the same labelled mentions, in its own venv (docs/identity.md).
+bench-s2and: install
+	bash bench/s2and/setup.sh
+	$(BIN)/python -m bench.s2and.export_mentions
+	bench/s2and/.venv/bin/python bench/s2and/run_s2and.py
 
 clean:
 	-$(SG) neo4j stop

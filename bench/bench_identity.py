@@ -53,8 +53,8 @@ def main() -> None:
         )
     payload = {
         "what": "author identity of name-only authorships, end to end through the load writer",
-        "identity_rules": "baseline: one Author node per normalised printed name "
-        "(before evidence-based clustering)",
+        "identity_rules": "evidence-based clustering of name-only authorships "
+        "(graph.author_clustering, docs/identity.md), through the load writer",
         "limit_blocks": args.limit_blocks,
         "seconds": round(time.perf_counter() - t0, 1),
         "per_block_scores": BLOCKS.name,

@@ -3,13 +3,18 @@ labelled sets, without a database (fast iteration; the end-to-end figures come f
 ``bench.bench_identity``).
 
     .venv/bin/python -m bench.identity_offline [--shuffle SEED ...] [--weights k=v ...] [--out F]
+        [--prior [--prior-whole]]
 
 Each labelled mention's paper becomes the same record the ``load`` path writes
 (``loaders.labelled``), then the writer's row (``loaders.writer.paper_row``); its name-only
 authorships are clustered by ``MemoryClusters`` batch by batch (1,000 records), as the
 writers do. Prints pairwise and B³ per set, pooled, and for the two halves of the blocks (split
 by a hash of the block name: a held-out check of any tuning); ``--shuffle`` loads the records
-in shuffled orders and compares the clusterings with the file-order one.
+in shuffled orders and compares the clusterings with the file-order one. ``--prior`` adds the
+name-ambiguity prior (``graph.name_stats``): the counts are built from the records as the
+writers build them (record by record, each mention judged with the counts of the records up to
+its own), and the figures are printed without the prior, then with it; ``--prior-whole`` builds
+the counts from the whole set up front instead (what a bulk import could do with a first pass).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from bench.common import DATA, RESULTS
 from graph.author_clustering import DEFAULT_WEIGHTS, MemoryClusters, Weights, mention_id
 from graph.cluster_metrics import Scores, blocked_scores, scores
 from graph.identity import paper_key
+from graph.name_stats import MIN_NAMES, NameStats
 from loaders.labelled import LabelledSet, read_mentions
 from loaders.records import Paper
 from loaders.writer import paper_row
@@ -39,11 +45,32 @@ def half(block: str) -> int:
     return hashlib.sha1(block.encode()).digest()[0] & 1
 
 
-def cluster_set(s: LabelledSet, w: Weights, order: Sequence[int] | None = None) -> list[str]:
+def _row_node(rec: Any) -> tuple[dict[str, Any], str]:
+    assert isinstance(rec, Paper)
+    row = paper_row(rec)
+    return row, paper_key(row["ids"], row["title_key"])
+
+
+def cluster_set(
+    s: LabelledSet,
+    w: Weights,
+    order: Sequence[int] | None = None,
+    prior: str | None = None,
+    min_names: int = MIN_NAMES,
+) -> list[str]:
     """Predicted cluster per labelled mention of ``s`` (records in ``order``, batch by batch,
-    through ``MemoryClusters``: what the writers do, without the database)."""
+    through ``MemoryClusters``: what the writers do, without the database). ``prior``: None (no
+    name prior), ``"prefix"`` (counts built record by record, as the writers do) or ``"whole"``
+    (counts of the whole set first)."""
     idx = list(order) if order is not None else list(range(len(s.records)))
-    store = MemoryClusters(w)
+    stats = None
+    if prior is not None:
+        stats = NameStats(min_names=min_names)
+        if prior == "whole":
+            for i in idx:
+                stats.add_row(*_row_node(s.records[i]))
+            stats.fixed = True  # counted once up front; the batches add nothing
+    store = MemoryClusters(w, name_stats=stats)
     landed: dict[str, str] = {}
     for start in range(0, len(idx), BATCH):
         rows, nodes = [], []
@@ -82,7 +109,12 @@ def report(name: str, s: Scores) -> str:
 
 
 def evaluate(
-    sets: list[LabelledSet], w: Weights, seed: int | None = None, verbose: bool = True
+    sets: list[LabelledSet],
+    w: Weights,
+    seed: int | None = None,
+    verbose: bool = True,
+    prior: str | None = None,
+    min_names: int = MIN_NAMES,
 ) -> dict[str, Any]:
     rows: list[tuple[str, str, str, str]] = []  # set, block, gold, predicted
     for s in sets:
@@ -90,7 +122,7 @@ def evaluate(
         if seed is not None:
             order = list(range(len(s.records)))
             random.Random(seed).shuffle(order)
-        pred = cluster_set(s, w, order)
+        pred = cluster_set(s, w, order, prior, min_names)
         rows += [(s.name, m.block, m.gold, p) for m, p in zip(s.mentions, pred, strict=True)]
     out: dict[str, Any] = {"rows": rows}
     groups: dict[str, list[tuple[str, str, str, str]]] = {"pooled": rows}
@@ -112,7 +144,11 @@ def main() -> None:
     parser.add_argument("--weights", nargs="*", default=[], help="field=value overrides")
     parser.add_argument("--worst", type=int, default=0)
     parser.add_argument("--out", default=None, help="write the figures as JSON here")
+    parser.add_argument("--prior", action="store_true", help="also with the name prior")
+    parser.add_argument("--prior-whole", action="store_true", help="prior counts of the whole set")
+    parser.add_argument("--prior-min-names", type=int, default=MIN_NAMES)
     args = parser.parse_args()
+    prior = ("whole" if args.prior_whole else "prefix") if args.prior else None
     w = DEFAULT_WEIGHTS
     types = {f.name: f.type for f in fields(Weights)}
     for kv in args.weights:
@@ -121,7 +157,11 @@ def main() -> None:
         w = replace(w, **{k: conv(v)})
     sets = [read_mentions(DATA / "author-disambiguation" / n) for n in LABELLED]
     print("weights", w)
-    base = evaluate(sets, w)
+    if prior is not None:
+        print("-- without the name prior")
+        without = evaluate(sets, w)
+        print(f"-- with the name prior ({prior} counts)")
+    base = evaluate(sets, w, prior=prior, min_names=args.prior_min_names)
     if args.worst:
         for s in sets:
             bs = blocked_scores([(r[1], r[2], r[3]) for r in base["rows"] if r[0] == s.name])
@@ -131,10 +171,15 @@ def main() -> None:
         "weights": {f.name: getattr(w, f.name) for f in fields(Weights)},
         **{k: v.as_dict() for k, v in base.items() if isinstance(v, Scores)},
     }
+    if prior is not None:
+        result["name_prior"] = {"counts": prior, "min_names": args.prior_min_names}
+        result["without_name_prior"] = {
+            k: v.as_dict() for k, v in without.items() if isinstance(v, Scores)
+        }
     shuffles = []
     for seed in args.shuffle:
         print(f"-- shuffled record order, seed {seed}")
-        other = evaluate(sets, w, seed)
+        other = evaluate(sets, w, seed, prior=prior, min_names=args.prior_min_names)
         pairs = [(a[3], b[3]) for a, b in zip(base["rows"], other["rows"], strict=True)]
         agree = blocked_scores([("all", a, b) for a, b in pairs]).pooled.bcubed
         print(f"   agreement with file order (B3 of one clustering against the other): "

@@ -379,6 +379,7 @@ class SynthConfig:
     p_doi: float = 0.85
     p_venue: float = 0.92
     abstracts: bool = False
+    p_name_only: float = 0.0  # authorships printed without an author id (the slot's roll)
 
     def __post_init__(self) -> None:
         if self.papers < 1:
@@ -386,7 +387,7 @@ class SynthConfig:
         if self.last_year < self.first_year:
             raise ValueError("last_year is before first_year")
         for name in ("p_solo", "p_new_author", "p_repeat", "p_orcid", "p_external", "p_pa",
-                     "p_recent", "p_home_topic", "p_doi", "p_venue"):  # fmt: skip
+                     "p_recent", "p_home_topic", "p_doi", "p_venue", "p_name_only"):  # fmt: skip
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be a probability, got {value}")
@@ -416,6 +417,12 @@ def issn_for(venue: int) -> str:
     total = sum(int(d) * w for d, w in zip(body, range(8, 1, -1), strict=True))
     check = (11 - total % 11) % 11
     return f"{body[:4]}-{body[4:]}{'X' if check == 10 else check}"
+
+
+def _name_only(paper: int, position: int, share: float) -> bool:
+    """Whether an authorship is printed without an author id: a hash of the paper and the
+    position, so the choice does not depend on how the corpus is chunked."""
+    return share > 0.0 and ((paper * 131 + position) * 2_654_435_761) % 10_007 < share * 10_007
 
 
 def _has_orcid(author: int, share: float) -> bool:
@@ -656,6 +663,8 @@ def generate(cfg: SynthConfig) -> Iterator[dict[str, Any]]:
                 author["orcid"] = (
                     f"https://orcid.org/{orcid_for(a)}" if _has_orcid(a, cfg.p_orcid) else None
                 )
+                if _name_only(idx, pos, cfg.p_name_only):
+                    author["id"] = author["orcid"] = None
                 given, _, family = name.partition(" ")
                 raw = f"{given[0]}. {family}" if raw_short[slot] else name
                 inst = (

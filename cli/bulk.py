@@ -15,12 +15,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from cli.exit_codes import ExitCode
+from cli.identity import OverridesOption, overrides_or_exit
+
+if TYPE_CHECKING:
+    from graph.overrides import Overrides
 
 err = Console(stderr=True)
 
@@ -107,9 +111,12 @@ def run_bulk_import(
     keep_csv: bool = False,
     threads: int | None = None,
     parse_workers: int | None = None,
+    overrides: Overrides | None = None,
+    cluster_authors: bool = True,
 ) -> BulkResult:
     """The whole bulk path against a ``graph.server.LocalNeo4j`` (started if needed)."""
     from graph import bulk
+    from graph.author_clustering import IdentityRules
     from graph.db import open_driver
     from graph.settings import Neo4jSettings
     from graph.stats import graph_stats
@@ -126,7 +133,8 @@ def run_bulk_import(
         result.seconds["start_and_check_empty"] = round(time.perf_counter() - t0, 3)
         t1 = time.perf_counter()
         rows = paper_rows(paths, fmt, result, errors_to, workers=parse_workers)
-        csvs = bulk.write_csvs(rows, folder)
+        rules = IdentityRules(cluster=cluster_authors, apart=overrides.apart if overrides else None)
+        csvs = bulk.write_csvs(rows, folder, rules)
         result.seconds["parse_and_csv"] = round(time.perf_counter() - t1, 3)
         result.csv = csvs.counts
         result.duplicates_skipped = csvs.duplicates_skipped
@@ -138,7 +146,7 @@ def run_bulk_import(
             start=report.start_seconds,
         )  # fmt: skip
         with open_driver(settings) as driver:
-            done = bulk.finish_import(driver, database)
+            done = bulk.finish_import(driver, database, overrides)
             result.stats = graph_stats(driver, database)
         result.seconds.update(schema=done.schema_seconds, metrics=done.metrics_seconds)
         result.seconds["total"] = round(time.perf_counter() - t0, 3)
@@ -167,6 +175,7 @@ def bulk_import(
         int | None,
         typer.Option(help="parser processes (default: one per core; 0 = parse in-process)"),
     ] = None,
+    overrides: OverridesOption = None,
 ) -> None:
     """Initial load of an EMPTY local database with neo4j-admin (faster than `load` at scale).
 
@@ -201,6 +210,7 @@ def bulk_import(
     except BulkImportError as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(ExitCode.INPUT_ERROR) from None
+    fixes = overrides_or_exit(overrides)
     server = local_server()
     settings = Neo4jSettings()
     if os.environ.get("NEO4J_URI") and settings.uri.rstrip("/") != server.uri:
@@ -217,6 +227,7 @@ def bulk_import(
             result = run_bulk_import(
                 server, paths, format, database=settings.database, work_dir=work_dir,
                 errors_to=report, keep_csv=keep_csv, threads=threads, parse_workers=parse_workers,
+                overrides=fixes,
             )  # fmt: skip
     except SourceError as e:
         err.print(f"[red]error:[/] {e}; the import stopped before replacing the store")

@@ -1,4 +1,5 @@
-"""``scholargraph identity evaluate``: author identity measured on labelled data, end to end.
+"""``scholargraph identity evaluate``: author identity measured on labelled data, end to end;
+``scholargraph identity review``: the least certain author links, or one author's, with why.
 
 Each set's records go through the same writer as ``scholargraph load`` (batched
 ``graph.ingest.write_batch`` transactions, then the metrics refresh); the graph is read back and
@@ -27,14 +28,43 @@ if TYPE_CHECKING:
     from neo4j import Driver
 
     from graph.identity_eval import SetEvaluation
+    from graph.overrides import Overrides
     from graph.settings import Neo4jSettings
     from loaders.labelled import LabelledSet
     from loaders.records import Record
 
 err = Console(stderr=True)
-identity_app = typer.Typer(no_args_is_help=True, help="Author identity: measure it.")
+identity_app = typer.Typer(
+    no_args_is_help=True, help="Author identity: measure it, and review why links were made."
+)
 
 WORST_BLOCKS = 10
+
+
+#: ``--overrides`` of ``load`` and ``bulk-import``.
+OverridesOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="identity overrides (TOML: merge, split, never; docs/identity.md); default "
+        "SCHOLARGRAPH_IDENTITY_OVERRIDES"
+    ),
+]
+
+
+def overrides_or_exit(path: Path | None) -> Overrides | None:
+    """The overrides file given (else ``SCHOLARGRAPH_IDENTITY_OVERRIDES``, else none), read
+    before anything is written; a bad one ends the command with exit code 2, naming the file,
+    the entry and the field."""
+    from cli.exit_codes import ExitCode
+    from graph.errors import InputError
+    from graph.overrides import read_overrides
+    from graph.settings import AppSettings
+
+    try:
+        return read_overrides(path or AppSettings().identity_overrides)
+    except InputError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(ExitCode.USAGE) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -47,19 +77,22 @@ def write_records(
 ) -> Counter[str]:
     """The ``load`` command's writer on records already in memory: batches of
     ``batch_size`` records, one write transaction each, then the metrics refresh."""
+    from graph.author_clustering import IdentityRules
+    from graph.author_links import printed_names
     from graph.ingest import IngestBatch, refresh_metrics, write_batch
     from loaders.writer import DEFAULT_BATCH_SIZE, add_record
 
     size = batch_size or DEFAULT_BATCH_SIZE
     counts: Counter[str] = Counter()
+    rules = IdentityRules(name_stats=printed_names(driver, database))  # as `load` does
     batch = IngestBatch()
     for record in records:
         add_record(batch, record)
         if len(batch) >= size:
-            counts.update(write_batch(driver, database, batch))
+            counts.update(write_batch(driver, database, batch, rules))
             batch = IngestBatch()
     if len(batch):
-        counts.update(write_batch(driver, database, batch))
+        counts.update(write_batch(driver, database, batch, rules))
     refresh_metrics(driver, database)
     return counts
 
@@ -182,6 +215,69 @@ def evaluate(
     if out is not None:
         out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
         err.print(f"report written to {out}")
+
+
+@identity_app.command("review")
+def review(
+    author: Annotated[
+        str | None,
+        typer.Option("--author", help="this author's links (any id form) instead"),
+    ] = None,
+    first: Annotated[int, typer.Option(min=1, max=1000, help="links listed")] = 20,
+    rule: Annotated[
+        str | None,
+        typer.Option(help="only this rule: evidence (joined a cluster) or relinked"),
+    ] = None,
+    json: Annotated[bool, typer.Option("--json/--no-json", help="JSON instead of a table")] = False,
+) -> None:
+    """The author links closest to the threshold (lowest evidence score first), each with its
+    rule, score and what agreed; or, with --author, every link of one author."""
+    from cli.main import print_api_json
+    from graph.db import open_driver
+    from graph.identity_review import author_links, least_certain
+    from graph.settings import Neo4jSettings
+
+    settings = Neo4jSettings()
+    with open_driver(settings) as driver:
+        if author is not None:
+            links = author_links(driver, settings.database, author, first)
+        else:
+            links = least_certain(driver, settings.database, first, rule)
+    if json:
+        print_api_json([link.as_dict() for link in links])
+        return
+    table = Table(title=f"links of {author}" if author else "least certain author links")
+    for col in ("author", "paper", "year", "printed", "rule", "score", "what agreed"):
+        table.add_column(col, overflow="fold")
+    for link in links:
+        table.add_row(
+            f"{link.name or ''}\n{link.author}", f"{(link.title or '')[:60]}\n{link.paper}",
+            str(link.year or ""), link.printed or "", link.rule or "-",
+            "" if link.score is None else f"{link.score:.2f}", _agreed(link.evidence),
+        )  # fmt: skip
+    Console().print(table)
+    if not links:
+        err.print("no links found" + (f" for {author}" if author else " with a score"))
+
+
+def _agreed(evidence: dict[str, Any] | None) -> str:
+    """The evidence in words: what agreed between the mention and the cluster."""
+    if not evidence:
+        return ""
+    parts = []
+    if evidence.get("coauthors"):
+        parts.append("co-authors " + ", ".join(evidence["coauthors"]))
+    if evidence.get("venue"):
+        parts.append("venue")
+    if evidence.get("categories"):
+        parts.append(f"{evidence['categories']} categories")
+    if evidence.get("terms"):
+        parts.append(f"words {evidence['terms']:.2f}")
+    if evidence.get("affiliation"):
+        parts.append("affiliation")
+    if evidence.get("year_gap"):
+        parts.append(f"{evidence['year_gap']} years apart")
+    return "; ".join(parts)
 
 
 @contextmanager

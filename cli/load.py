@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cli.exit_codes import ExitCode
+from cli.identity import OverridesOption, overrides_or_exit
 from loaders.detect import FORMATS
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ def load(
         str | None, typer.Option(help="capture date of a profile page (YYYY-MM-DD)")
     ] = None,
     batch_size: Annotated[int | None, typer.Option(help="records per transaction")] = None,
+    overrides: OverridesOption = None,
 ) -> None:
     """Load bibliographic files (format auto-detected; .gz accepted). Re-running changes nothing.
 
@@ -73,6 +75,7 @@ def load(
             f"[red]error:[/] unknown --format {format!r}: expected one of {', '.join(FORMATS)}"
         )
         raise typer.Exit(ExitCode.USAGE)
+    fixes = overrides_or_exit(overrides)
     try:
         report = errors.open("wb")
     except OSError as e:
@@ -117,6 +120,7 @@ def load(
                     batch_size=batch_size or app_settings.batch_size,
                     errors_to=report,
                     progress=on_progress,
+                    overrides=fixes,
                     **options,
                 )
                 _finish(progress, tasks.values())

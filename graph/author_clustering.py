@@ -16,6 +16,13 @@ one scorer here, :func:`score`, against the one threshold, ``Weights.threshold``
 * **Precision first.** A mention joins the best cluster only when the score reaches the
   threshold, which one shared co-author reaches, or venue plus topic, or affiliation plus topic;
   words or a venue alone do not. Otherwise it starts a cluster of its own.
+* **Name prior (optional).** With ``name_stats`` (:class:`graph.name_stats.NameStats`,
+  counts of first given names and surnames over every printed name loaded so far), a mention
+  whose full name is expected to be borne by at most ``Weights.rare_people`` people joins a
+  cluster that printed the same full first name at ``Weights.rare_threshold`` (venue or words
+  are then enough), and the cluster it lands in absorbs the block's clusters of that first
+  name whose profiles score ``Weights.rare_merge_threshold`` against it (:func:`profile_score`).
+  Initial-only forms never get the prior. Without ``name_stats`` nothing changes.
 * **Incremental and deterministic.** :func:`assign` takes the stored profiles of the blocks
   and a batch's mentions in record order, attaches each to the best profile (ties: the smaller
   cluster id) or starts one, and updates that profile as it goes, so the result is a function
@@ -28,6 +35,7 @@ one scorer here, :func:`score`, against the one threshold, ``Weights.threshold``
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.ids import fold, match_key, normalize_name
+from graph.name_stats import NameStats
 
 # -- given names ---------------------------------------------------------------------------------
 
@@ -261,6 +270,8 @@ class Profile:
     first_year: int | None = None
     last_year: int | None = None
     papers: set[str] = field(default_factory=set)  # digests of its mentions' papers (bounded)
+    retired: set[str] = field(default_factory=set)  # ids of the clusters it absorbed
+    never: set[str] = field(default_factory=set)  # authors it is never joined with (overrides)
 
     def has_paper(self, m: Mention) -> bool:
         return paper_digest(m.paper) in self.papers
@@ -285,6 +296,8 @@ class Profile:
     def merge(self, other: Profile) -> None:
         """Takes in another cluster's evidence (the two were shown to be one person)."""
         self.size += other.size
+        self.retired |= other.retired | {other.id}
+        self.never |= other.never
         self.papers |= set(sorted(other.papers)[: max(0, MAX_PAPERS - len(self.papers))])
         for attr, limit in PROFILE_LIMITS.items():
             counter: Counter[str] = getattr(self, attr)
@@ -299,6 +312,8 @@ class Profile:
         """A JSON-able form (stored on the cluster node)."""
         out: dict[str, Any] = {"size": self.size, "years": [self.first_year, self.last_year],
                                "papers": sorted(self.papers)}  # fmt: skip
+        if self.retired:
+            out["retired"] = sorted(self.retired)
         for attr in PROFILE_LIMITS:
             counter: Counter[str] = getattr(self, attr)
             out[attr] = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -312,6 +327,7 @@ class Profile:
         for attr in PROFILE_LIMITS:
             setattr(profile, attr, Counter({str(k): int(v) for k, v in data.get(attr, [])}))
         profile.papers = set(data.get("papers", []))
+        profile.retired = set(data.get("retired", []))
         return profile
 
     @classmethod
@@ -347,6 +363,15 @@ class Weights:
     threshold: float = 3.0
     bridge: bool = True  # a mention that fits several clusters joins them ...
     bridge_threshold: float = 3.5  # ... when it reaches this score with each
+    # The name prior (only with ``name_stats``, :mod:`graph.name_stats`): a mention whose full
+    # name is expected to be borne by at most ``rare_people`` people joins a cluster that
+    # printed the same full first name at ``rare_threshold`` (and bridges at that plus the
+    # bridge margin) instead of ``threshold`` ...
+    rare_people: float = 0.03
+    rare_threshold: float = 1.5
+    # ... and the cluster it lands in absorbs the block's clusters of the same full first name
+    # whose profile scores at least this against its own (:func:`profile_score`; inf: never).
+    rare_merge_threshold: float = 2.0
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -380,6 +405,38 @@ class Evidence:
 NO_FIT = Evidence(score=float("-inf"), names_fit=False)
 
 
+class Rule:
+    """How an authorship came to its author (``AUTHORED.match_rule``)."""
+
+    ID = "id"  # the record carried a strong author id (ORCID, OpenAlex, S2, dblp)
+    SAME_SLOT = "same-slot"  # a strong-id author already holds this slot of the paper
+    PROFILE_OWNER = "profile-owner"  # a profile page's owner on the page's own papers
+    NEW_CLUSTER = "new-cluster"  # no cluster of the name reached the threshold: a new person
+    EVIDENCE = "evidence"  # joined the cluster its evidence reached the threshold with
+    RELINKED = "relinked"  # moved to a strong-id author by the same evidence and threshold
+    OVERRIDE = "override"  # put there by the overrides file
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Why an authorship is on its author: the rule, and for scored rules the score and what
+    agreed. Stored on the ``AUTHORED`` relationship (``row()``), read by the API and the CLI."""
+
+    rule: str
+    evidence: Evidence | None = None
+
+    def row(self) -> dict[str, Any]:
+        ev = self.evidence
+        return {
+            "match_rule": self.rule,
+            "match_score": None if ev is None else round(ev.score, 3),
+            "match_evidence": None if ev is None else json.dumps(ev.as_dict(), sort_keys=True),
+        }
+
+
+NO_MATCH_ROW: dict[str, Any] = {"match_rule": None, "match_score": None, "match_evidence": None}
+
+
 def names_fit(m: Mention, p: Profile) -> bool:
     return all(given_names_compatible(m.given, tuple(g.split())) for g in p.names)
 
@@ -406,6 +463,39 @@ def _term_similarity(m: Mention, p: Profile) -> float:
         return 0.0
     norm = sum(c * c for c in p.terms.values()) ** 0.5
     return float(shared / (len(m.terms) ** 0.5 * norm))
+
+
+def _cosine(a: Counter[str], b: Counter[str]) -> float:
+    if not a or not b:
+        return 0.0
+    dot = sum(c * b[t] for t, c in a.items() if t in b)
+    if not dot:
+        return 0.0
+    na = sum(c * c for c in a.values()) ** 0.5
+    nb = sum(c * c for c in b.values()) ** 0.5
+    return float(dot / (na * nb))
+
+
+def profile_score(a: Profile, b: Profile, w: Weights = DEFAULT_WEIGHTS) -> float:
+    """The evidence between two clusters' profiles, on the scale of :func:`score`: a shared
+    co-author, a shared venue, shared categories, the cosine of their word counts, a shared
+    affiliation word, minus the years between their spans beyond the slack."""
+    total = 0.0
+    shared = [
+        k for k in sorted(a.coauthors)
+        if k in b.coauthors or any(coauthor_keys_fit(k, o) for o in b.coauthors
+                                   if o.startswith(k.partition(" ")[0]))
+    ]  # fmt: skip
+    if shared:
+        total += w.coauthor + w.coauthor_more * (min(len(shared), w.coauthor_cap) - 1)
+    total += w.venue * bool(a.venues.keys() & b.venues.keys())
+    total += w.category * min(len(a.categories.keys() & b.categories.keys()), 2)
+    total += min(w.term * _cosine(a.terms, b.terms), w.term_cap)
+    total += w.affiliation * bool(a.affiliation.keys() & b.affiliation.keys())
+    if None not in (a.first_year, a.last_year, b.first_year, b.last_year):
+        gap = max(0, b.first_year - a.last_year, a.first_year - b.last_year)  # type: ignore[operator]
+        total -= w.year_penalty * max(0, gap - w.year_slack)
+    return total
 
 
 def year_gap(m: Mention, p: Profile) -> int:
@@ -436,6 +526,43 @@ def score(m: Mention, p: Profile, w: Weights = DEFAULT_WEIGHTS) -> Evidence:
 
 
 # -- assignment ---------------------------------------------------------------------------------
+
+
+class Apart:
+    """Pairs of authors never joined (``[[never]]`` of the overrides file, and the two sides
+    of every ``[[split]]``), by author id; a cluster also answers for the ids it absorbed."""
+
+    def __init__(self, pairs: Iterable[Iterable[str]]) -> None:
+        self.partners: dict[str, set[str]] = {}
+        for pair in pairs:
+            ids = sorted(set(pair))
+            for a in ids:
+                self.partners.setdefault(a, set()).update(i for i in ids if i != a)
+
+    def __bool__(self) -> bool:
+        return bool(self.partners)
+
+    def __call__(self, a: Iterable[str], b: Iterable[str]) -> bool:
+        """Whether some id of ``a`` is kept apart from some id of ``b``."""
+        if not self.partners:
+            return False
+        others = set(b)
+        return any(self.partners.get(i, set()) & others for i in a)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRules:
+    """What the writers apply to name-only authorships: the clustering (off: one author per
+    printed name, the rule before it, kept to measure what the clustering costs), the authors
+    never joined (``graph.overrides``) and the name prior's counts (``graph.name_stats``: the
+    names printed so far in the graph; updated in place batch by batch, None: no prior)."""
+
+    cluster: bool = True
+    apart: Apart | None = None
+    name_stats: NameStats | None = None
+
+
+DEFAULT_RULES = IdentityRules()
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,6 +603,15 @@ class _BlockIndex:
     def drop(self, cluster_id: str) -> None:
         self.profiles.pop(cluster_id, None)  # index entries are filtered on lookup
 
+    def similar(self, p: Profile) -> list[Profile]:
+        """The other profiles sharing a feature with ``p`` (by id)."""
+        feats = self._features(p.coauthors, p.venues, p.terms, p.affiliation, p.categories)
+        ids: set[str] = set()
+        for f in feats:
+            ids |= self.index.get(f, set())
+        ids.discard(p.id)
+        return [self.profiles[i] for i in sorted(ids) if i in self.profiles]
+
     def candidates(self, m: Mention) -> list[Profile]:
         venues = [m.venue] if m.venue else []
         feats = self._features(m.coauthors, venues, m.terms, m.affiliation, m.categories)
@@ -486,11 +622,35 @@ class _BlockIndex:
 
 
 def matches(
-    m: Mention, profiles: Iterable[Profile], w: Weights = DEFAULT_WEIGHTS
+    m: Mention,
+    profiles: Iterable[Profile],
+    w: Weights = DEFAULT_WEIGHTS,
+    people: float | None = None,
 ) -> list[tuple[Profile, Evidence]]:
-    """Every profile ``m`` reaches the threshold with, best first (ties: smaller id)."""
-    found = [(p, ev) for p in profiles if (ev := score(m, p, w)).score >= w.threshold]
+    """Every profile ``m`` reaches the threshold with, best first (ties: smaller id).
+    ``people``: the name prior of ``m`` (:func:`join_threshold`; None: ``w.threshold``)."""
+    found = [
+        (p, ev) for p in profiles if (ev := score(m, p, w)).score >= join_threshold(m, p, w, people)
+    ]
     return sorted(found, key=lambda pe: (-pe[1].score, pe[0].id))
+
+
+def full_first_name(m: Mention) -> str | None:
+    """The mention's first given name when printed in full (not an initial)."""
+    return m.given[0] if m.given and len(m.given[0]) > 1 else None
+
+
+def join_threshold(m: Mention, p: Profile, w: Weights, people: float | None) -> float:
+    """The score ``m`` needs to join ``p``: ``w.threshold``, or ``w.rare_threshold`` when the
+    name prior (``people``: expected people sharing the mention's printed full name, from
+    :class:`graph.name_stats.NameStats`) is at most ``w.rare_people`` and the cluster printed
+    the same full first name (an initial-only cluster may be another person of the initial)."""
+    if people is None or people > w.rare_people:
+        return w.threshold
+    first = full_first_name(m)
+    if first is None or not any(g.split()[:1] == [first] for g in p.names):
+        return w.threshold
+    return min(w.threshold, w.rare_threshold)
 
 
 def best_match(
@@ -512,11 +672,16 @@ class Outcome:
     absorbed: dict[str, str] = field(default_factory=dict)  # absorbed cluster → survivor
     existing: set[str] = field(default_factory=set)  # clusters stored before the batch
     keep: set[str] = field(default_factory=set)  # clusters never absorbed
+    apart: Apart = field(default_factory=lambda: Apart(()))  # pairs never joined
 
     def can_join(self, a: Profile, b: Profile) -> bool:
-        """Two clusters may join: not both kept, names that fit, no paper in common."""
+        """Two clusters may join: not both kept, not kept apart (the overrides file), names
+        that fit, no paper in common."""
         return (
             not (a.id in self.keep and b.id in self.keep)
+            and not self.apart({a.id, *a.retired}, {b.id, *b.retired})
+            and not a.never & {b.id, *b.retired}
+            and not b.never & {a.id, *a.retired}
             and _profiles_fit(a, b)
             and not a.papers & b.papers
         )
@@ -546,6 +711,8 @@ def assign(
     new_cluster_id: Any,
     w: Weights = DEFAULT_WEIGHTS,
     keep: set[str] | None = None,
+    apart: Apart | None = None,
+    prior: Mapping[str, float | None] | None = None,
 ) -> Outcome:
     """Attach each mention (in the order given) to the best profile of its block or start one.
 
@@ -554,16 +721,23 @@ def assign(
     reaches the threshold with several clusters of compatible names joins them into one (the
     survivor is the best match). Clusters in ``keep`` (nodes a stronger rule named) are never
     absorbed, nor joined with each other. Assignments name the cluster at the time; follow
-    ``Outcome.cluster_of`` for the final one."""
+    ``Outcome.cluster_of`` for the final one. ``prior``: mention id → expected people sharing
+    its printed name (:class:`graph.name_stats.NameStats`; absent or None: no prior), which
+    lowers the threshold for rare full names (:func:`join_threshold`)."""
     by_block: dict[str, _BlockIndex] = {}
     for p in profiles:
         by_block.setdefault(p.block, _BlockIndex(())).put(p)
     out = Outcome(
-        existing={p.id for b in by_block.values() for p in b.profiles.values()}, keep=keep or set()
+        existing={p.id for b in by_block.values() for p in b.profiles.values()},
+        keep=keep or set(),
+        apart=apart or Apart(()),
     )
     for m in mentions:
         block = by_block.setdefault(m.block, _BlockIndex(()))
-        found = [(p, ev) for p, ev in matches(m, block.candidates(m), w) if not p.has_paper(m)]
+        people = prior.get(m.id) if prior else None
+        found = [
+            (p, ev) for p, ev in matches(m, block.candidates(m), w, people) if not p.has_paper(m)
+        ]
         if not found:
             profile = Profile(str(new_cluster_id(m)), m.block)
             evidence = None
@@ -571,15 +745,30 @@ def assign(
             profile, evidence = found[0]
             if w.bridge:
                 for other, ev in found[1:]:
-                    if ev.score >= w.bridge_threshold and out.can_join(profile, other):
-                        joined = out.join(block, profile, other)
-                        if isinstance(new_cluster_id, ClusterNames):  # its node goes: id free
-                            new_cluster_id.release(other.id if joined is profile else profile.id)
-                        profile = joined
+                    lowered = join_threshold(m, other, w, people)
+                    needed = w.bridge_threshold
+                    if lowered < w.threshold:  # the name prior lowers the bridge by as much
+                        needed = lowered + w.bridge_threshold - w.threshold
+                    if ev.score >= needed and out.can_join(profile, other):
+                        profile = out.join(block, profile, other)
         profile.add(m)
         block.put(profile)
         out.profiles[profile.id] = profile
         out.assignments.append(Assignment(m.id, profile.id, evidence, not found))
+        first = full_first_name(m)
+        if (
+            people is not None
+            and people <= w.rare_people
+            and first is not None
+            and w.rare_merge_threshold < float("inf")
+        ):
+            for other in block.similar(profile):
+                if (
+                    any(g.split()[:1] == [first] for g in other.names)
+                    and out.can_join(profile, other)
+                    and profile_score(profile, other, w) >= w.rare_merge_threshold
+                ):
+                    profile = out.join(block, profile, other)
     return out
 
 
@@ -641,19 +830,27 @@ class BatchClusters:
     evidence: dict[tuple[int, int], Evidence | None]  # why it joined (None: it started one)
     merges: list[tuple[str, str]]  # (survivor, absorbed): clusters of earlier loads joined
     profiles: dict[str, Profile]  # every cluster touched, to store
+    settled: dict[tuple[int, int], Match] = field(default_factory=dict)  # by a stronger rule
+
+    def match(self, key: tuple[int, int]) -> Match | None:
+        """Why the authorship ``key`` went where it did (None: not decided by this batch, as
+        an authorship a re-run finds already written)."""
+        if key in self.settled:
+            return self.settled[key]
+        if key not in self.evidence:
+            return None
+        ev = self.evidence[key]
+        return Match(Rule.NEW_CLUSTER) if ev is None else Match(Rule.EVIDENCE, ev)
 
 
 class ClusterNames:
-    """Names a cluster a mention starts: ``name:<name key>`` while no node holds that id (so
-    the first person of a name keeps the id one node per name had), else ``cluster_id``."""
+    """Names a cluster a mention starts: ``name:<name key>`` while no node holds that id and no
+    cluster ever held it (so the first person of a name keeps the id one node per name had),
+    else ``cluster_id``. The id of an absorbed cluster is never given again (the survivor's
+    ``Profile.retired`` keeps it), so names do not depend on where batches end."""
 
     def __init__(self, taken: Iterable[str]) -> None:
         self.taken = set(taken)
-
-    def release(self, cluster: str) -> None:
-        """A cluster absorbed by another: its node goes, so its id is free again (as it is for
-        the next batch once the join is written)."""
-        self.taken.discard(cluster)
 
     def __call__(self, m: Mention) -> str:
         plain = plain_id(m)
@@ -675,6 +872,8 @@ def cluster_rows(
     profiles_of_blocks: Any,
     taken_ids: Any,
     w: Weights = DEFAULT_WEIGHTS,
+    apart: Apart | None = None,
+    name_stats: NameStats | None = None,
 ) -> BatchClusters:
     """Clusters the name-only authorships of a batch's paper rows (both writers call this).
 
@@ -683,16 +882,25 @@ def cluster_rows(
     ``pinned``: authorships a stronger rule puts on a known node (a profile page's owner on the
     page's papers): they go there and their evidence joins that node's profile.
     ``profiles_of_blocks(blocks) -> profiles``: the stored clusters under those blocking keys.
-    ``taken_ids(ids) -> ids``: which of these author ids a node already holds."""
+    ``taken_ids(ids) -> ids``: which of these author ids a node already holds.
+    ``name_stats``: the name counts of every record before this batch (None: no name prior);
+    the batch's rows are added to it here, in order, and each mention is judged with the counts
+    of the records up to and including its own paper (:mod:`graph.name_stats`), so the result
+    does not depend on where batches end. It is updated in place."""
     mentions: list[Mention] = []
     pins: list[tuple[str, Mention]] = []
     where: dict[str, list[tuple[int, int]]] = {}
     seen_pins: set[str] = set()
     first: dict[tuple[str, str], str] = {}  # (paper, name key) → its first mention's id
+    prior: dict[str, float | None] = {}
     for pi, (row, node) in enumerate(zip(papers, paper_nodes, strict=False)):
         if row.get("stub"):
             continue
+        if name_stats is not None:
+            name_stats.add_row(row, node)
         for ai, m in paper_mentions(row, node):
+            if name_stats is not None and m.id not in prior:
+                prior[m.id] = name_stats.expected_people(m.given, m.surname)
             if (pi, ai) in decided:
                 continue
             if (pi, ai) in pinned:
@@ -714,9 +922,16 @@ def cluster_rows(
         profile = stored.get(node) or touched.get(node) or Profile(node, m.block)
         profile.add(m)
         stored[node] = touched[node] = profile
-    names = ClusterNames([*taken_ids(sorted({plain_id(m) for m in mentions})), *pinned.values()])
-    outcome = assign(mentions, stored.values(), names, w, keep=set(pinned.values()))
+    retired = (i for p in stored.values() for i in p.retired)
+    names = ClusterNames(
+        [*taken_ids(sorted({plain_id(m) for m in mentions})), *pinned.values(), *retired]
+    )
+    outcome = assign(
+        mentions, stored.values(), names, w, keep=set(pinned.values()), apart=apart,
+        prior=prior if name_stats is not None else None,
+    )  # fmt: skip
     node_of = {key: outcome.cluster_of(node) for key, node in pinned.items()}
+    settled = dict.fromkeys(pinned, Match(Rule.PROFILE_OWNER))
     evidence: dict[tuple[int, int], Evidence | None] = {}
     for a in outcome.assignments:
         for key in where[a.mention]:
@@ -727,7 +942,7 @@ def cluster_rows(
         touched.pop(gone, None)
         touched.pop(survivor, None)
     touched.update(outcome.profiles)
-    return BatchClusters(node_of, evidence, merges, touched)
+    return BatchClusters(node_of, evidence, merges, touched, settled)
 
 
 def strong_link(
@@ -745,8 +960,15 @@ class MemoryClusters:
     measurement): profiles by blocking key, the author ids in use, and which cluster absorbed
     which. Batch by batch it gives what the transactional writer gets from the graph."""
 
-    def __init__(self, w: Weights = DEFAULT_WEIGHTS) -> None:
+    def __init__(
+        self,
+        w: Weights = DEFAULT_WEIGHTS,
+        apart: Apart | None = None,
+        name_stats: NameStats | None = None,
+    ) -> None:
         self.w = w
+        self.apart = apart
+        self.name_stats = name_stats  # the name prior's counts, updated batch by batch
         self.profiles: dict[str, Profile] = {}
         self.by_block: dict[str, set[str]] = {}
         self.ids: set[str] = set()
@@ -768,11 +990,10 @@ class MemoryClusters:
         self.ids.update(other_ids)
         out = cluster_rows(
             papers, paper_nodes, decided or {}, pinned or {}, self._of_blocks,
-            lambda ids: [i for i in ids if i in self.ids], self.w,
+            lambda ids: [i for i in ids if i in self.ids], self.w, self.apart, self.name_stats,
         )  # fmt: skip
         for survivor, gone in out.merges:
             self.absorbed[gone] = survivor
-            self.ids.discard(gone)
             old = self.profiles.pop(gone, None)
             if old is not None:
                 self.by_block[old.block].discard(gone)

@@ -6,7 +6,7 @@ one query per step of a write batch, and writes the outcome:
 * :func:`cluster_batch` — the clusters of a batch's name-only authorships, against the stored
   profiles (``Author.cluster_profile``) of the clusters under the batch's blocking keys;
 * :func:`store_clusters` — clusters of earlier loads that the batch showed to be one person are
-  joined (``JOIN_CLUSTERS``), then every touched cluster's profile is stored;
+  joined (``JOIN_AUTHORS``), then every touched cluster's profile is stored;
 * :func:`relink_to_strong` — a name-only authorship moves to a strong-id author (ORCID, OpenAlex,
   S2, dblp) under its blocking key when the clustering's own score
   (``graph.author_clustering.score``) reaches the same threshold for exactly one candidate,
@@ -20,21 +20,26 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from neo4j import ManagedTransaction
+from neo4j import Driver, ManagedTransaction
 
 from graph import cluster_queries as cq
 from graph import ingest_queries as q
 from graph.author_clustering import (
     DEFAULT_WEIGHTS,
+    NO_MATCH_ROW,
+    Apart,
     BatchClusters,
+    Match,
     Mention,
     Profile,
+    Rule,
     Weights,
     cluster_rows,
     make_mention,
     mention_id,
     strong_link,
 )
+from graph.name_stats import NameStats
 
 CANDIDATE_PAPERS = 200  # most recent papers of a strong-id author read for its profile
 
@@ -46,10 +51,12 @@ def profile_json(profile: Profile) -> str:
 
 def load_profiles(tx: ManagedTransaction, blocks: Sequence[str]) -> list[Profile]:
     records = tx.run(cq.CLUSTER_PROFILES, blocks=list(blocks))
-    return [
-        Profile.from_dict(r["id"], r["block"], orjson.loads(r["profile"]))
-        for r in sorted(records, key=lambda r: r["id"])
-    ]
+    out = []
+    for r in sorted(records, key=lambda r: r["id"]):
+        profile = Profile.from_dict(r["id"], r["block"], orjson.loads(r["profile"]))
+        profile.never = set(r["never"] or ())
+        out.append(profile)
+    return out
 
 
 def taken_ids(tx: ManagedTransaction, ids: Sequence[str]) -> list[str]:
@@ -83,20 +90,36 @@ def cluster_batch(
     decided: Mapping[tuple[int, int], str],
     pinned: Mapping[tuple[int, int], str],
     w: Weights = DEFAULT_WEIGHTS,
+    apart: Apart | None = None,
+    name_stats: NameStats | None = None,
 ) -> BatchClusters:
     """The cluster of every name-only authorship of a batch (``cluster_rows``) against the
     graph's stored profiles."""
     return cluster_rows(
         papers, paper_nodes, decided, pinned, lambda b: load_profiles(tx, b),
-        lambda ids: taken_ids(tx, ids), w,
+        lambda ids: taken_ids(tx, ids), w, apart, name_stats,
     )  # fmt: skip
+
+
+#: Every printed form of every author: what the name prior counts (``graph.name_stats``).
+PRINTED_NAMES = "MATCH (a:Author) UNWIND a.name_variants AS name RETURN DISTINCT name"
+
+
+def printed_names(driver: Driver, database: str) -> NameStats:
+    """The name prior's counts of the names the graph already holds (a load starts from them
+    and adds its own rows as it goes)."""
+    stats = NameStats()
+    records, _, _ = driver.execute_query(PRINTED_NAMES, database_=database)
+    for r in records:
+        stats.add_name(r["name"])
+    return stats
 
 
 def store_clusters(tx: ManagedTransaction, clusters: BatchClusters) -> None:
     """After the batch's authors and authorships are written: joins, then profiles."""
     if clusters.merges:
-        rows = [{"survivor": s, "absorbed": g} for s, g in clusters.merges]
-        tx.run(cq.JOIN_CLUSTERS, rows=rows).consume()
+        rows = [{"survivor": s, "absorbed": g, **NO_MATCH_ROW} for s, g in clusters.merges]
+        tx.run(cq.JOIN_AUTHORS, rows=rows).consume()
     rows = [{"id": p.id, "profile": profile_json(p)} for _, p in sorted(clusters.profiles.items())]
     if rows:
         tx.run(cq.SET_CLUSTER_PROFILES, rows=rows).consume()
@@ -120,7 +143,10 @@ def _mention_of(record: Mapping[str, Any], cid: str, affiliation: str | None = N
     )
 
 
-def _candidate_profiles(tx: ManagedTransaction, ids: Iterable[str]) -> dict[str, Profile]:
+def profiles_from_graph(tx: ManagedTransaction, ids: Iterable[str]) -> dict[str, Profile]:
+    """Profiles of authors built from their papers in the graph (the most recent
+    ``CANDIDATE_PAPERS`` of each): strong-id candidates of the relink, authors an override
+    changed."""
     out: dict[str, Profile] = {}
     records = tx.run(cq.CANDIDATE_EVIDENCE, ids=sorted(set(ids)), per_author=CANDIDATE_PAPERS)
     for r in records:
@@ -135,7 +161,10 @@ def _candidate_profiles(tx: ManagedTransaction, ids: Iterable[str]) -> dict[str,
 
 
 def relink_to_strong(
-    tx: ManagedTransaction, items: Mapping[tuple[str, str], str], w: Weights = DEFAULT_WEIGHTS
+    tx: ManagedTransaction,
+    items: Mapping[tuple[str, str], str],
+    w: Weights = DEFAULT_WEIGHTS,
+    apart: Apart | None = None,
 ) -> int:
     """Checks name-only authorships ``(author, paper) → blocking key`` against the strong-id
     authors under their key; moves each that exactly one candidate matches. Candidates are
@@ -153,19 +182,23 @@ def relink_to_strong(
         cq.MENTION_EVIDENCE, items=[{"author": a, "paper": p} for a, p, _k in todo]
     ).data()
     key_of = {(a, p): k for a, p, k in todo}
-    profiles = _candidate_profiles(tx, {c for _a, _p, k in todo for c in strong[k]})
+    profiles = profiles_from_graph(tx, {c for _a, _p, k in todo for c in strong[k]})
     moves = []
     for ev in sorted(evidence, key=lambda r: (r["author"], r["paper"])):
+        if ev["rule"] == Rule.OVERRIDE:
+            continue  # where the overrides file put it, it stays
         m = _mention_of(ev, ev["author"])
-        listed = set(ev["listed"])
+        # not an author already on the paper, nor one the overrides keep apart from it
+        excluded = set(ev["listed"]) | set(ev["never"] or ())
         candidates = [
             profiles[c]
             for c in strong[key_of[(ev["author"], ev["paper"])]]
-            if c in profiles and c not in listed
+            if c in profiles and c not in excluded and not (apart and apart({ev["author"]}, {c}))
         ]
         found = strong_link(m, candidates, w)
         if found is not None:
-            moves.append({"author": ev["author"], "paper": ev["paper"], "strong": found[0].id})
+            moves.append({"author": ev["author"], "paper": ev["paper"], "strong": found[0].id,
+                          **Match(Rule.RELINKED, found[1]).row()})  # fmt: skip
     if moves:
         tx.run(q.MOVE_AUTHORSHIP, rows=moves).consume()
     return len(moves)

@@ -44,21 +44,32 @@ import shutil
 import subprocess
 import time
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 from neo4j import Driver, RoutingControl
 
-from graph.author_clustering import BatchClusters, MemoryClusters
+from graph.author_clustering import (
+    DEFAULT_RULES,
+    NO_MATCH_ROW,
+    BatchClusters,
+    IdentityRules,
+    Match,
+    MemoryClusters,
+    Rule,
+)
 from graph.author_links import profile_json
 from graph.errors import ScholarGraphError
 from graph.identity import ExistingAuthor, better_display_name, paper_key, resolve_author
 from graph.ids import AUTHOR_ID_KINDS, AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
 from graph.ingest import link_by_coauthor_everywhere, refresh_metrics
+from graph.name_stats import NameStats
+from graph.overrides import Overrides, apply_overrides
 from graph.schema import apply_schema
 from graph.server import LocalNeo4j
 
@@ -98,7 +109,16 @@ AUTHOR_HEADER = [
 ]  # fmt: skip
 VENUE_HEADER = ["id:ID(Venue)", "name", "type", "issn", "openalex_id", "dblp_key"]
 CATEGORY_HEADER = ["id:ID(Category)", "name", "scheme"]
-AUTHORED_HEADER = [":START_ID(Author)", ":END_ID(Paper)", "position:long", "raw_name", "source"]
+AUTHORED_HEADER = [
+    ":START_ID(Author)",
+    ":END_ID(Paper)",
+    "position:long",
+    "raw_name",
+    "source",
+    "match_rule",
+    "match_score:double",
+    "match_evidence",
+]
 PUBLISHED_IN_HEADER = [":START_ID(Paper)", ":END_ID(Venue)"]
 IN_CATEGORY_HEADER = [":START_ID(Paper)", ":END_ID(Category)", "primary:boolean"]
 CITES_HEADER = [":START_ID(Paper)", ":END_ID(Paper)"]
@@ -133,6 +153,10 @@ def _w_number(w: str) -> int:
     return int(number)
 
 
+def _match_at(clusters: BatchClusters, paper: int, author: int) -> Match | None:
+    return clusters.match((paper, author))
+
+
 class BulkCsvWriter:
     """Streams paper rows (``loaders.writer.paper_row`` shape) into import CSV files.
 
@@ -140,7 +164,9 @@ class BulkCsvWriter:
     venues, categories and stubs are written by ``close`` from the in-memory tables.
     """
 
-    def __init__(self, folder: Path, cluster_batch: int = CLUSTER_BATCH) -> None:
+    def __init__(
+        self, folder: Path, cluster_batch: int = CLUSTER_BATCH, rules: IdentityRules = DEFAULT_RULES
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self._files: dict[str, IO[str]] = {}
@@ -158,7 +184,9 @@ class BulkCsvWriter:
         self._venues: dict[str, Row] = {}
         self._categories: dict[str, Row] = {}
         self._hierarchy: set[tuple[str, str]] = set()
-        self._clusters = MemoryClusters()
+        # the name prior counts the names of the rows as they come (the database is empty)
+        self._clusters = MemoryClusters(apart=rules.apart, name_stats=NameStats())
+        self._cluster = rules.cluster
         self._cluster_batch = cluster_batch
         self._batch_rows = 0
         self._pending: list[tuple[Row, str]] = []  # rows of the batch, authorships not written
@@ -261,17 +289,19 @@ class BulkCsvWriter:
             return
         rows = [row for row, _w in self._pending]
         nodes = [paper_key(row["ids"], row.get("title_key")) for row in rows]
-        clusters = self._clusters.batch(rows, nodes)
+        clusters = (
+            self._clusters.batch(rows, nodes) if self._cluster else BatchClusters({}, {}, [], {})
+        )
         by_paper: dict[int, dict[int, str]] = {}
         for (pi, ai), node in clusters.node_of.items():
             by_paper.setdefault(pi, {})[ai] = node
         for pi, (row, w) in enumerate(self._pending):
-            self._authorships(row, w, by_paper.get(pi, {}))
+            self._authorships(row, w, by_paper.get(pi, {}), partial(_match_at, clusters, pi))
         self._pending.clear()
         self._join(clusters)
 
     def _join(self, clusters: BatchClusters) -> None:
-        """Clusters of earlier batches shown to be one person (``JOIN_CLUSTERS``' rule)."""
+        """Clusters of earlier batches shown to be one person (``JOIN_AUTHORS``' rule)."""
         for survivor, gone in clusters.merges:
             keep, old = self._authors[survivor], self._authors.pop(gone, None)
             if old is None:
@@ -282,7 +312,9 @@ class BulkCsvWriter:
             if better_display_name(old["name"], keep["name"]):
                 keep["name"], keep["name_key"] = old["name"], old["name_key"]
 
-    def _authorships(self, row: Row, w: str, clustered: dict[int, str]) -> None:
+    def _authorships(
+        self, row: Row, w: str, clustered: dict[int, str], match_of: Callable[[int], Match | None]
+    ) -> None:
         authored: dict[str, list[Any]] = {}
         for ai, ref in enumerate(row["authors"]):
             addable: dict[str, str] = {}
@@ -310,8 +342,11 @@ class BulkCsvWriter:
                 author["variants"].append(ref["name"])
             if row["source"] not in author["sources"]:
                 author["sources"].append(row["source"])
+            match = Match(Rule.ID) if ref["ids"] else match_of(ai)
+            why = match.row() if match is not None else NO_MATCH_ROW
             authored[node] = [node, w, ref.get("position"), self._text(ref.get("raw_name")),
-                              row["source"]]  # fmt: skip
+                              row["source"], why["match_rule"], why["match_score"],
+                              self._text(why["match_evidence"])]  # fmt: skip
         for node, values in authored.items():
             if node in clustered.values():
                 self._name_only_authored.append(values)
@@ -409,9 +444,10 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def write_csvs(rows: Iterable[Row], folder: Path) -> CsvSet:
-    """All rows into one CSV set (files closed on any error)."""
-    writer = BulkCsvWriter(folder)
+def write_csvs(rows: Iterable[Row], folder: Path, rules: IdentityRules = DEFAULT_RULES) -> CsvSet:
+    """All rows into one CSV set (files closed on any error); ``rules``: the clustering on or
+    off and the authors it never joins (``graph.overrides``)."""
+    writer = BulkCsvWriter(folder, rules=rules)
     try:
         with cyclic_gc_paused():
             for row in rows:
@@ -505,13 +541,19 @@ class FinishReport:
     metrics_seconds: float
 
 
-def finish_import(driver: Driver, database: str) -> FinishReport:
+def finish_import(
+    driver: Driver, database: str, overrides: Overrides | None = None
+) -> FinishReport:
     """Constraints and indexes (they also validate uniqueness), the name-only → strong-id
-    links the transactional writer makes batch by batch, then the computed metrics."""
+    links the transactional writer makes batch by batch, the overrides' merges and splits,
+    then the computed metrics."""
     t0 = time.perf_counter()
     apply_schema(driver, database)
     t1 = time.perf_counter()
-    link_by_coauthor_everywhere(driver, database)  # authors without an OpenAlex id are name-only
+    apart = overrides.apart if overrides else None
+    link_by_coauthor_everywhere(driver, database, apart=apart)  # no OpenAlex id: name-only
+    if overrides:
+        apply_overrides(driver, database, overrides)
     refresh_metrics(driver, database)
     t2 = time.perf_counter()
     return FinishReport(round(t1 - t0, 3), round(t2 - t1, 3))

@@ -20,7 +20,15 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from graph import ingest_queries as q
-from graph.author_clustering import BatchClusters
+from graph.author_clustering import (
+    DEFAULT_RULES,
+    NO_MATCH_ROW,
+    Apart,
+    BatchClusters,
+    IdentityRules,
+    Match,
+    Rule,
+)
 from graph.author_links import (
     authorships_on,
     cluster_batch,
@@ -51,10 +59,13 @@ class IngestBatch:
         return len(self.papers) + len(self.citations) + len(self.profiles)
 
 
-def write_batch(driver: Driver, database: str, batch: IngestBatch) -> Counter[str]:
-    """Write one batch in one managed write transaction; returns created/matched counts."""
+def write_batch(
+    driver: Driver, database: str, batch: IngestBatch, rules: IdentityRules = DEFAULT_RULES
+) -> Counter[str]:
+    """Write one batch in one managed write transaction; returns created/matched counts.
+    ``rules``: the clustering on or off, and the authors never joined (``graph.overrides``)."""
     with driver.session(database=database) as session:
-        return session.execute_write(_write, batch)
+        return session.execute_write(_write, batch, rules)
 
 
 def _run(tx: ManagedTransaction, query: str, counts: Counter[str], key: str, **params: Any) -> None:
@@ -64,10 +75,10 @@ def _run(tx: ManagedTransaction, query: str, counts: Counter[str], key: str, **p
     )
 
 
-def _write(tx: ManagedTransaction, batch: IngestBatch) -> Counter[str]:
+def _write(tx: ManagedTransaction, batch: IngestBatch, rules: IdentityRules) -> Counter[str]:
     counts: Counter[str] = Counter()
     paper_nodes = _resolve_and_write_papers(tx, batch, counts)
-    _write_authors(tx, batch, paper_nodes, counts)
+    _write_authors(tx, batch, paper_nodes, counts, rules)
     _write_venues_and_categories(tx, batch, paper_nodes, counts)
     _write_citations(tx, batch, paper_nodes, counts)
     return counts
@@ -142,7 +153,11 @@ def _author_lookup(
 
 
 def _write_authors(
-    tx: ManagedTransaction, batch: IngestBatch, paper_nodes: list[str], counts: Counter[str]
+    tx: ManagedTransaction,
+    batch: IngestBatch,
+    paper_nodes: list[str],
+    counts: Counter[str],
+    rules: IdentityRules = DEFAULT_RULES,
 ) -> None:
     all_refs = [a for p in batch.papers for a in p["authors"]] + [
         p["author"] for p in batch.profiles
@@ -185,7 +200,7 @@ def _write_authors(
             row["sources"].append(source)
         return node
 
-    clusters = _name_only_clusters(tx, batch, paper_nodes, existing, full_papers)
+    clusters = _name_only_clusters(tx, batch, paper_nodes, existing, full_papers, rules)
     for pi, (paper, pnode) in enumerate(zip(batch.papers, paper_nodes, strict=False)):
         for ai, ref in enumerate(paper["authors"]):
             strong = bool(ref["ids"])
@@ -201,9 +216,11 @@ def _write_authors(
                         and _same_slot(ref, old)
                     ):
                         superseded.append({"author": old["author"], "paper": pnode})
+            match = Match(Rule.ID) if strong else clusters.match((pi, ai))
             authored[(node, pnode)] = {
                 "author": node, "paper": pnode, "position": ref.get("position"),
                 "raw_name": ref.get("raw_name"), "source": paper["source"],
+                **(match.row() if match is not None else NO_MATCH_ROW),
             }  # fmt: skip
     profile_rows = []
     for prof in batch.profiles:
@@ -219,7 +236,7 @@ def _write_authors(
         counts["authorships_relinked"] += len(superseded)
     store_clusters(tx, clusters)
     counts["author_clusters_joined"] += len(clusters.merges)
-    _link_by_coauthor(tx, list(authored.values()), author_rows, counts)
+    _link_by_coauthor(tx, list(authored.values()), author_rows, counts, rules.apart)
     if profile_rows:
         tx.run(q.SET_AUTHOR_REPORTED, rows=profile_rows).consume()
     counts["authors_seen"] += len(author_rows)
@@ -231,6 +248,7 @@ def _name_only_clusters(
     paper_nodes: list[str],
     existing: dict[str, list[Row]],
     full_papers: list[str],
+    rules: IdentityRules = DEFAULT_RULES,
 ) -> BatchClusters:
     """Where each name-only authorship of the batch goes (``graph.author_clustering``). The
     same authorship already in the graph (a re-run) and a strong-id author in the same slot
@@ -244,19 +262,26 @@ def _name_only_clusters(
     on_paper = authorships_on(tx, full_papers)
     decided: dict[tuple[int, int], str] = {}
     pinned: dict[tuple[int, int], str] = {}
+    slot: dict[tuple[int, int], Match] = {}
     for pi, (paper, pnode) in enumerate(zip(batch.papers, paper_nodes, strict=False)):
         for ai, ref in enumerate(paper["authors"]):
             if ref["ids"]:
                 continue
-            node = same_authorship(ref, on_paper.get(pnode, ())) or _strong_match(
-                ref, existing.get(pnode, [])
-            )
+            node = same_authorship(ref, on_paper.get(pnode, ()))
+            if node is None and (node := _strong_match(ref, existing.get(pnode, []))):
+                slot[(pi, ai)] = Match(Rule.SAME_SLOT)
             if node is not None:
                 decided[(pi, ai)] = node
             elif (paper["source"], ref["name_key"]) in owners:
                 pinned[(pi, ai)] = author_key({}, ref["name_key"])
-    clusters = cluster_batch(tx, batch.papers, paper_nodes, decided, pinned)
+    if not rules.cluster:  # one author per printed name (the rule before the clustering)
+        return BatchClusters(dict(decided), {}, [], {}, slot)
+    clusters = cluster_batch(
+        tx, batch.papers, paper_nodes, decided, pinned, apart=rules.apart,
+        name_stats=rules.name_stats,
+    )  # fmt: skip
     clusters.node_of.update(decided)
+    clusters.settled.update(slot)
     return clusters
 
 
@@ -269,7 +294,11 @@ def _same_slot(ref: Row, old: Row) -> bool:
 
 
 def _link_by_coauthor(
-    tx: ManagedTransaction, authored: list[Row], author_rows: dict[str, Row], counts: Counter[str]
+    tx: ManagedTransaction,
+    authored: list[Row],
+    author_rows: dict[str, Row],
+    counts: Counter[str],
+    apart: Apart | None = None,
 ) -> None:
     """The name-only → strong-id relink, in both load orders: a name-only authorship moves to
     a strong-id author when the clustering's own evidence and threshold
@@ -286,10 +315,12 @@ def _link_by_coauthor(
     if keys:
         for rec in tx.run(q.NAME_ONLY_UNDER_KEYS, keys=keys):
             items[(rec["author"], rec["paper"])] = rec["key"]
-    counts["authorships_linked_by_coauthor"] += relink_to_strong(tx, items)
+    counts["authorships_linked_by_coauthor"] += relink_to_strong(tx, items, apart=apart)
 
 
-def link_by_coauthor_everywhere(driver: Driver, database: str, batch: int = 5000) -> int:
+def link_by_coauthor_everywhere(
+    driver: Driver, database: str, batch: int = 5000, apart: Apart | None = None
+) -> int:
     """The name-only → strong-id relink over every name-only authorship (after an offline
     import, which cannot run it batch by batch); returns how many authorships moved."""
     records, _, _ = driver.execute_query(q.ALL_NAME_ONLY_AUTHORSHIPS, database_=database)
@@ -297,7 +328,9 @@ def link_by_coauthor_everywhere(driver: Driver, database: str, batch: int = 5000
     moved = 0
     with driver.session(database=database) as session:
         for i in range(0, len(items), batch):
-            moved += session.execute_write(relink_to_strong, dict(items[i : i + batch]))
+            moved += session.execute_write(
+                relink_to_strong, dict(items[i : i + batch]), apart=apart
+            )
     return moved
 
 

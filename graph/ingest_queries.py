@@ -194,7 +194,9 @@ MATCH (s:Author {id: row.strong})
 MERGE (s)-[moved:AUTHORED]->(x)
 SET moved.position = coalesce(moved.position, r.position),
     moved.raw_name = coalesce(moved.raw_name, r.raw_name),
-    moved.source = coalesce(moved.source, r.source)
+    moved.source = coalesce(moved.source, r.source),
+    moved.match_rule = row.match_rule, moved.match_score = row.match_score,
+    moved.match_evidence = row.match_evidence
 DELETE r
 WITH DISTINCT n
 WHERE NOT (n)-[:AUTHORED]->() AND n.reported_source IS NULL
@@ -205,9 +207,13 @@ MERGE_AUTHORED = """
 UNWIND $rows AS row
 MATCH (a:Author {id: row.author}), (p:Paper {id: row.paper})
 MERGE (a)-[r:AUTHORED]->(p)
+WITH r, row, r.match_rule IS NULL AS unexplained
 SET r.position = coalesce(r.position, row.position),
     r.raw_name = coalesce(r.raw_name, row.raw_name),
-    r.source = coalesce(r.source, row.source)
+    r.source = coalesce(r.source, row.source),
+    r.match_rule = CASE WHEN unexplained THEN row.match_rule ELSE r.match_rule END,
+    r.match_score = CASE WHEN unexplained THEN row.match_score ELSE r.match_score END,
+    r.match_evidence = CASE WHEN unexplained THEN row.match_evidence ELSE r.match_evidence END
 """
 
 #: A name-only authorship superseded by the same person with a strong id on the same paper.

@@ -55,7 +55,9 @@ AUTHORS_OF_PAPERS = f"""
 UNWIND $ids AS id
 MATCH (:{PAPER} {{id: id}})<-[r:{AUTHORED}]-(a:{AUTHOR})
 WITH id, r, a ORDER BY id, r.position IS NULL, r.position, a.id
-RETURN id, collect({{position: r.position, raw_name: r.raw_name, author: a {{.*}}}}) AS rows
+RETURN id, collect({{position: r.position, raw_name: r.raw_name, author: a {{.*}},
+                    match_rule: r.match_rule, match_score: r.match_score,
+                    match_evidence: r.match_evidence}}) AS rows
 """
 
 CATEGORIES_OF_PAPERS = f"""

@@ -62,6 +62,7 @@ class AppSettings(BaseSettings):
     max_tokens: int = 2000
     introspection: bool = True
     batch_size: int = 1000  # records per write transaction (measured: docs/performance.md)
+    identity_overrides: Path | None = None  # the overrides file load and bulk-import honour
     # GraphQL query answers cached per API process (api/response_cache.py): entry lifetime in
     # seconds (0 = off), how often the graph totals are re-read, memory bound
     response_cache_ttl: float = 30.0

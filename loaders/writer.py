@@ -17,9 +17,12 @@ from typing import IO, Any
 import orjson
 from neo4j import Driver
 
+from graph.author_clustering import IdentityRules
+from graph.author_links import printed_names
 from graph.errors import UnknownFormat
 from graph.ids import match_key, normalize_name
 from graph.ingest import IngestBatch, refresh_metrics, write_batch
+from graph.overrides import Overrides, apply_overrides
 from loaders.detect import expand, parse_unit, plan
 from loaders.records import (
     AuthorProfile,
@@ -217,9 +220,19 @@ def load_paths(
     errors_to: IO[bytes] | None = None,
     progress: ProgressHook | None = None,
     refresh: bool = True,
+    overrides: Overrides | None = None,
+    cluster_authors: bool = True,
     **options: Any,
 ) -> LoadSummary:
-    """Load files, directories or globs; returns what was created, matched and rejected."""
+    """Load files, directories or globs; returns what was created, matched and rejected.
+    ``overrides`` (``graph.overrides``): authors kept apart while clustering, merges and
+    splits applied after the last batch. ``cluster_authors=False``: one author per printed
+    name (the rule before the clustering; the benchmark of its cost compares both)."""
+    rules = IdentityRules(
+        cluster=cluster_authors,
+        apart=overrides.apart if overrides else None,
+        name_stats=printed_names(driver, database) if cluster_authors else None,
+    )
     summary = LoadSummary()
     report = ErrorReport(errors_to)
     for unit, module in plan(expand(paths), fmt):
@@ -233,7 +246,7 @@ def load_paths(
         try:
             records = parse_unit(unit, module, **options)
             for batch in _batched(records, batch_size, result, report):
-                summary.counts.update(write_batch(driver, database, batch))
+                summary.counts.update(write_batch(driver, database, batch, rules))
                 if progress is not None:
                     progress(name, result.records)
         except (OSError, UnknownFormat) as e:
@@ -245,6 +258,8 @@ def load_paths(
                 "reported); nothing was written from it"
             )
             report.add(ParseIssue(Location(name), result.failed, fatal=True))
+    if overrides:
+        summary.counts.update(apply_overrides(driver, database, overrides))
     if refresh:
         refresh_metrics(driver, database)
     return summary

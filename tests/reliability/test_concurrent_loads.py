@@ -4,6 +4,10 @@ Paperscape's yearly files print many authors differently from year to year ("M. 
 "M. Quirós", "G. SIERRA" and "G. Sierra") under one name-only id: the name shown must be the
 same whichever file is loaded first, and when both load at once. To keep the test quick, each
 file is cut down to its entries that name such an author (a few hundred real lines each).
+
+The loads keep one author per printed name (``cluster_authors=False``): what is tested is the
+display-name rule under every order; which mentions form one person is the clustering's
+business, and its (small) dependence on load order is measured in docs/identity.md.
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ def in_order(driver: Driver, files: list[Path]) -> Snapshot:
     """The names after loading the two files one after the other, first to last."""
     wipe(driver)
     for path in files:
-        load_paths(driver, DB, [path], refresh=False)
+        load_paths(driver, DB, [path], refresh=False, cluster_authors=False)
     return _snapshot(driver)
 
 
@@ -98,7 +102,7 @@ def test_reversed_order_gives_the_same_names(
 ) -> None:
     wipe(driver)
     for path in reversed(files):
-        load_paths(driver, DB, [path], refresh=False)
+        load_paths(driver, DB, [path], refresh=False, cluster_authors=False)
     reversed_order = _snapshot(driver)
     assert reversed_order.keys() == in_order.keys()
     changed = {k: (in_order[k][0], v[0]) for k, v in reversed_order.items() if v != in_order[k]}
@@ -115,7 +119,7 @@ def test_concurrent_loads_give_the_same_names(
     def load(path: Path) -> None:
         try:
             start.wait()
-            load_paths(driver, DB, [path], refresh=False, batch_size=100)
+            load_paths(driver, DB, [path], refresh=False, cluster_authors=False, batch_size=100)
         except BaseException as e:  # reported by the main thread
             errors.append(e)
 

@@ -29,6 +29,7 @@ from graph.author_clustering import (
 from graph.cluster_metrics import blocked_scores
 from graph.identity import paper_key
 from graph.ids import normalize_name, parse_author_id
+from graph.name_stats import NameStats
 from loaders.labelled import read_mentions
 from loaders.records import Paper
 from loaders.writer import paper_row
@@ -232,3 +233,70 @@ def test_a_cluster_id_is_an_author_id_a_user_can_type() -> None:
     m = _m("openalex:W1#3", "Ke Li")
     assert parse_author_id(cluster_id(m)).node_id == cluster_id(m)
     assert parse_author_id("name: Ke  Li").node_id == "name:ke li"
+
+
+# -- the name prior (graph/name_stats.py) -------------------------------------------------------
+
+
+def _rare_corpus() -> list[dict[str, object]]:
+    """Paper rows: one person with a rare full name, papers on one topic with no co-author in
+    common (the evidence stays below the threshold), and many common names around."""
+    filler = [f"{g} {s}" for g in ("Lei", "Wei", "Yu", "Jun") for s in ("Wang", "Li", "Zhang")]
+    topics = ["Sparse matrix computations on hypercubes",
+              "Sparse solvers for parallel computers",
+              "Sparse graph partitioning heuristics for meshes"]  # fmt: skip
+    rows = []
+    for i, title in enumerate(topics):
+        rows.append({
+            "authors": [{"name": "Robert Schreiber", "name_key": "robert schreiber",
+                         "position": 1, "ids": {}},
+                        {"name": filler[i], "name_key": filler[i].lower(), "position": 2,
+                         "ids": {}}],
+            "props": {"title": title, "year": 1990 + i},
+            "venue": {"name": "SIAM J. Sci. Comput."},
+            "categories": [],
+        })  # fmt: skip
+    return rows
+
+
+def _filler_stats() -> NameStats:
+    """Counts of 60 printed names none of which is Robert or Schreiber."""
+    stats = NameStats(min_names=0)
+    stats.add_rows([{"authors": [{"name": f"Ann Roe{i}"} for i in range(60)]}], ["filler"])
+    return stats
+
+
+def test_the_name_prior_joins_a_rare_full_name_on_topic_alone() -> None:
+    rows = _rare_corpus()
+    nodes = [f"paper{i}" for i in range(len(rows))]
+    without = MemoryClusters().batch(rows, nodes)
+    people = {without.node_of[(i, 0)] for i in range(len(rows))}
+    assert len(people) > 1  # venue and words alone stay below the threshold
+    store = MemoryClusters(name_stats=_filler_stats())
+    out = store.batch(rows, nodes)
+    assert len({store.final(out.node_of[(i, 0)]) for i in range(len(rows))}) == 1
+    # a common name with the same evidence does not join
+    common = NameStats(min_names=0)
+    names = [f"Robert Roe{i}" for i in range(30)] + [f"Ann{i} Schreiber" for i in range(30)]
+    common.add_rows([{"authors": [{"name": n} for n in names]}], ["filler"])
+    store = MemoryClusters(name_stats=common)
+    out = store.batch(rows, nodes)
+    assert len({store.final(out.node_of[(i, 0)]) for i in range(len(rows))}) > 1
+
+
+def test_without_name_stats_nothing_changes_and_batches_do_not_matter_with_them() -> None:
+    rows = _rare_corpus()
+    nodes = [f"paper{i}" for i in range(len(rows))]
+    plain = MemoryClusters().batch(rows, nodes)
+    assert MemoryClusters(name_stats=None).batch(rows, nodes).node_of == plain.node_of
+
+    def run(cuts: list[int]) -> dict[int, str]:
+        store = MemoryClusters(name_stats=_filler_stats())
+        landed: dict[int, str] = {}
+        for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True):
+            out = store.batch(rows[a:b], nodes[a:b])
+            landed.update({a + pi: c for (pi, _ai), c in out.node_of.items() if _ai == 0})
+        return {i: store.final(c) for i, c in landed.items()}
+
+    assert run([]) == run([1]) == run([1, 2])
+    assert len(set(run([]).values())) == 1  # the prior did join them

@@ -1,0 +1,114 @@
+"""What the identity work costs the writers, side by side in one run.
+
+    .venv/bin/python -m bench.bench_identity_cost [--papers N] [--repeats R]
+
+Each writer runs with the clustering of name-only authorships on (the product) and off (one
+author per printed name, the rule before it: ``cluster_authors=False``), alternating, on the
+same input and the same machine, and the medians are compared:
+
+* ``scholargraph load``'s transactional writer on Paperscape arXiv 1991–1996 (49,264 papers,
+  111,535 authorships, every one name-only: the worst case for the clustering), into a fresh
+  local Neo4j wiped between runs;
+* ``scholargraph bulk-import`` on a synthetic OpenAlex corpus (``bench.synth``, ``--papers``,
+  20 % of the authorships printed without an author id, as name-only authorships), each run
+  into a fresh local Neo4j (the time to start it excluded).
+
+Results go to bench/results/identity-cost.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import DB, PAPERSCAPE, median, neo4j_for_bench, wipe, write_results
+from bench.synth import SynthConfig, write_corpus
+from cli.bulk import run_bulk_import
+from graph.server import LocalNeo4j, free_port
+from graph.settings import LocalServerSettings
+from graph.stats import graph_stats
+from loaders.writer import load_paths
+
+MODES = {"clustering on": True, "clustering off": False}
+
+
+def transactional(repeats: int) -> dict[str, Any]:
+    files = sorted(PAPERSCAPE.glob("pscp-*.csv"))
+    seconds: dict[str, list[float]] = {mode: [] for mode in MODES}
+    authors: dict[str, int] = {}
+    with neo4j_for_bench() as (driver, _uri):
+        for _ in range(repeats):
+            for mode, on in MODES.items():
+                wipe(driver)
+                t0 = time.perf_counter()
+                load_paths(driver, DB, files, cluster_authors=on)
+                seconds[mode].append(round(time.perf_counter() - t0, 2))
+                authors[mode] = int(graph_stats(driver, DB)["nodes"].get("Author", 0))
+    return _compare(seconds, {"input": "paperscape-arxiv-1991-1996", "authors": authors})
+
+
+def bulk(papers: int, repeats: int) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="sg-idcost-"))
+    try:
+        corpus = tmp / "works.jsonl"
+        write_corpus(SynthConfig(papers=papers, p_name_only=0.2), corpus)
+        seconds: dict[str, list[float]] = {mode: [] for mode in MODES}
+        parse: dict[str, list[float]] = {mode: [] for mode in MODES}
+        authors: dict[str, int] = {}
+        local = LocalServerSettings()
+        for i in range(repeats):
+            for mode, on in MODES.items():
+                home = tmp / f"neo4j-{i}-{on}"
+                server = LocalNeo4j(home, cache_dir=local.home / "cache", version=local.version,
+                                    port=free_port(), heap="2g", pagecache="1g")  # fmt: skip
+                try:
+                    result = run_bulk_import(server, [corpus], cluster_authors=on)
+                finally:
+                    server.stop()
+                    shutil.rmtree(home, ignore_errors=True)
+                s = result.seconds
+                seconds[mode].append(round(s["total"] - s["start_and_check_empty"], 2))
+                parse[mode].append(s["parse_and_csv"])
+                authors[mode] = int(result.stats["nodes"].get("Author", 0))
+        out = _compare(seconds, {"input": f"synthetic OpenAlex, {papers:,} papers, 20 % of "
+                                          "authorships without an author id",
+                                 "authors": authors})  # fmt: skip
+        out["parse_and_csv_median_s"] = {mode: median(v) for mode, v in parse.items()}
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _compare(seconds: dict[str, list[float]], extra: dict[str, Any]) -> dict[str, Any]:
+    on, off = median(seconds["clustering on"]), median(seconds["clustering off"])
+    return {
+        **extra,
+        "seconds": seconds,
+        "median_s": {"clustering on": on, "clustering off": off},
+        "added_percent": round(100 * (on - off) / off, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=200_000, help="bulk corpus size")
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    results = {
+        "transactional": transactional(args.repeats),
+        "bulk": bulk(args.papers, args.repeats),
+        "goal": "the identity work adds at most 25 % to each writer",
+    }
+    for name in ("transactional", "bulk"):
+        r = results[name]
+        print(f"{name}: on {r['median_s']['clustering on']} s, off "
+              f"{r['median_s']['clustering off']} s: +{r['added_percent']} %")  # fmt: skip
+    print(f"wrote {write_results('identity-cost', results)}")
+
+
+if __name__ == "__main__":
+    main()
