@@ -7,7 +7,7 @@ DATA ?= ../shared/data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install lock assets demo neo4j load analyze serve test lint bench bench-quick bench-s2and bench-identity sdl clean
+.PHONY: install lock assets demo neo4j load analyze serve test lint bench bench-quick bench-s2and bench-identity bench-spark sdl clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,13 +19,14 @@ UV_VERSION := 0.13.8
 
 install: $(BIN)/python
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c $(LOCK) -e '.[dev,leiden]'
+	$(BIN)/pip install -q -c $(LOCK) -e '.[dev,leiden,spark]'
 	$(SG) neo4j install
+	$(SG) spark install
 
 # Re-pins from pyproject.toml, keeping the current pins that still fit (UPGRADE=1: newest).
 lock: $(BIN)/python
 	$(BIN)/pip install -q 'uv==$(UV_VERSION)'
-	$(BIN)/uv pip compile pyproject.toml --extra dev --extra leiden --universal \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra leiden --extra spark --universal \
 		--python-version 3.11 $(if $(UPGRADE),--upgrade) -q -o $(LOCK)
 
 assets: api/static/vendor/VERSIONS api/static/vendor/cytoscape/VERSIONS
@@ -66,10 +67,15 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy graph
 
-bench: install
-	$(BIN)/python -m bench.run_all
+# The @neo4j/graphql peer of the uncached benchmark (bench/peer, its own lock file).
+bench/peer/node_modules: bench/peer/package.json bench/peer/package-lock.json
+	cd bench/peer && npm ci --no-audit --no-fund
+	touch $@
 
-bench-quick: install
+bench: install bench/peer/node_modules
+	$(BIN)/python -m bench.run_all $(if $(UNCACHED_URI),--uncached-uri $(UNCACHED_URI))
+
+bench-quick: install bench/peer/node_modules
 	$(BIN)/python -m bench.run_all --quick
 
 # Author identity: quality on the labelled sets through the writer, and what it costs the
@@ -77,6 +83,11 @@ bench-quick: install
 bench-identity: install
 	$(BIN)/python -m bench.bench_identity
 	$(BIN)/python -m bench.bench_identity_cost
+
+# igraph vs Spark (GraphX) at 100k and 1M papers, per phase (docs/scale-out.md). SPARK_ARGS
+# picks the corpora, e.g. SPARK_ARGS='--skip-1m'.
+bench-spark: install
+	$(BIN)/python -m bench.bench_spark $(SPARK_ARGS)
 
 # S2AND side by side on the same labelled mentions, in its own venv (docs/identity.md).
 bench-s2and: install

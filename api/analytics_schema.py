@@ -11,6 +11,7 @@ read with the request's timeout. ``analyze`` is public and paid for by the query
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from enum import Enum
 from typing import Any
@@ -22,7 +23,7 @@ from api.collab_types import GraphKind
 from api.context import Info
 from api.pagination import check_first
 from graph.analytics import requests, runs
-from graph.analytics.algorithms import ALGORITHMS
+from graph.analytics.algorithms import ALGORITHMS, SEEDED
 from graph.analytics.queries import RUN_COMPLETE, RUN_FAILED, RUN_RUNNING
 from graph.analytics.spec import GraphSpec
 from graph.analytics.worker import shared_pool
@@ -32,8 +33,17 @@ MAX_TOP = 100
 
 Algorithm = strawberry.enum(
     Enum("Algorithm", {name.upper(): name for name in ALGORITHMS}),  # type: ignore[misc]
-    description="igraph algorithms (docs/analytics.md)",
+    description="analytics algorithms (docs/analytics.md; on SPARK: docs/scale-out.md)",
 )
+
+
+@strawberry.enum(
+    description="Where an analysis runs: igraph in a worker process of the API, "
+    "or GraphX on the Spark master SCHOLARGRAPH_SPARK_MASTER (docs/scale-out.md)."
+)
+class Engine(Enum):
+    IGRAPH = "igraph"
+    SPARK = "spark"
 
 
 class Unauthorized(ScholarGraphError):
@@ -70,6 +80,7 @@ class AnalysisInput:
     damping: float | None = None
     cutoff: int | None = None
     top: int = 10
+    engine: Engine = Engine.IGRAPH
 
     def spec(self) -> GraphSpec:
         algorithm = self.algorithm.value
@@ -80,7 +91,7 @@ class AnalysisInput:
             year_from=self.year_from,
             year_to=self.year_to,
             venues=tuple(self.venues or ()),
-            seeds=() if algorithm == "ppr" else seeds,
+            seeds=() if algorithm in SEEDED else seeds,
             hops=self.hops,
             min_weight=self.min_weight,
             self_citations=self.self_citations,
@@ -96,7 +107,7 @@ class AnalysisInput:
             out["damping"] = self.damping
         if self.cutoff is not None:
             out["cutoff"] = self.cutoff
-        if self.algorithm.value == "ppr":
+        if self.algorithm.value in SEEDED:
             out["seeds"] = list(self.seeds or ())
         return out
 
@@ -225,8 +236,35 @@ def _checked(input: AnalysisInput) -> GraphSpec:
     return input.spec()
 
 
+async def _run_spark(
+    info: Info, spec: GraphSpec, input: AnalysisInput, write: bool
+) -> runs.AnalysisOutcome:
+    """On Spark (one session per API process), in a thread: the JVM does the work. The graph
+    comes through the project's export on the jobs driver (``ExportSource``)."""
+    from graph.analytics.spark import engine
+    from graph.analytics.spark.session import shared_session
+    from graph.analytics.spark.sources import ExportSource
+    from graph.settings import SparkSettings
+
+    algorithm, params = input.algorithm.value, input.params()
+    engine.check_params(algorithm, params)
+    jobs = info.context.jobs
+    if jobs is None:
+        raise ScholarGraphError("analytics are not available in this process")
+    settings = info.context.settings
+    database = info.context.scope.database
+    session = await asyncio.to_thread(shared_session, SparkSettings())
+    return await asyncio.to_thread(
+        engine.analyze, jobs, database, session, ExportSource(jobs, database),
+        spec, algorithm, params, write=write, top=input.top,
+        batch_size=settings.analysis_write_batch, stale_after=settings.analysis_stale_after,
+    )  # fmt: skip
+
+
 async def _run(info: Info, input: AnalysisInput, write: bool) -> runs.AnalysisOutcome:
     spec = _checked(input)
+    if input.engine is Engine.SPARK:
+        return await _run_spark(info, spec, input, write)
     settings = info.context.settings
     pool = shared_pool(settings.analytics_workers)
     scope = info.context.scope

@@ -34,7 +34,7 @@ from api.http_guard import RequestGuard, refusal_body
 from api.pages import page_routes
 from api.response_cache import RETRY_AFTER_SECONDS, CachedGraphQL, ResponseCache
 from api.schema import build_schema
-from graph.db import Patience, async_driver, drain, sync_driver
+from graph.db import AfterWrites, Patience, WriteBookmarks, async_driver, drain, sync_driver
 from graph.repository import ReadScope, ping
 from graph.settings import AppSettings, Neo4jSettings
 
@@ -128,10 +128,21 @@ def create_app(
         # Analytics (igraph, CPU-bound, synchronous library code) run in worker threads with a
         # synchronous driver of their own; GraphQL reads use the async driver. Analytics writes
         # keep the driver's 30 s of retries (lock contention with a load is worth waiting out).
-        jobs = sync_driver(neo4j_settings, dataclasses.replace(patience, retry=JOB_RETRY_TIME))
+        # The reads wait for the jobs' committed writes (bookmarks, graph.db): on a cluster a
+        # reader that has not applied a finished runAnalysis yet does not answer before it has.
+        own_writes = WriteBookmarks()
+        jobs = sync_driver(
+            neo4j_settings, dataclasses.replace(patience, retry=JOB_RETRY_TIME), own_writes
+        )
         try:
             await drv.verify_connectivity()
-            app.state.scope = ReadScope(drv, neo4j_settings.database, app_settings.read_timeout)
+            app.state.scope = ReadScope(
+                drv,
+                neo4j_settings.database,
+                app_settings.read_timeout,
+                after_writes=AfterWrites(own_writes),
+            )
+            app.state.own_writes = own_writes
             app.state.jobs = jobs
             app.state.settings = app_settings
             logger.info("connected to Neo4j at %s", neo4j_settings.uri)

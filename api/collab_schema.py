@@ -10,6 +10,7 @@ import strawberry
 
 from api.collab_types import (
     AuthorScore,
+    CoauthorNetwork,
     CollaborationPath,
     CollaboratorSuggestion,
     Community,
@@ -65,6 +66,16 @@ class CollabQuery:
         return CollaborationPath.build(paths[0], rest)
 
     @strawberry.field(
+        description="An author's co-author network, 1 or 2 hops, at most `limit` (2..500) "
+        "authors (the network page's picture)."
+    )
+    async def coauthor_network(
+        self, info: Info, author: strawberry.ID, hops: int = 2, limit: int = 150
+    ) -> CoauthorNetwork:
+        net = await collab.coauthor_network(info.context.scope, author, limit, hops)
+        return CoauthorNetwork.build(net)
+
+    @strawberry.field(
         description="Authors who are not yet co-authors, best first: Adamic–Adar over the "
         "co-author graph + category overlap + same Leiden community, with the reasons."
     )
@@ -76,17 +87,26 @@ class CollabQuery:
 
     @strawberry.field(
         description="Leiden communities of the co-authorship graph from the latest persisted "
-        "run, largest first."
+        "run, largest first; with `category`, the communities with papers in that field (with "
+        "its subcategories), most such papers first."
     )
     async def communities(
-        self, info: Info, graph: GraphKind = GraphKind.COAUTHORSHIP, first: int | None = 20
+        self,
+        info: Info,
+        graph: GraphKind = GraphKind.COAUTHORSHIP,
+        first: int | None = 20,
+        category: strawberry.ID | None = None,
     ) -> list[Community]:
-        rows = await collab.communities(info.context.scope, graph.value, _first(first, 20))
+        rows = await collab.communities(
+            info.context.scope, graph.value, _first(first, 20), category=category
+        )
         return [Community.build(c) for c in rows]
 
     @strawberry.field(
         description="Most influential authors of the citation graph filtered by category "
-        "(with subcategories) and years; PageRank and citations split 1/n among authors."
+        "(with subcategories) and years; PageRank and citations split 1/n among authors. "
+        "`by: CITATIONS` ranks by citations without self-citations (a citing paper the author "
+        "also wrote, as in `topCitingAuthors`); both figures are given."
     )
     async def influential_authors(
         self,
@@ -121,8 +141,12 @@ class CollabQuery:
         return [PaperScore.build(s) for s in rows]
 
     @strawberry.field(
-        description="Authors whose citation velocity grew most between two windows of "
-        "`window` years ending at `year` (default: the latest year of the category)."
+        description="Authors whose citation velocity (citations per year to their papers in "
+        "the category) grew most between two windows of `window` years ending at `year`. "
+        "Default `year`: the last year with enough papers in the category (at least 10, and at "
+        "least 10% of its busiest year's). Ranked by growth = (recent + 1) / (max(previous, 2) "
+        "+ 1) over the velocities (a normalised change with a minimum base of 2 citations per "
+        "year), then velocity change, then PageRank change."
     )
     async def rising_authors(
         self,
@@ -147,6 +171,7 @@ class CollabQuery:
                     pagerank_recent=r.pagerank_recent,
                     pagerank_previous=r.pagerank_previous,
                     pagerank_change=r.pagerank_change,
+                    growth=r.growth,
                 )
                 for r in rows
             ],

@@ -17,11 +17,12 @@ from graph import collaboration as collab
 from graph import influence
 
 if TYPE_CHECKING:
-    from api.types import Author, Category, Paper
+    from api.types import Author, Category, Paper, Venue
 
 AuthorT = Annotated["Author", strawberry.lazy("api.types")]
 PaperT = Annotated["Paper", strawberry.lazy("api.types")]
 CategoryT = Annotated["Category", strawberry.lazy("api.types")]
+VenueT = Annotated["Venue", strawberry.lazy("api.types")]
 
 
 def author_of(node: dict[str, Any]) -> Author:
@@ -40,6 +41,12 @@ def category_of(node: dict[str, Any]) -> Category:
     from api.types import Category as C
 
     return C.from_node(node)
+
+
+def venue_of(node: dict[str, Any]) -> Venue:
+    from api.types import Venue as V
+
+    return V.from_node(node)
 
 
 # --- enums ----------------------------------------------------------------------------------
@@ -174,14 +181,73 @@ class CategoryShare:
     paper_count: int = strawberry.field(description="member papers in this category")
 
 
+@strawberry.type
+class NetworkAuthor:
+    author: AuthorT
+    hop: int = strawberry.field(description="0 = the author, 1 = co-author, 2 = theirs")
+
+
+@strawberry.type
+class NetworkLink:
+    source: strawberry.ID
+    target: strawberry.ID
+    joint_paper_count: int
+
+
+@strawberry.type(
+    description="An author's co-author network: the author, up to 100 co-authors (most joint "
+    "papers first) and, for two hops, the co-authors of those (at most 30 each) ranked by their "
+    "joint papers with them, up to `limit` authors; a link joins two shown authors when either "
+    "lists the other among its 30 most frequent co-authors."
+)
+class CoauthorNetwork:
+    centre: strawberry.ID
+    found: int = strawberry.field(description="authors found within the hops (before the cap)")
+    nodes: list[NetworkAuthor]
+    links: list[NetworkLink]
+
+    @classmethod
+    def build(cls, net: collab.CoauthorNetwork) -> CoauthorNetwork:
+        return cls(
+            centre=strawberry.ID(net.centre),
+            found=net.found,
+            nodes=[NetworkAuthor(author=author_of(n.author), hop=n.hop) for n in net.nodes],
+            links=[
+                NetworkLink(source=strawberry.ID(a), target=strawberry.ID(b), joint_paper_count=w)
+                for a, b, w in net.edges
+            ],
+        )
+
+
+@strawberry.type
+class VenueShare:
+    venue: VenueT
+    paper_count: int = strawberry.field(description="member papers in this venue")
+
+
 @strawberry.type(description="A Leiden community of the co-authorship graph (a persisted run).")
 class Community:
     id: int
     size: int
     top_members: list[CommunityMember]
     dominant_categories: list[CategoryShare]
+    dominant_venues: list[VenueShare]
     internal_edges: int = strawberry.field(description="co-author pairs inside the community")
     density: float = strawberry.field(description="internalEdges / (size (size - 1) / 2)")
+    paper_count: int = strawberry.field(description="distinct papers of the members")
+    categorised_paper_count: int = strawberry.field(
+        description="papers of the members with a category"
+    )
+    venue_paper_count: int = strawberry.field(description="papers of the members with a venue")
+    field_paper_count: int | None = strawberry.field(
+        description="papers of the members in the `category` asked for (with subcategories)"
+    )
+    label: str = strawberry.field(
+        description="What the community works on and how much of it that covers: its dominant "
+        'categories with their papers out of all its papers ("hep-th 812, hep-ph 120 of 1,638 '
+        'papers"), or its dominant venues when fewer than half its papers have a category '
+        '("Phys. Rev. D 40 of 1,638 papers; categories on 23").'
+    )
     run_id: str | None
     run_created_at: str | None
 
@@ -197,8 +263,14 @@ class Community:
             dominant_categories=[
                 CategoryShare(category=category_of(n), paper_count=k) for n, k in c.categories
             ],
+            dominant_venues=[VenueShare(venue=venue_of(n), paper_count=k) for n, k in c.venues],
             internal_edges=c.internal_edges,
             density=c.density,
+            paper_count=c.paper_count,
+            categorised_paper_count=c.categorised_papers,
+            venue_paper_count=c.venue_papers,
+            field_paper_count=c.field_papers,
+            label=c.label,
             run_id=c.run.get("id"),
             run_created_at=c.run.get("created_at"),
         )
@@ -226,7 +298,13 @@ class AuthorScore:
     author: AuthorT
     score: float = strawberry.field(description="the value of the `by` measure")
     pagerank: float = strawberry.field(description="paper PageRank split 1/n among authors")
-    citations: float = strawberry.field(description="in-subgraph citations split 1/n")
+    citations: float = strawberry.field(
+        description="in-subgraph citations split 1/n, self-citations included"
+    )
+    citations_excluding_self: float = strawberry.field(
+        description="in-subgraph citations split 1/n without self-citations (a citing paper "
+        "the author also wrote); what `by: CITATIONS` ranks by"
+    )
     h_index: int = strawberry.field(description="h-index inside the filtered graph")
     paper_count: int = strawberry.field(description="papers inside the filtered graph")
 
@@ -237,6 +315,7 @@ class AuthorScore:
             score=s.score,
             pagerank=s.pagerank,
             citations=s.citations,
+            citations_excluding_self=s.citations_no_self,
             h_index=s.h_index,
             paper_count=s.paper_count,
         )
@@ -267,6 +346,9 @@ class RisingAuthor:
     pagerank_recent: float = strawberry.field(description="PageRank credit × nodes (1 = mean)")
     pagerank_previous: float
     pagerank_change: float
+    growth: float = strawberry.field(
+        description="(recentVelocity + 1) / (max(previousVelocity, 2) + 1): the ranking"
+    )
 
 
 @strawberry.type
@@ -310,15 +392,17 @@ class AuthorCollabFields:
     )
     async def top_citing_authors(self, info: Info, first: int | None = 10) -> CitingAuthors:
         n = check_first(10 if first is None else first)
-        r = await influence.top_citing_authors(info.context.scope, self.id, n)  # type: ignore[attr-defined]
+        r = await info.context.loaders.top_citing.load((self.id, n))  # type: ignore[attr-defined]
         return CitingAuthors(
-            total_citations=r.total_citations,
-            self_citations=r.self_citations,
+            total_citations=r["total"],
+            self_citations=r["self_citations"],
             authors=[
                 CitingAuthor(
-                    author=author_of(a.author), citations=a.citations, citing_papers=a.citing_papers
+                    author=author_of(a["author"]),
+                    citations=a["citations"],
+                    citing_papers=a["citing_papers"],
                 )
-                for a in r.authors
+                for a in r["rows"]
             ],
         )
 
@@ -330,10 +414,13 @@ class PaperCollabFields:
     @strawberry.field(description="Similar papers by co-citation and bibliographic coupling.")
     async def similar(self, info: Info, first: int | None = 10) -> list[SimilarPaper]:
         n = check_first(10 if first is None else first)
-        rows = await influence.similar_papers_of(info.context.scope, self.id, n)  # type: ignore[attr-defined]
+        rows = await info.context.loaders.similar.load((self.id, n))  # type: ignore[attr-defined]
         return [
             SimilarPaper(
-                paper=paper_of(s.paper), score=s.score, cocitation=s.cocitation, coupling=s.coupling
+                paper=paper_of(s["paper"]),
+                score=s["score"],
+                cocitation=s["cocitation"],
+                coupling=s["coupling"],
             )
             for s in rows
         ]

@@ -4,14 +4,16 @@ it (docs/limits.md).
 **Cost** (:func:`query_cost`, checked by :class:`RequestLimits` after validation, before any
 resolver runs; the variables' values are part of it):
 
-- A leaf field (a scalar or enum) costs nothing. An object or list field costs, per parent
+- A leaf field (a scalar or enum) costs nothing, except those priced in ``FIELD_COSTS`` (a
+  connection's bounded ``totalCount``). An object or list field costs, per parent
   instance, its base cost (``FIELD_COSTS``, 0 for a plain field, high for analytics) plus the
   number of objects it produces: ``first`` for a field with a ``first`` argument (the value
   given, from the variables when it is a variable, else the field's default), ``LIST_SIZE`` for
   other lists, 1 for a single object. Its children are multiplied by that number, so nested
   connections multiply: ``papers(first: 100) { … citations(first: 100) }`` costs over 10,000.
 - Arguments: every term of a ``where`` filter (a field condition, an element of an ``in`` list,
-  each ``AND``/``OR`` member) costs ``WHERE_TERM_COST``; every element of any other list
+  each ``AND``/``OR`` member) costs ``WHERE_TERM_COST``, an ``id`` condition (a batch lookup of
+  up to 500 ids) one term plus ``ID_COST`` per id; every element of any other list
   argument (``avoid``, ``seeds``, ``categories`` …) costs 1; both per parent instance.
 - ``analyze`` / ``runAnalysis`` cost ``ANALYZE_COST``; Leiden and Louvain twice that; the
   path-based algorithms (betweenness, harmonic) add ``PATH_HOP_COST`` per hop of ``cutoff``
@@ -75,6 +77,9 @@ logger = logging.getLogger("scholargraph.api")
 LARGEST_FIRST = 1000  # the largest `first` any field accepts (`categories`)
 LIST_SIZE = 10  # objects assumed in a list without `first` (authors of a paper, categories …)
 WHERE_TERM_COST = 25
+ID_COST = 1  # per id of a batch lookup (an index seek)
+FACETS_COST = 100  # the facets of one list: up to four aggregate queries
+COUNT_COST = 5  # a bounded count (exact up to a threshold, else a sample)
 ANALYZE_COST = 1000
 PATH_HOP_COST = 900
 DEFAULT_CUTOFF = 4
@@ -97,21 +102,49 @@ FIELD_COSTS: dict[str, int] = {
     "Query.analysisRuns": 5,
     "Author.topCitingAuthors": 20,
     "Paper.similar": 20,
+    "Query.searchConnection": 10,
+    "PaperConnection.facets": FACETS_COST,
+    "PaperConnection.totalCount": COUNT_COST,
+    "PaperConnection.totalCountIsExact": COUNT_COST,
+    "AuthorConnection.totalCount": COUNT_COST,
+    "AuthorConnection.totalCountIsExact": COUNT_COST,
+    "PaperConnection.missing": 5,
 }
 #: Lists that do not multiply: they hold the objects their parent connection already counted.
 SINGLE = frozenset({"edges"})
+#: Fields of a connection answered once per list, not per item: not multiplied by its `first`.
+PER_LIST = frozenset({"facets", "totalCount", "totalCountIsExact", "missing", "pageInfo"})
 _PATH_ALGORITHMS = frozenset({"BETWEENNESS", "HARMONIC"})
 _COMMUNITY_ALGORITHMS = frozenset({"LEIDEN", "LOUVAIN"})
 
 
 def where_terms(value: Any) -> int:
     """Terms of a filter value (a parsed ``where`` input): each field condition, each element
-    of an ``in`` list and each ``AND``/``OR`` member counts."""
+    of an ``in`` list and each ``AND``/``OR`` member counts; an ``id`` condition (a batch
+    lookup, index seeks) counts as one term, its ids priced apart (:func:`where_ids`)."""
     if isinstance(value, list):
         return sum(max(1, where_terms(v)) for v in value)
     if isinstance(value, Mapping):
-        return sum(where_terms(v) if isinstance(v, Mapping | list) else 1 for v in value.values())
+        return sum(
+            1 if k == "id" or not isinstance(v, Mapping | list) else where_terms(v)
+            for k, v in value.items()
+        )
     return 1
+
+
+def where_ids(value: Any) -> int:
+    """The ids of every ``id`` condition of a filter value (``ID_COST`` each)."""
+    if isinstance(value, list):
+        return sum(where_ids(v) for v in value)
+    if not isinstance(value, Mapping):
+        return 0
+    total = 0
+    for k, v in value.items():
+        if k == "id" and isinstance(v, Mapping):
+            total += sum(len(x) if isinstance(x, list) else 1 for x in v.values() if x is not None)
+        elif isinstance(v, Mapping | list):
+            total += where_ids(v)
+    return total
 
 
 def _list_elements(value: Any) -> int:
@@ -162,15 +195,18 @@ class _Walk:
             return base * (k if isinstance(k, int) and not isinstance(k, bool) and k > 0 else 1)
         return base
 
-    def selection(self, parent: GraphQLNamedType, node: SelectionSetNode, m: int) -> int:
+    def selection(
+        self, parent: GraphQLNamedType, node: SelectionSetNode, m: int, once: int | None = None
+    ) -> int:
         total = 0
         for sel in node.selections:
             if isinstance(sel, FieldNode):
-                total += self.field(parent, sel, m)
+                per_list = once is not None and sel.name.value in PER_LIST
+                total += self.field(parent, sel, once if per_list and once is not None else m)
             elif isinstance(sel, InlineFragmentNode):
                 cond = sel.type_condition
                 target = self.schema.get_type(cond.name.value) if cond else parent
-                total += self.selection(target or parent, sel.selection_set, m)
+                total += self.selection(target or parent, sel.selection_set, m, once)
             elif isinstance(sel, FragmentSpreadNode):
                 name = sel.name.value
                 frag = self.fragments.get(name)
@@ -178,7 +214,7 @@ class _Walk:
                     continue
                 target = self.schema.get_type(frag.type_condition.name.value) or parent
                 inner = _Walk(self.schema, self.fragments, self.variables, self.seen | {name})
-                total += inner.selection(target, frag.selection_set, m)
+                total += inner.selection(target, frag.selection_set, m, once)
         return total
 
     def field(self, parent: GraphQLNamedType, node: FieldNode, m: int) -> int:
@@ -191,17 +227,18 @@ class _Walk:
         if field is None:
             return 0
         named = get_named_type(field.type)
-        if is_leaf_type(named):
-            return 0
+        if is_leaf_type(named):  # a plain scalar is free; a priced one (a count) is not
+            return m * FIELD_COSTS.get(f"{parent.name}.{name}", 0)
         args = self.args(node, field)
         size = self.size(name, field.type, args)
         cost = m * (self.field_cost(f"{parent.name}.{name}", args) + size)
         where = args.get("where")
         if where is not None:
-            cost += m * WHERE_TERM_COST * where_terms(where)
+            cost += m * (WHERE_TERM_COST * where_terms(where) + ID_COST * where_ids(where))
         cost += m * sum(_list_elements(v) for k, v in args.items() if k != "where")
         if node.selection_set is not None:
-            cost += self.selection(named, node.selection_set, m * size)
+            once = m if named.name.endswith("Connection") else None
+            cost += self.selection(named, node.selection_set, m * size, once)
         return cost
 
     def size(self, name: str, type_: GraphQLType, args: Mapping[str, Any]) -> int:

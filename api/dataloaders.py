@@ -18,8 +18,9 @@ from graph.repository import Node, Page, ReadScope
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 Order = tuple[tuple[str, bool], ...]
-# (kind, parent id, skip, first, order) -> one page of child papers
-PageKey = tuple[str, str, int, int, Order]
+After = tuple[Any, ...] | None  # a cursor's sort-key values (None: the first page)
+# (kind, parent id, first, order, after) -> one page of child papers
+PageKey = tuple[str, str, int, Order, After]
 
 
 def _keyed_loader(
@@ -81,7 +82,16 @@ class Loaders:
         self.coauthors: DataLoader[tuple[str, int], list[Node]] = DataLoader(
             load_fn=self._coauthors
         )
+        self.coauthor_page: DataLoader[tuple[str, int, After], Page] = DataLoader(
+            load_fn=self._coauthor_pages
+        )
+        self.coauthor_total: DataLoader[str, int] = _keyed_loader(
+            lambda ids: repo.coauthor_totals(s, ids), 0
+        )
         self.child_page: DataLoader[PageKey, Page] = DataLoader(load_fn=self._child_pages)
+        self.child_total: DataLoader[tuple[str, str], int] = DataLoader(load_fn=self._child_totals)
+        self.similar: DataLoader[tuple[str, int], list[Node]] = DataLoader(load_fn=self._similar)
+        self.top_citing: DataLoader[tuple[str, int], Node] = DataLoader(load_fn=self._top_citing)
 
     async def _resolve_papers(self, refs: list[IdRef]) -> dict[IdRef, Node]:
         found = await repo.resolve_papers(self.scope, {str(i): r for i, r in enumerate(refs)})
@@ -93,34 +103,83 @@ class Loaders:
 
     async def _coauthors(self, keys: Sequence[tuple[str, int]]) -> list[list[Node]]:
         """Keys with the same ``first`` share one query."""
-        groups: dict[int, list[str]] = defaultdict(list)
-        for author_id, first in keys:
-            groups[first].append(author_id)
-        firsts = list(groups)
-        answers = await asyncio.gather(
-            *(repo.coauthors_of_authors(self.scope, groups[f], f) for f in firsts)
+        found = await _by_group(
+            keys,
+            lambda k: k[1],
+            lambda first, ids: repo.coauthors_of_authors(self.scope, ids, first),
         )
-        by_first = dict(zip(firsts, answers, strict=True))
-        return [by_first[first].get(author_id, []) for author_id, first in keys]
+        return [found[first].get(author_id, []) for author_id, first in keys]
+
+    async def _coauthor_pages(self, keys: Sequence[tuple[str, int, After]]) -> list[Page]:
+        """Keys with the same page arguments share one query."""
+        found = await _by_group(
+            keys,
+            lambda k: (k[1], k[2]),
+            lambda spec, ids: repo.coauthor_pages(self.scope, ids, first=spec[0], after=spec[1]),
+        )
+        return [found[(first, after)].get(a, _EMPTY) for a, first, after in keys]
 
     async def _child_pages(self, keys: Sequence[PageKey]) -> list[Page]:
         """Keys with the same kind and page arguments share one query."""
-        groups: dict[tuple[str, int, int, Order], list[str]] = defaultdict(list)
-        for kind, parent, skip, first, order in keys:
-            groups[(kind, skip, first, order)].append(parent)
-        specs = list(groups)
-        answers = await asyncio.gather(
-            *(
-                repo.child_pages(
-                    self.scope, kind, groups[spec], skip=skip, first=first, order=order
-                )
-                for spec in specs
-                for kind, skip, first, order in [spec]
-            )
+        found = await _by_group(
+            keys,
+            lambda k: (k[0], k[2], k[3], k[4]),
+            lambda spec, ids: repo.child_pages(
+                self.scope, spec[0], ids, first=spec[1], order=spec[2], after=spec[3]
+            ),
+            parent=1,
         )
-        by_spec = dict(zip(specs, answers, strict=True))
-        empty = Page([], 0, False)
         return [
-            by_spec[(kind, skip, first, order)].get(parent, empty)
-            for kind, parent, skip, first, order in keys
+            found[(kind, first, order, after)].get(parent, _EMPTY)
+            for kind, parent, first, order, after in keys
         ]
+
+    async def _child_totals(self, keys: Sequence[tuple[str, str]]) -> list[int]:
+        """Keys of one kind share one query."""
+        found = await _by_group(
+            keys,
+            lambda k: k[0],
+            lambda kind, ids: repo.child_totals(self.scope, kind, ids),
+            parent=1,
+        )
+        return [found[kind].get(parent, 0) for kind, parent in keys]
+
+    async def _similar(self, keys: Sequence[tuple[str, int]]) -> list[list[Node]]:
+        """Papers of one level with the same ``first`` share one query."""
+        found = await _by_group(
+            keys, lambda k: k[1], lambda first, ids: repo.similar_of_papers(self.scope, ids, first)
+        )
+        return [found[first].get(paper, []) for paper, first in keys]
+
+    async def _top_citing(self, keys: Sequence[tuple[str, int]]) -> list[Node]:
+        """Authors of one level with the same ``first`` share one query."""
+        found = await _by_group(
+            keys,
+            lambda k: k[1],
+            lambda first, ids: repo.top_citing_of_authors(self.scope, ids, first),
+        )
+        none = {"total": 0, "self_citations": 0, "rows": []}
+        return [found[first].get(author, none) for author, first in keys]
+
+
+_EMPTY = Page([], 0, False)
+G = TypeVar("G", bound=Hashable)
+
+
+async def _by_group(
+    keys: Sequence[tuple[Any, ...]],
+    group: Callable[[tuple[Any, ...]], G],
+    fetch: Callable[[G, list[str]], Awaitable[dict[str, V]]],
+    parent: int = 0,
+) -> dict[G, dict[str, V]]:
+    """Runs ``fetch`` once per group of keys (the same page arguments), concurrently, with the
+    distinct parent ids of the group (a key's parent id is its element ``parent``); answers
+    ``{group: {parent id: value}}``."""
+    groups: dict[G, list[str]] = defaultdict(list)
+    for key in keys:
+        pid = key[parent]
+        if pid not in groups[group(key)]:
+            groups[group(key)].append(pid)
+    specs = list(groups)
+    answers = await asyncio.gather(*(fetch(spec, groups[spec]) for spec in specs))
+    return dict(zip(specs, answers, strict=True))

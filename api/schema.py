@@ -4,7 +4,8 @@ error masking. Resolvers parse and bound their arguments, then ask the per-reque
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import strawberry
 from strawberry.extensions import (
@@ -23,7 +24,7 @@ from api.collab_schema import CollabQuery
 from api.context import Info
 from api.cost import ExpensiveGate, RequestLimits
 from api.errors import MaskUnexpectedErrors, ScholarGraphSchema
-from api.pagination import check_first, decode_cursor
+from api.pagination import MAX_FIRST, check_first, encode_cursor, first_or
 from api.types import (
     Author,
     AuthorConnection,
@@ -32,15 +33,19 @@ from api.types import (
     AuthorWhere,
     Category,
     GraphStats,
+    PageInfo,
     Paper,
     PaperConnection,
     PaperHit,
     PaperOrder,
     PaperWhere,
+    SearchConnection,
+    SearchEdge,
     SearchHit,
     SearchType,
     Venue,
     VenueHit,
+    cursor_values,
     filter_tree,
     order_keys,
     search_hit,
@@ -49,10 +54,15 @@ from graph import repository as repo
 from graph.analytics.worker import shared_pool
 from graph.ids import normalize_openalex, parse_author_id, parse_paper_id
 from graph.labels import Label
+from graph.repository import Facet
 from graph.settings import AppSettings
 
 MAX_CATEGORIES = 1000
 MAX_SEARCH = 100
+
+
+def _kinds(types: list[Any] | None) -> list[str]:
+    return [t.value for t in types] if types is not None else list(repo.SEARCH_KINDS)
 
 
 def _venue_id(raw: str) -> str:
@@ -81,11 +91,14 @@ class Query(CollabQuery, AnalyticsQuery):
         first: int | None = 20,
         after: str | None = None,
     ) -> AuthorConnection:
-        n, skip = check_first(first), decode_cursor(after)
+        n = check_first(first)
         tree, order, scope = filter_tree(where), order_keys(order_by), info.context.scope
-        page = await repo.list_page(scope, Label.AUTHOR, tree, order, skip=skip, first=n)
+        keys = repo.list_order(Label.AUTHOR, order)
+        values = cursor_values(after, keys)
+        await repo.check_filter_ids(scope, Label.AUTHOR, tree)
+        page = await repo.list_page(scope, Label.AUTHOR, tree, order, first=n, after=values)
         count = lambda: repo.list_count(scope, Label.AUTHOR, tree)  # noqa: E731
-        return AuthorConnection.build(page, skip, Author.from_node, count)
+        return AuthorConnection.build(page, Author.from_node, keys, values is not None, count)
 
     @strawberry.field(description="A paper by any id form: doi:, DOI URL, arxiv:, openalex:W…, …")
     async def paper(self, info: Info, id: strawberry.ID) -> Paper | None:
@@ -104,11 +117,21 @@ class Query(CollabQuery, AnalyticsQuery):
         first: int | None = 20,
         after: str | None = None,
     ) -> PaperConnection:
-        n, skip = check_first(first), decode_cursor(after)
         tree, order, scope = filter_tree(where), order_keys(order_by), info.context.scope
-        page = await repo.list_page(scope, Label.PAPER, tree, order, skip=skip, first=n)
+        ids = repo.top_level_ids(tree)
+        n = check_first(first, maximum=repo.MAX_ID_BATCH if ids else MAX_FIRST)
+        keys = repo.list_order(Label.PAPER, order)
+        values = cursor_values(after, keys)
+        await repo.check_filter_ids(scope, Label.PAPER, tree)
+        page = await repo.list_page(scope, Label.PAPER, tree, order, first=n, after=values)
         count = lambda: repo.list_count(scope, Label.PAPER, tree)  # noqa: E731
-        return PaperConnection.build(page, skip, Paper.from_node, count)
+
+        def facet(name: str, k: int) -> Awaitable[Facet]:
+            return repo.list_facet(scope, name, tree, k)
+
+        return PaperConnection.build(
+            page, Paper.from_node, keys, values is not None, count, facets=facet, ids=ids
+        )
 
     @strawberry.field(description="A venue by its id (issn:…, openalex:S…, dblp:…, arxiv, name:…)")
     async def venue(self, info: Info, id: strawberry.ID) -> Venue | None:
@@ -124,13 +147,14 @@ class Query(CollabQuery, AnalyticsQuery):
     async def categories(
         self, info: Info, scheme: str | None = None, first: int | None = 100
     ) -> list[Category]:
-        n = check_first(100 if first is None else first, maximum=MAX_CATEGORIES)
+        n = first_or(100, first, maximum=MAX_CATEGORIES)
         rows = await repo.categories(info.context.scope, scheme, n)
         return [Category.from_node(r) for r in rows]
 
     @strawberry.field(
         description="Full-text search (Lucene syntax) over paper titles and abstracts, author "
-        "names and venue names; best score first."
+        "names and venue names; best score first.",
+        deprecation_reason="a plain list without a cursor: use searchConnection",
     )
     async def search(
         self,
@@ -139,10 +163,40 @@ class Query(CollabQuery, AnalyticsQuery):
         types: list[SearchType] | None = None,
         first: int | None = 10,
     ) -> list[SearchHit]:
-        n = check_first(10 if first is None else first, maximum=MAX_SEARCH)
-        kinds = [t.value for t in types] if types is not None else list(repo.SEARCH_KINDS)
-        hits = await repo.search(info.context.scope, query, kinds, n)
+        n = first_or(10, first, maximum=MAX_SEARCH)
+        hits = await repo.search(info.context.scope, query, _kinds(types), n)
         return [search_hit(h) for h in hits]
+
+    @strawberry.field(
+        description="Full-text search (Lucene syntax) over paper titles and abstracts, author "
+        "names and venue names; best score first (ties by type, then id), paged with cursors "
+        f"through the best {repo.SEARCH_DEPTH:,} hits of each type."
+    )
+    async def search_connection(
+        self,
+        info: Info,
+        query: str,
+        types: list[SearchType] | None = None,
+        first: int | None = 10,
+        after: str | None = None,
+    ) -> SearchConnection:
+        n = first_or(10, first, maximum=MAX_SEARCH)
+        keys = repo.SEARCH_KEYS
+        signature = repo.order_signature(keys)
+        values = cursor_values(after, keys)
+        hits = await repo.search(info.context.scope, query, _kinds(types), n + 1, values)
+        shown = hits[:n]
+        edges = [SearchEdge(cursor=encode_cursor(signature, h["sort"]), node=search_hit(h))
+                 for h in shown]  # fmt: skip
+        return SearchConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(hits) > n,
+                has_previous_page=values is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
 
     @strawberry.field(description="Counts of nodes and relationships.")
     async def stats(self, info: Info) -> GraphStats:

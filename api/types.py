@@ -3,8 +3,8 @@ properties or ask a per-request DataLoader (``info.context.loaders``) for childr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from enum import Enum
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -15,54 +15,24 @@ from api.analytics_types import Scores
 from api.collab_types import AuthorCollabFields, PaperCollabFields
 from api.context import Info
 from api.cost import where_terms
-from api.pagination import check_first, decode_cursor, encode_cursor
+from api.pagination import check_first, decode_cursor, encode_cursor, first_or
 from graph import influence
+from graph import repository as repo
 from graph.errors import InputError
-from graph.repository import Node, Page
+from graph.repository import Count, Facet, Node, Page, SortKey
 
-# --- enums ----------------------------------------------------------------------------------
+# --- enums (graph's own, wrapped) ---------------------------------------------------------
 
-
-@strawberry.enum(description="Sort keys for papers; missing values sort last, ties by id.")
-class PaperOrder(Enum):
-    CITATION_COUNT_DESC = ("citation_count", True)
-    CITATION_COUNT_ASC = ("citation_count", False)
-    YEAR_DESC = ("year", True)
-    YEAR_ASC = ("year", False)
-    DATE_DESC = ("date", True)
-    DATE_ASC = ("date", False)
-    TITLE_ASC = ("title", False)
-    TITLE_DESC = ("title", True)
-    PAGERANK_DESC = ("pagerank", True)
-    PAGERANK_ASC = ("pagerank", False)
-    ID_ASC = ("id", False)
-    ID_DESC = ("id", True)
+PaperOrder = strawberry.enum(
+    repo.PaperOrder, description="Sort keys for papers; missing values sort last, ties by id."
+)
+AuthorOrder = strawberry.enum(
+    repo.AuthorOrder, description="Sort keys for authors; missing values sort last, ties by id."
+)
+SearchType = strawberry.enum(repo.SearchKind, name="SearchType", description="What to search.")
 
 
-@strawberry.enum(description="Sort keys for authors; missing values sort last, ties by id.")
-class AuthorOrder(Enum):
-    NAME_ASC = ("name", False)
-    NAME_DESC = ("name", True)
-    PAPER_COUNT_DESC = ("paper_count", True)
-    PAPER_COUNT_ASC = ("paper_count", False)
-    H_INDEX_DESC = ("h_index", True)
-    H_INDEX_ASC = ("h_index", False)
-    CITATION_COUNT_DESC = ("citation_count", True)
-    CITATION_COUNT_ASC = ("citation_count", False)
-    PAGERANK_DESC = ("pagerank", True)
-    PAGERANK_ASC = ("pagerank", False)
-    ID_ASC = ("id", False)
-    ID_DESC = ("id", True)
-
-
-@strawberry.enum
-class SearchType(Enum):
-    PAPER = "paper"
-    AUTHOR = "author"
-    VENUE = "venue"
-
-
-def order_keys(order: list[PaperOrder] | list[AuthorOrder] | None) -> tuple[tuple[str, bool], ...]:
+def order_keys(order: list[Any] | None) -> tuple[tuple[str, bool], ...]:
     return tuple(o.value for o in order or [])
 
 
@@ -109,7 +79,12 @@ class PaperWhere:
         default=None,
         description="papers known only as citation targets; left out of `papers` unless set",
     )
-    id: IdFilter | None = None
+    id: IdFilter | None = strawberry.field(
+        default=None,
+        description="a batch lookup: paper ids in any form `paper(id:)` accepts (doi:, bare "
+        "DOI, DOI URL, arxiv: with or without version, OpenAlex URL, s2:, ...), at most 500; "
+        "stubs included; the connection's `missing` lists the ids that name no paper",
+    )
     AND: list[PaperWhere] | None = None
     OR: list[PaperWhere] | None = None
     NOT: PaperWhere | None = None
@@ -318,10 +293,6 @@ class Coauthor:
     last_year: int | None
 
 
-def _page_args(first: int | None, after: str | None) -> tuple[int, int]:
-    return check_first(first), decode_cursor(after)
-
-
 async def _child_page(
     info: Info,
     kind: str,
@@ -330,9 +301,27 @@ async def _child_page(
     after: str | None,
     order: tuple[tuple[str, bool], ...],
 ) -> PaperConnection:
-    n, skip = _page_args(first, after)
-    page = await info.context.loaders.child_page.load((kind, parent, skip, n, order))
-    return PaperConnection.build(page, skip, Paper.from_node)
+    n = check_first(first)
+    keys = repo.child_order(order)
+    values = cursor_values(after, keys)
+    loaders, scope = info.context.loaders, info.context.scope
+    page = await loaders.child_page.load((kind, parent, n, order, values))
+
+    async def count() -> Count:
+        return Count(await loaders.child_total.load((kind, parent)), True)
+
+    def facet(name: str, k: int) -> Awaitable[Facet]:
+        return repo.child_facet(scope, name, kind, parent, k)
+
+    return PaperConnection.build(
+        page, Paper.from_node, keys, values is not None, count, facets=facet, ids=None
+    )
+
+
+def cursor_values(after: str | None, keys: tuple[SortKey, ...]) -> tuple[Any, ...] | None:
+    """The sort-key values of an ``after`` cursor made for this order (None: first page)."""
+    values = decode_cursor(after, repo.order_signature(keys), len(keys))
+    return tuple(values) if values is not None else None
 
 
 @strawberry.type(description="Our novelty of an author: see docs/novelty.md.")
@@ -560,73 +549,288 @@ class Author(AuthorCollabFields):
         return await _child_page(info, "papers_of_author", self.id, first, after, order)
 
     @strawberry.field(
-        description="Co-authors (two authorships on one paper), most joint papers first."
+        description="Co-authors (two authorships on one paper), most joint papers first.",
+        deprecation_reason="capped at 100 without a cursor: use coauthorConnection",
     )
     async def coauthors(self, info: Info, first: int | None = 20) -> list[Coauthor]:
         n = check_first(first)
         rows = await info.context.loaders.coauthors.load((self.id, n))
-        return [
-            Coauthor(
-                author=Author.from_node(r["author"]),
-                joint_paper_count=r["joint"],
-                first_year=r["first_year"],
-                last_year=r["last_year"],
-            )
-            for r in rows
-        ]
+        return [_coauthor(r) for r in rows]
+
+    @strawberry.field(
+        description="Co-authors (two authorships on one paper), most joint papers first (ties "
+        "by id), paged with cursors through all of them."
+    )
+    async def coauthor_connection(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> CoauthorConnection:
+        n = check_first(first)
+        keys = repo.COAUTHOR_KEYS
+        values = cursor_values(after, keys)
+        loaders = info.context.loaders
+        page = await loaders.coauthor_page.load((self.id, n, values))
+        author = self.id
+
+        async def count() -> Count:
+            return Count(await loaders.coauthor_total.load(author), True)
+
+        return CoauthorConnection.build(page, _coauthor, keys, values is not None, count)
+
+
+def _coauthor(r: Node) -> Coauthor:
+    return Coauthor(
+        author=Author.from_node(r["author"]),
+        joint_paper_count=r["joint"],
+        first_year=r["first_year"],
+        last_year=r["last_year"],
+    )
 
 
 # --- connections ----------------------------------------------------------------------------
 
 
-def _page_info(page: Page, skip: int) -> PageInfo:
-    count = len(page.items)
+def _page_info(page: Page, signature: str, has_previous: bool) -> PageInfo:
+    keys = page.keys
     return PageInfo(
         has_next_page=page.has_next,
-        has_previous_page=skip > 0,
-        start_cursor=encode_cursor(skip + 1) if count else None,
-        end_cursor=encode_cursor(skip + count) if count else None,
+        has_previous_page=has_previous,
+        start_cursor=encode_cursor(signature, keys[0]) if keys else None,
+        end_cursor=encode_cursor(signature, keys[-1]) if keys else None,
     )
 
 
 NodeT = TypeVar("NodeT")
+CountFn = Callable[[], Awaitable[Count]]
 
 
 @strawberry.type
-class Edge(Generic[NodeT]):  # named PaperEdge / AuthorEdge in the schema
+class Edge(Generic[NodeT]):  # named PaperEdge / AuthorEdge / CoauthorEdge in the schema
     cursor: str
     node: NodeT
 
 
 @strawberry.type
-class Connection(Generic[NodeT]):  # named PaperConnection / AuthorConnection in the schema
+class Connection(Generic[NodeT]):  # named PaperConnection / AuthorConnection ... in the schema
     edges: list[Edge[NodeT]]
     page_info: PageInfo
-    total: strawberry.Private[int | None]
-    count: strawberry.Private[Callable[[], Awaitable[int]] | None]
+    counter: strawberry.Private[CountFn | None]
+    memo: strawberry.Private[dict[str, Any]]
+
+    @staticmethod
+    def parts(
+        page: Page, wrap: Callable[[Node], NodeT], keys: tuple[SortKey, ...], has_previous: bool
+    ) -> tuple[list[Edge[NodeT]], PageInfo]:
+        signature = repo.order_signature(keys)
+        edges = [
+            Edge(cursor=encode_cursor(signature, k), node=wrap(n))
+            for n, k in zip(page.items, page.keys, strict=True)
+        ]
+        return edges, _page_info(page, signature, has_previous)
 
     @classmethod
     def build(
         cls,
         page: Page,
-        skip: int,
         wrap: Callable[[Node], NodeT],
-        count: Callable[[], Awaitable[int]] | None = None,
+        keys: tuple[SortKey, ...],
+        has_previous: bool,
+        count: CountFn | None = None,
     ) -> Connection[NodeT]:
-        edges = [
-            Edge(cursor=encode_cursor(skip + i + 1), node=wrap(n)) for i, n in enumerate(page.items)
-        ]
-        return cls(edges=edges, page_info=_page_info(page, skip), total=page.total, count=count)
+        edges, info = cls.parts(page, wrap, keys, has_previous)
+        return cls(edges=edges, page_info=info, counter=count, memo={})
 
-    @strawberry.field(description="Matches in all pages.")
+    async def _count(self) -> Count:
+        """Counted once per connection, and only when a count field is selected."""
+        task = self.memo.get("count")
+        if task is None:
+            if self.counter is None:
+                return Count(0, True)
+            task = self.memo["count"] = asyncio.ensure_future(self.counter())
+        result: Count = await task
+        return result
+
+    @strawberry.field(
+        description=f"Matches in all pages: exact up to {repo.COUNT_EXACT_LIMIT:,} (and always "
+        "for child lists and co-authors), else an estimate from a uniform random sample of "
+        f"{repo.COUNT_SAMPLE:,} nodes; see totalCountIsExact. Computed only when selected."
+    )
     async def total_count(self) -> int:
-        if self.total is None and self.count is not None:
-            self.total = await self.count()
-        return self.total or 0
+        return (await self._count()).value
+
+    @strawberry.field(description="Whether totalCount is exact (false: an estimate).")
+    async def total_count_is_exact(self) -> bool:
+        return (await self._count()).exact
 
 
-PaperConnection = Connection[Paper]
+@strawberry.type
+class YearCount:
+    year: int
+    count: int = strawberry.field(description="papers")
+
+
+@strawberry.type
+class CategoryCount:
+    category: Category
+    count: int = strawberry.field(description="papers linked to the category directly")
+
+
+@strawberry.type
+class VenueCount:
+    venue: Venue
+    count: int = strawberry.field(description="papers")
+
+
+@strawberry.type
+class AuthorCount:
+    author: Author
+    count: int = strawberry.field(description="papers")
+
+
+@strawberry.type(description="The largest buckets of a facet, most papers first (ties by value).")
+class YearFacet:
+    values: list[YearCount]
+    truncated: bool = strawberry.field(description="more buckets exist than `first`")
+
+
+@strawberry.type(description="The largest buckets of a facet, most papers first (ties by id).")
+class CategoryFacet:
+    values: list[CategoryCount]
+    truncated: bool = strawberry.field(description="more buckets exist than `first`")
+
+
+@strawberry.type(description="The largest buckets of a facet, most papers first (ties by id).")
+class VenueFacet:
+    values: list[VenueCount]
+    truncated: bool = strawberry.field(description="more buckets exist than `first`")
+
+
+@strawberry.type(description="The largest buckets of a facet, most papers first (ties by id).")
+class AuthorFacet:
+    values: list[AuthorCount]
+    truncated: bool = strawberry.field(description="more buckets exist than `first`")
+
+
+FacetFn = Callable[[str, int], Awaitable[Facet]]
+
+
+@strawberry.type(
+    description="Counts of the papers of a list (all pages) by year, category, venue and "
+    "author; each facet computed only when selected and capped at `first` buckets. Without a "
+    "filter, categories and venues come from the count store and years from an aggregate kept "
+    "per graph version; otherwise one aggregate query each, bounded by the read timeout."
+)
+class PaperFacets:
+    source: strawberry.Private[FacetFn]
+    first: strawberry.Private[int]
+
+    @strawberry.field(description="Papers per publication year (papers without a year left out).")
+    async def years(self) -> YearFacet:
+        f = await self.source("years", self.first)
+        return YearFacet(
+            values=[YearCount(year=int(v.value), count=v.count) for v in f.values],
+            truncated=f.truncated,
+        )
+
+    @strawberry.field(description="Papers per category they are linked to directly.")
+    async def categories(self) -> CategoryFacet:
+        f = await self.source("categories", self.first)
+        return CategoryFacet(
+            values=[
+                CategoryCount(category=Category.from_node(v.node or {}), count=v.count)
+                for v in f.values
+            ],
+            truncated=f.truncated,
+        )
+
+    @strawberry.field(description="Papers per venue.")
+    async def venues(self) -> VenueFacet:
+        f = await self.source("venues", self.first)
+        return VenueFacet(
+            values=[
+                VenueCount(venue=Venue.from_node(v.node or {}), count=v.count) for v in f.values
+            ],
+            truncated=f.truncated,
+        )
+
+    @strawberry.field(
+        description="Papers per author; for an author's papers: per co-author (the author "
+        "left out)."
+    )
+    async def authors(self) -> AuthorFacet:
+        f = await self.source("authors", self.first)
+        return AuthorFacet(
+            values=[
+                AuthorCount(author=Author.from_node(v.node or {}), count=v.count) for v in f.values
+            ],
+            truncated=f.truncated,
+        )
+
+
+MAX_FACET_VALUES = repo.MAX_FACET_VALUES
+
+
+@strawberry.type
+class PaperConnection(Connection[Paper]):
+    facet_source: strawberry.Private[FacetFn | None]
+    ids: strawberry.Private[list[str] | None]
+
+    @classmethod
+    def build(  # type: ignore[override]
+        cls,
+        page: Page,
+        wrap: Callable[[Node], Paper],
+        keys: tuple[SortKey, ...],
+        has_previous: bool,
+        count: CountFn | None = None,
+        *,
+        facets: FacetFn | None = None,
+        ids: list[str] | None = None,
+    ) -> PaperConnection:
+        edges, info = cls.parts(page, wrap, keys, has_previous)
+        return cls(
+            edges=edges,
+            page_info=info,
+            counter=count,
+            memo={},
+            facet_source=facets,
+            ids=ids,
+        )
+
+    @strawberry.field(
+        description="Counts by year, category, venue and author over all matching papers "
+        f"(the largest `first` buckets of each, at most {MAX_FACET_VALUES})."
+    )
+    def facets(self, first: int | None = 10) -> PaperFacets:
+        n = first_or(10, first, maximum=MAX_FACET_VALUES)
+        source = self.facet_source
+        if source is None:
+            raise InputError("facets", "this list", "a paper list with facets")
+        return PaperFacets(source=source, first=n)
+
+    @strawberry.field(
+        description="For a batch lookup (`where: {id: {in: [...]}}`): the ids given that "
+        "name no paper in the graph, in the order given; empty otherwise."
+    )
+    async def missing(self, info: Info) -> list[str]:
+        if not self.ids:
+            return []
+        return await repo.missing_papers(info.context.scope, self.ids)
+
+
 AuthorConnection = Connection[Author]
+CoauthorConnection = Connection[Coauthor]
+
+
+@strawberry.type
+class SearchEdge:
+    cursor: str
+    node: SearchHit
+
+
+@strawberry.type(description="A page of full-text hits, best score first.")
+class SearchConnection:
+    edges: list[SearchEdge]
+    page_info: PageInfo
 
 
 # --- search and stats -----------------------------------------------------------------------

@@ -7,9 +7,11 @@
 Runs, each in its own process (each starts its own Neo4j unless NEO4J_URI is set):
 ingest on Paperscape (batched vs naive writer), analytics (igraph vs networkx, Paperscape and a
 1M-edge synthetic graph), API latency, collaboration-path latency, a cheap query's latency under
-an expensive-query flood (``bench.bench_flood``); then the synthetic corpus at
-100k and 1M papers end to end (``bench.at_scale``: bulk load, analytics, API and path latency
-on the loaded graph) and through both load paths side by side (``bench.ingest_scale``: bulk
+an expensive-query flood (``bench.bench_flood``), the uncached workload with the Neo4j GraphQL
+Library side by side (``bench.bench_uncached`` on Paperscape; with ``--uncached-uri`` also on the
+graph at that URI, read only: results uncached-1m.json and peer-1m.json); then the synthetic
+corpus at 100k and 1M papers end to end (``bench.at_scale``: bulk load, analytics, API and path
+latency on the loaded graph) and through both load paths side by side (``bench.ingest_scale``: bulk
 import vs the transactional writer, each on a fresh server). Results land in
 bench/results/*.json; the report in bench/results/REPORT.md with ingest.png and analytics.png.
 """
@@ -17,6 +19,7 @@ bench/results/*.json; the report in bench/results/REPORT.md with ingest.png and 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -28,10 +31,11 @@ import orjson
 from bench.common import RESULTS, ROOT
 
 
-def _run(args: list[str]) -> float:
+def _run(args: list[str], env: dict[str, str] | None = None) -> float:
     print("$", " ".join(args), flush=True)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, *args], cwd=ROOT, check=True)
+    full_env = {**os.environ, **env} if env else None
+    subprocess.run([sys.executable, *args], cwd=ROOT, check=True, env=full_env)
     return time.perf_counter() - t0
 
 
@@ -42,7 +46,7 @@ def _corpus(papers: int) -> Path:
     return path
 
 
-def run(quick: bool) -> dict[str, float]:
+def run(quick: bool, uncached_uri: str | None = None) -> dict[str, float]:
     flag = ["--quick"] if quick else []
     took = {
         "ingest": _run(["-m", "bench.bench_ingest", *flag]),
@@ -52,7 +56,13 @@ def run(quick: bool) -> dict[str, float]:
             ["-m", "bench.bench_collab", "--load", "--pairs", "100" if quick else "300"]
         ),
         "flood": _run(["-m", "bench.bench_flood", "--duration", "10" if quick else "30"]),
+        "uncached": _run(["-m", "bench.bench_uncached", "--label", "demo", *flag]),
     }
+    if uncached_uri and not quick:
+        took["uncached_1m"] = _run(
+            ["-m", "bench.bench_uncached", "--skip-load", "--label", "1m"],
+            env={"NEO4J_URI": uncached_uri},
+        )
     sizes = {"20k": 20_000} if quick else {"100k": 100_000, "1m": 1_000_000}
     scale_runs: list[str] = []
     for label, n in sizes.items():
@@ -109,6 +119,33 @@ def _scale_section() -> list[str]:
             k1 = collab["k1"]
             lines.append(f"\n- collaborationPath k=1 over {k1['n']} pairs: p50 {k1['p50_ms']} ms, "
                          f"p99 {k1['p99_ms']} ms")  # fmt: skip
+        lines.append("")
+    return lines
+
+
+def _uncached_section() -> list[str]:
+    """p50/p99 per class of ``bench.bench_uncached`` and the peer ratios (docs/read-path.md)."""
+    lines: list[str] = []
+    for path in sorted(RESULTS.glob("uncached-*.json")):
+        run = dict(orjson.loads(path.read_bytes()))
+        levels = run["levels"]
+        lines += [f"## Uncached workload, {run['label']} ({run['distinct_requests']} distinct "
+                  "requests, response cache off)", "",
+                  "| class | p50 ms, 1 client | p99 ms, 1 client | p50 ms, 16 | p99 ms, 16 | "
+                  "errors | Bolt queries |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+        one_level, many_level = levels["clients_1"]["classes"], levels["clients_16"]["classes"]
+        for klass in sorted(set(one_level) | set(many_level)):
+            one, many = one_level.get(klass, {}), many_level.get(klass, {})
+            bolt = run["bolt"].get(klass, {}).get("bolt_queries_per_request", {})
+            lines.append(f"| {klass} | {one.get('p50_ms')} | {one.get('p99_ms')} | "
+                         f"{many.get('p50_ms')} | {many.get('p99_ms')} | "
+                         f"{one.get('errors')}/{many.get('errors')} | "
+                         f"{bolt.get('median')} |")  # fmt: skip
+        if run.get("skipped_classes"):
+            lines.append(f"\nSkipped: {run['skipped_classes']}")
+        peer = _load(f"peer-{run['label']}")
+        if peer.get("ratios"):
+            lines.append(f"\nNeo4j GraphQL Library side by side: {peer['ratios']}")
         lines.append("")
     return lines
 
@@ -217,6 +254,7 @@ def report() -> Path:
                   f"| alone | {alone['p50_ms']} | {alone['p99_ms']} | {alone['requests']} |",
                   f"| under the flood | {flooded['p50_ms']} | {flooded['p99_ms']} | "
                   f"{flooded['requests']} |"]  # fmt: skip
+    lines += _uncached_section()
     collab = _load("collab")
     if collab:
         lines += ["", "## Collaboration paths", "", "```", orjson.dumps(
@@ -231,9 +269,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="minutes instead of hours")
     parser.add_argument("--report", action="store_true", help="only rebuild the report")
+    parser.add_argument(
+        "--uncached-uri", default=None, help="also the uncached workload on the graph at this URI"
+    )
     args = parser.parse_args()
     if not args.report:
-        took = run(args.quick)
+        took = run(args.quick, args.uncached_uri)
         print("benchmarks took", {k: round(v) for k, v in took.items()}, "seconds")
     print("wrote", report())
 

@@ -14,10 +14,8 @@ from graph.errors import ScholarGraphError
 err = Console(stderr=True)
 out = Console()
 
-ALGORITHM_NAMES = (
-    "pagerank", "ppr", "betweenness", "eigenvector", "hits", "degree", "harmonic", "coreness",
-    "components", "leiden", "louvain",
-)  # fmt: skip
+ENGINES = ("igraph", "spark")
+SPARK_SOURCES = ("neo4j", "csv")
 
 FLAG = " "  # flags take no value; typer's help would otherwise show them as <bool>
 GraphOpt = Annotated[
@@ -59,6 +57,23 @@ SelfCiteOpt = Annotated[
 def register(app: typer.Typer) -> None:
     app.command()(analyze)
     app.command()(export)
+    spark = typer.Typer(help="The Spark engine of the analytics (docs/scale-out.md).")
+    spark.command("install")(spark_install)
+    app.add_typer(spark, name="spark")
+
+
+def spark_install() -> None:
+    """Fetch the Neo4j Connector for Apache Spark jar from Maven Central (once; part of
+    `make install`). Exit codes: 0 installed; 5 Maven failed."""
+    from graph.analytics.spark.session import SparkUnavailable, install_connector
+    from graph.settings import SparkSettings
+
+    try:
+        jar = install_connector(SparkSettings())
+    except SparkUnavailable as e:
+        err.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(5) from e
+    err.print(f"connector: {jar}")
 
 
 def _spec(
@@ -94,7 +109,9 @@ def _fail(e: ScholarGraphError) -> typer.Exit:
 
 def analyze(
     graph: GraphOpt,
-    algorithm: Annotated[str, typer.Option("--algorithm", "-a", help=" | ".join(ALGORITHM_NAMES))],
+    algorithm: Annotated[
+        str, typer.Option("--algorithm", "-a", help="a name of the registry (docs/analytics.md)")
+    ],
     category: CategoryOpt = None,
     year_from: YearFromOpt = None,
     year_to: YearToOpt = None,
@@ -107,10 +124,19 @@ def analyze(
         float | None, typer.Option("--resolution", help="leiden/louvain resolution (> 0)")
     ] = None,
     iterations: Annotated[
-        int | None, typer.Option("--iterations", help="leiden: iterations (-1: until stable)")
+        int | None,
+        typer.Option(
+            "--iterations",
+            help="leiden: iterations (-1: until stable); spark: pagerank/ppr/scc/"
+            "label_propagation rounds",
+        ),
     ] = None,
     damping: Annotated[
         float | None, typer.Option("--damping", help="pagerank/ppr damping in (0, 1)")
+    ] = None,
+    tolerance: Annotated[
+        float | None,
+        typer.Option("--tolerance", help="spark pagerank: rounds until ranks move less than this"),
     ] = None,
     cutoff: Annotated[
         int | None, typer.Option("--cutoff", help="betweenness/harmonic: max path hops")
@@ -132,15 +158,37 @@ def analyze(
             help="nodes per staged write transaction (default SCHOLARGRAPH_ANALYSIS_WRITE_BATCH)",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="igraph (one machine) | spark (GraphX on SCHOLARGRAPH_SPARK_MASTER, "
+            "docs/scale-out.md)",
+        ),
+    ] = "igraph",
+    spark_source: Annotated[
+        str,
+        typer.Option(
+            "--spark-source",
+            help="spark: neo4j (the connector) | csv (a bulk-import snapshot, --csv-dir)",
+        ),
+    ] = "neo4j",
+    csv_dir: Annotated[
+        Path | None,
+        typer.Option("--csv-dir", help="spark: folder of `bulk-import --keep-csv` CSV files"),
+    ] = None,
     first: FirstOpt = 10,
     top: TopOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Export a subgraph in one query, run an igraph algorithm, show the first N (or --write).
+    With --engine spark the same graph runs on GraphX (docs/scale-out.md).
 
     Exit codes: 0 done; 2 bad arguments; 4 Neo4j unreachable (docs/cli.md)."""
+    from graph.analytics.algorithms import SEEDED
     from graph.analytics.runs import analyze as run_analysis
     from graph.db import open_driver
+    from graph.errors import InputError
     from graph.settings import AppSettings, Neo4jSettings
 
     params: dict[str, Any] = {}
@@ -150,11 +198,21 @@ def analyze(
         params["iterations"] = iterations
     if damping is not None:
         params["damping"] = damping
+    if tolerance is not None:
+        params["tolerance"] = tolerance
     if cutoff is not None:
         params["cutoff"] = cutoff
     try:
-        if algorithm == "ppr":
-            # ppr seeds personalise the walk on the (unseeded) graph
+        if engine not in ENGINES:
+            raise InputError("engine", engine, " or ".join(ENGINES))
+        if spark_source not in SPARK_SOURCES:
+            raise InputError("spark source", spark_source, " or ".join(SPARK_SOURCES))
+        if spark_source == "csv" and csv_dir is None:
+            raise InputError(
+                "csv dir", None, "the snapshot folder (--csv-dir) for --spark-source csv"
+            )
+        if algorithm in SEEDED:
+            # ppr/distance seeds are nodes of the (unseeded) graph
             params["seeds"] = list(seed or [])
             spec = _spec(graph, category, year_from, year_to, venue, None, hops, min_weight,
                          self_citations)  # fmt: skip
@@ -170,12 +228,17 @@ def analyze(
             def on_phase(phase: str) -> None:
                 status.update(PHASES.get(phase, phase).format(algorithm=algorithm))
 
-            outcome = run_analysis(
-                driver, settings.database, spec, algorithm, params, write=write,
-                top=first if top is None else top,
-                batch_size=batch_size or app.analysis_write_batch,
-                stale_after=app.analysis_stale_after, on_phase=on_phase,
-            )  # fmt: skip
+            common: dict[str, Any] = {
+                "write": write, "top": first if top is None else top,
+                "batch_size": batch_size or app.analysis_write_batch,
+                "stale_after": app.analysis_stale_after, "on_phase": on_phase,
+            }  # fmt: skip
+            if engine == "spark":
+                outcome = _spark(driver, settings, spec, algorithm, params, spark_source,
+                                 csv_dir, common, status)  # fmt: skip
+            else:
+                outcome = run_analysis(driver, settings.database, spec, algorithm, params,
+                                       **common)  # fmt: skip
             status.update("reading names")
             names = _names(driver, settings.database, outcome)
     except ScholarGraphError as e:
@@ -186,6 +249,39 @@ def analyze(
         print_api_json(outcome.as_dict())
         return
     _print(outcome, names)
+
+
+def _spark(
+    driver: Any,
+    settings: Any,
+    spec: Any,
+    algorithm: str,
+    params: dict[str, Any],
+    source_name: str,
+    csv_dir: Path | None,
+    common: dict[str, Any],
+    status: Any,
+) -> Any:
+    """One run on Spark: settings read now, the session stopped at the end."""
+    from graph.analytics.spark.engine import analyze as spark_analyze
+    from graph.analytics.spark.engine import check_params
+    from graph.analytics.spark.session import open_session
+    from graph.analytics.spark.sources import CsvSource, GraphSource, Neo4jSource
+    from graph.settings import SparkSettings
+
+    check_params(algorithm, params)  # before a JVM starts
+    spark_settings = SparkSettings()
+    status.update(f"starting Spark ({spark_settings.master})")
+    session = open_session(spark_settings)
+    try:
+        source: GraphSource = (
+            CsvSource(csv_dir) if source_name == "csv" and csv_dir is not None
+            else Neo4jSource(settings, driver)
+        )  # fmt: skip
+        return spark_analyze(driver, settings.database, session, source, spec, algorithm,
+                             params, **common)  # fmt: skip
+    finally:
+        session.stop()
 
 
 PHASES = {
@@ -212,6 +308,7 @@ def _print(outcome: Any, names: dict[str, str]) -> None:
         f"{outcome.spec.kind.value} graph ({outcome.spec.hash}): {outcome.node_count:,} nodes, "
         f"{outcome.edge_count:,} edges; {outcome.algorithm} in "
         f"{outcome.timings_ms['algorithm']:.0f} ms (export {outcome.timings_ms['export']:.0f} ms)"
+        + (" on spark" if outcome.parameters.get("engine") == "spark" else "")
     )
     err.print(head)
     text = "name" if outcome.spec.kind.label.value == "Author" else "title"

@@ -123,6 +123,8 @@ def run_bulk_import(
 
     result = BulkResult()
     check_formats(paths, fmt)  # refuse unsupported input before touching the server
+    if work_dir is not None:
+        work_dir.mkdir(parents=True, exist_ok=True)  # a new folder is fine; a file is not
     folder = Path(tempfile.mkdtemp(prefix="scholargraph-bulk-", dir=work_dir))
     try:
         t0 = time.perf_counter()
@@ -167,7 +169,11 @@ def bulk_import(
         Path, typer.Option(help="where bad records are reported (JSON lines)")
     ] = Path("load-errors.jsonl"),
     work_dir: Annotated[
-        Path | None, typer.Option(help="folder for the temporary CSV files (default: system tmp)")
+        Path | None,
+        typer.Option(
+            help="folder for the temporary CSV files, created if missing (default: system tmp)",
+            file_okay=False,
+        ),
     ] = None,
     keep_csv: Annotated[bool, typer.Option(help="keep the CSV files after the import")] = False,
     threads: Annotated[int | None, typer.Option(help="import tool worker threads")] = None,

@@ -123,6 +123,7 @@ PUBLISHED_IN_HEADER = [":START_ID(Paper)", ":END_ID(Venue)"]
 IN_CATEGORY_HEADER = [":START_ID(Paper)", ":END_ID(Category)", "primary:boolean"]
 CITES_HEADER = [":START_ID(Paper)", ":END_ID(Paper)"]
 SUBCATEGORY_HEADER = [":START_ID(Category)", ":END_ID(Category)"]
+IN_FIELD_HEADER = [":START_ID(Paper)", ":END_ID(Category)"]
 
 
 @dataclass(slots=True)
@@ -151,6 +152,13 @@ def _w_number(w: str) -> int:
     if not (w.startswith("W") and number.isdigit() and str(int(number)) == number):
         raise BulkImportError(f"not an OpenAlex work id: {w!r} (the bulk path keys papers by it)")
     return int(number)
+
+
+def _csv_field(value: str) -> str:
+    """One CSV field as ``csv.writer`` quotes it (category ids may hold commas or quotes)."""
+    if any(ch in value for ch in ',"\n\r'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def _match_at(clusters: BatchClusters, paper: int, author: int) -> Match | None:
@@ -368,6 +376,47 @@ class BulkCsvWriter:
                 self._hierarchy.add((child["id"], parent["id"]))
             self._row("in_category", [w, cat["id"], _bool(cat["primary"])])
 
+    def _write_in_field(self) -> None:
+        """``IN_FIELD`` rows: each paper to its categories and every ancestor of them in the
+        final hierarchy (the transactional writer's rule), read back from ``in_category.csv``
+        (a paper's rows are consecutive there)."""
+        parents: dict[str, list[str]] = {}
+        for child, parent in self._hierarchy:
+            parents.setdefault(child, []).append(parent)
+        closure: dict[str, list[str]] = {}
+
+        def above(cat: str) -> list[str]:
+            held = closure.get(cat)
+            if held is None:
+                seen, stack = {cat}, [cat]
+                while stack:
+                    for p in parents.get(stack.pop(), ()):
+                        if p not in seen:
+                            seen.add(p)
+                            stack.append(p)
+                held = closure[cat] = sorted(seen)
+            return held
+
+        self._files["in_category"].flush()
+        self._open("in_field", IN_FIELD_HEADER)
+        out = self._files["in_field"]
+        paper, fields = "", set[str]()
+
+        def flush() -> None:
+            for c in sorted(fields):
+                out.write(f"{paper},{_csv_field(c)}\n")
+            self.counts["in_field"] += len(fields)
+
+        with (self.folder / "in_category.csv").open(encoding="utf-8", newline="") as fh:
+            rows = csv.reader(fh)
+            next(rows)
+            for w, cat, _primary in rows:
+                if w != paper:
+                    flush()
+                    paper, fields = w, set()
+                fields.update(above(cat))
+        flush()
+
     def abort(self) -> None:
         for fh in self._files.values():
             fh.close()
@@ -403,6 +452,7 @@ class BulkCsvWriter:
         self._open("subcategory_of", SUBCATEGORY_HEADER)
         for child, parent in sorted(self._hierarchy):
             self._row("subcategory_of", [child, parent])
+        self._write_in_field()
         self._open("stubs", STUB_HEADER)
         refs = np.unique(np.frombuffer(self._ref_numbers, dtype=np.int64))
         works = np.frombuffer(self._work_numbers, dtype=np.int64)
@@ -421,7 +471,8 @@ class BulkCsvWriter:
                    ("Category", f / "categories.csv")],
             relationships=[("AUTHORED", f / "authored.csv"),
                            ("PUBLISHED_IN", f / "published_in.csv"),
-                           ("IN_CATEGORY", f / "in_category.csv"), ("CITES", f / "cites.csv"),
+                           ("IN_CATEGORY", f / "in_category.csv"),
+                           ("IN_FIELD", f / "in_field.csv"), ("CITES", f / "cites.csv"),
                            ("SUBCATEGORY_OF", f / "subcategory_of.csv")],
             counts=dict(self.counts),
             multiline=self.multiline,

@@ -14,6 +14,8 @@ CATEGORY = Label.CATEGORY.value
 RUN = Label.ANALYSIS_RUN.value
 AUTHORED = RelType.AUTHORED.value
 IN_CATEGORY = RelType.IN_CATEGORY.value
+PUBLISHED_IN = RelType.PUBLISHED_IN.value
+VENUE = Label.VENUE.value
 
 #: Cheap change detector for the in-process co-author graph cache: node and relationship counts
 #: come from the count store (no scan). Any load, merge or deletion changes one of them.
@@ -77,6 +79,21 @@ RETURN u {{.*}} AS author, categories,
        candidates
 """
 
+#: The stored paper counts of authors (second-hop candidates of a co-author network).
+PAPER_COUNTS_OF_AUTHORS = f"""
+UNWIND $ids AS aid
+MATCH (a:{AUTHOR} {{id: aid}})
+RETURN a.id AS id, a.paper_count AS n
+"""
+
+#: Authors of a co-author network by id, as property maps without the clustering evidence
+#: (``cluster_profile``, kilobytes per name-only author, never shown).
+NETWORK_AUTHORS = f"""
+UNWIND $ids AS aid
+MATCH (a:{AUTHOR} {{id: aid}})
+RETURN a.id AS id, a {{.*, cluster_profile: null}} AS node
+"""
+
 #: Authors by id, as property maps (names of common co-authors in suggestion reasons).
 AUTHORS_BY_IDS = f"""
 UNWIND $ids AS aid
@@ -132,5 +149,31 @@ CALL (community, members) {{
   WITH DISTINCT m, o
   RETURN count(*) AS internal_edges
 }}
-RETURN community, size, top_members, categories, internal_edges
+CALL (community, members) {{
+  UNWIND members AS m
+  MATCH (m)-[:{AUTHORED}]->(p:{PAPER})
+  WITH DISTINCT p
+  RETURN count(p) AS papers,
+         count(CASE WHEN EXISTS {{ (p)-[:{IN_CATEGORY}]->(:{CATEGORY}) }} THEN 1 END)
+           AS categorised,
+         count(CASE WHEN EXISTS {{ (p)-[:{PUBLISHED_IN}]->(:{VENUE}) }} THEN 1 END) AS with_venue
+}}
+CALL (community, members) {{
+  UNWIND members AS m
+  MATCH (m)-[:{AUTHORED}]->(p:{PAPER})-[:{PUBLISHED_IN}]->(v:{VENUE})
+  WITH v, count(DISTINCT p) AS papers
+  ORDER BY papers DESC, v.id
+  LIMIT $top_categories
+  RETURN collect({{venue: v {{.*}}, papers: papers}}) AS venues
+}}
+RETURN community, size, top_members, categories, internal_edges, papers, categorised,
+       with_venue, venues
+"""
+
+#: Every author's value of a persisted community run (and of a rank run, null when none): the
+#: snapshot's communities join them to its arrays (``graph.collaboration.communities``).
+COMMUNITY_VALUES = f"""
+MATCH (a:{AUTHOR}) WHERE a[$key] IS NOT NULL
+RETURN collect(a.id) AS ids, collect(a[$key]) AS community,
+       collect(CASE WHEN $rank_key IS NULL THEN null ELSE a[$rank_key] END) AS rank
 """

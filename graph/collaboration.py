@@ -45,14 +45,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import igraph as ig
+import numpy as np
+import numpy.typing as npt
 
 from graph import collab_queries as q
 from graph import repository as repo
-from graph.analytics.export import EdgeList, read_edges, to_igraph
+from graph.analytics.export import EdgeList, read_edges
 from graph.analytics.spec import GraphKind, GraphSpec
 from graph.errors import InputError, NotFound, ScholarGraphError
 from graph.ids import parse_author_id
+from graph.labels import Label
 from graph.repository import Node, ReadScope
+from graph.snapshot import Snapshot, held_snapshot, shared, snapshot
 
 DEFAULT_MAX_HOPS = 6
 MAX_HOPS = 10
@@ -107,20 +111,83 @@ def _check_int(name: str, value: int, low: int, high: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class CoauthorGraph:
-    """An exported co-authorship graph: vertex ``i`` is author ``node_ids[i]``."""
+    """A co-authorship graph: vertex ``i`` is author ``node_ids[i]``, vertices in author-id
+    order and edges ``a < b`` sorted, so the graph — and every search answer on it — is the
+    same whether the Cypher export or the analytics snapshot made it."""
 
     spec: GraphSpec
-    fingerprint: tuple[int, int, int]
+    fingerprint: tuple[int, ...]
     graph: ig.Graph
     node_ids: list[str]
     index: dict[str, int]
     component: list[int]  # connected component of each vertex: "no path" without a search
+    ends: npt.NDArray[np.int64] | None = None  # per edge id: (a, b, joint papers)
 
 
-def _build(spec: GraphSpec, fp: tuple[int, int, int], edges: EdgeList) -> CoauthorGraph:
-    graph = to_igraph(edges)
+def _graph(
+    spec: GraphSpec,
+    fp: tuple[int, ...],
+    node_ids: list[str],
+    src: npt.NDArray[np.int64],
+    dst: npt.NDArray[np.int64],
+    weight: npt.NDArray[Any],
+) -> CoauthorGraph:
+    """The graph from id-ordered vertices and undirected edges (any order, any direction)."""
+    a, b = np.minimum(src, dst), np.maximum(src, dst)
+    order = np.lexsort((b, a))
+    graph = ig.Graph(n=len(node_ids), directed=False)
+    graph.add_edges(np.column_stack((a[order], b[order])))
+    graph.es["weight"] = np.asarray(weight, dtype=np.float64)[order]
     component = graph.connected_components(mode="weak").membership
-    return CoauthorGraph(spec, fp, graph, edges.node_ids, edges.index(), component)
+    index = {a_id: i for i, a_id in enumerate(node_ids)}
+    w = np.asarray(weight, dtype=np.int64)[order]
+    ends = np.column_stack((a[order], b[order], w)).astype(np.int64)  # edge ids in this order
+    return CoauthorGraph(spec, fp, graph, node_ids, index, component, ends)
+
+
+def _build(spec: GraphSpec, fp: tuple[int, ...], edges: EdgeList) -> CoauthorGraph:
+    """From the Cypher export (vertices renumbered into id order)."""
+    order = sorted(range(edges.node_count), key=edges.node_ids.__getitem__)
+    rank = np.empty(edges.node_count, dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(edges.node_count, dtype=np.int64)
+    ids = [edges.node_ids[i] for i in order]
+    weight = edges.weight if edges.weight is not None else np.ones(edges.edge_count)
+    return _graph(spec, fp, ids, rank[edges.src], rank[edges.dst], weight)
+
+
+def from_snapshot(snap: Snapshot, spec: GraphSpec) -> CoauthorGraph:
+    """The co-authorship graph of ``spec`` (whole, or a year range) from the snapshot's
+    authorship arrays: the export's nodes (every author; with a year range, the authors with a
+    paper in it) and edges (pairs with a joint paper in the range, weight = joint papers)."""
+    if spec.has_paper_filter:
+        mask = snap.mask((), spec.year_from, spec.year_to)
+        a, b, w = snap.coauthor_pairs(mask)
+        _row, authors = snap.authorships(np.flatnonzero(mask))
+        nodes = np.unique(authors).astype(np.int64)
+    else:
+        a, b, w = snap.coauthor_pairs()
+        nodes = np.arange(snap.author_count, dtype=np.int64)
+    ids = [snap.author_ids[int(v)] for v in nodes]
+    local_a, local_b = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    return _graph(spec, snap.fingerprint, ids, local_a, local_b, w)
+
+
+async def coauthor_graph(
+    scope: ReadScope, spec: GraphSpec, cache: CoauthorGraphCache | None = None
+) -> CoauthorGraph:
+    """The co-authorship graph of ``spec``: from the analytics snapshot once one is built
+    (``graph.snapshot.held_snapshot``; one graph per snapshot version and spec, the whole graph
+    kept for the snapshot's life), else from the Cypher export cache (the fallback)."""
+    snap = await held_snapshot(scope)
+    if snap is None:
+        return await (cache or GRAPH_CACHE).get(scope, spec)
+    cg: CoauthorGraph = await shared(
+        snap,
+        ("coauthor_graph", spec.year_from, spec.year_to),
+        lambda: asyncio.to_thread(from_snapshot, snap, spec),
+        pinned=not spec.has_paper_filter,
+    )
+    return cg
 
 
 GRAPH_EXPORT_TIMEOUT = 300.0  # seconds, for the cached co-author graph export
@@ -138,7 +205,7 @@ class CoauthorGraphCache:
     def __init__(self, max_entries: int = 8) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[int, str, str], CoauthorGraph] = OrderedDict()
-        self._builds: dict[tuple[int, str, str, tuple[int, int, int]], asyncio.Task[CoauthorGraph]]
+        self._builds: dict[tuple[int, str, str, tuple[int, ...]], asyncio.Task[CoauthorGraph]]
         self._builds = {}
 
     def clear(self) -> None:
@@ -168,7 +235,7 @@ class CoauthorGraphCache:
 
     def _forget(
         self,
-        build_key: tuple[int, str, str, tuple[int, int, int]],
+        build_key: tuple[int, str, str, tuple[int, ...]],
         task: asyncio.Task[CoauthorGraph],
     ) -> None:
         self._builds.pop(build_key, None)
@@ -180,7 +247,7 @@ class CoauthorGraphCache:
         scope: ReadScope,
         spec: GraphSpec,
         key: tuple[int, str, str],
-        fp: tuple[int, int, int],
+        fp: tuple[int, ...],
     ) -> CoauthorGraph:
         # built once and shared by every later request: allowed longer than one read
         # (the whole co-author graph of the 1M-paper corpus exports in ~27 s)
@@ -297,7 +364,7 @@ async def collaboration_paths(
     year_to: int | None = None,
     avoid: Sequence[str] = (),
     papers_per_hop: int = PAPERS_PER_HOP,
-    cache: CoauthorGraphCache = GRAPH_CACHE,
+    cache: CoauthorGraphCache | None = None,
 ) -> list[CollaborationPath]:
     """Up to ``k`` shortest co-authorship paths from one author to another, shortest first
     (distinct author sequences; Yen's algorithm when k > 1), each at most ``max_hops`` hops.
@@ -313,7 +380,9 @@ async def collaboration_paths(
     spec = coauthorship_spec(year_from, year_to)  # validates the years
     raw = {"from": from_id, "to": to_id} | {f"avoid[{i}]": a for i, a in enumerate(avoid)}
     # id resolution and the cache's fingerprint check are independent: one round trip of time
-    found, cg = await asyncio.gather(resolve_authors(scope, raw), cache.get(scope, spec))
+    found, cg = await asyncio.gather(
+        resolve_authors(scope, raw), coauthor_graph(scope, spec, cache)
+    )
     source, target = found["from"]["id"], found["to"]["id"]
     avoid_ids = {found[f"avoid[{i}]"]["id"] for i in range(len(avoid))}
     if avoid_ids & {source, target}:
@@ -372,6 +441,124 @@ async def collaboration_path(
     return paths[0] if paths else None
 
 
+# -- an author's co-author network ---------------------------------------------------------------
+
+NETWORK_FIRST_HOP = 100  # co-authors of the author (most joint papers first)
+NETWORK_PER_AUTHOR = 30  # co-authors considered per other author
+NETWORK_MAX_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkNode:
+    author: Node
+    hop: int  # 0 = the author, 1 = co-author, 2 = co-author of a co-author
+
+
+@dataclass(frozen=True, slots=True)
+class CoauthorNetwork:
+    centre: str
+    nodes: list[NetworkNode]
+    edges: list[tuple[str, str, int]]  # (author id, author id, joint papers), ids ordered
+    found: int  # authors found within the hops read (before the cap)
+
+
+def _ranked(cg: CoauthorGraph, v: int, first: int) -> list[tuple[int, int]]:
+    """``v``'s co-authors as (vertex, joint papers), most joint papers first, then id."""
+    eids = np.asarray(cg.graph.incident(v), dtype=np.int64)
+    if eids.size == 0 or cg.ends is None:
+        return []
+    ends = cg.ends[eids]
+    others = np.where(ends[:, 0] == v, ends[:, 1], ends[:, 0])
+    order = np.lexsort((others, -ends[:, 2]))[:first]
+    return list(zip(others[order].tolist(), ends[order, 2].tolist(), strict=True))
+
+
+def network_of(
+    cg: CoauthorGraph, centre: int, limit: int, hops: int, paper_count: Mapping[int, int]
+) -> tuple[dict[int, int], dict[tuple[int, int], int], int]:
+    """The network's vertices (vertex → hop), edges ((a, b) with a < b → joint papers) and the
+    authors found: the author and up to ``NETWORK_FIRST_HOP`` co-authors; for two hops, the
+    co-authors of every first-hop author (at most ``NETWORK_PER_AUTHOR`` each) ranked by their
+    joint papers with the first-hop authors (then papers, then id) up to ``limit``. An edge joins
+    two shown authors when either lists the other among its ``NETWORK_PER_AUTHOR`` most frequent
+    co-authors. ``paper_count`` gives the papers of the second-hop candidates."""
+    nodes: dict[int, int] = {centre: 0}
+    weights: dict[tuple[int, int], int] = {}
+
+    def link(a: int, b: int, w: int) -> None:
+        if a != b:
+            key = (a, b) if a < b else (b, a)
+            weights[key] = max(weights.get(key, 0), w)
+
+    first = _ranked(cg, centre, NETWORK_FIRST_HOP)
+    for u, w in first[: limit - 1]:
+        nodes[u] = 1
+        link(centre, u, w)
+    found = 1 + len(first)
+    if hops == 1:
+        return nodes, weights, found
+    lists = {s: _ranked(cg, s, NETWORK_PER_AUTHOR) for s, hop in nodes.items() if hop == 1}
+    strength: dict[int, int] = {}
+    for source, coauthors in lists.items():
+        for u, w in coauthors:
+            if u in nodes:
+                link(source, u, w)
+            else:
+                strength[u] = strength.get(u, 0) + w
+    found += len(strength)
+    room = max(limit - len(nodes), 0)
+    ranked = sorted(strength, key=lambda u: (-strength[u], -paper_count.get(u, 0), u))
+    for u in ranked[:room]:
+        nodes[u] = 2
+    for source, coauthors in lists.items():
+        for u, w in coauthors:
+            if u in nodes:
+                link(source, u, w)
+    for source in [v for v, hop in nodes.items() if hop == 2]:
+        for u, w in _ranked(cg, source, NETWORK_PER_AUTHOR):
+            if u in nodes:
+                link(source, u, w)
+    return nodes, weights, found
+
+
+async def coauthor_network(
+    scope: ReadScope, author_id: str, limit: int = 150, hops: int = 2
+) -> CoauthorNetwork:
+    """An author's co-author network (``network_of``) over the whole co-author graph (from the
+    analytics snapshot once built, else the export cache: ``coauthor_graph``), with one read of
+    the shown authors' nodes (and the second-hop candidates' paper counts)."""
+    limit = _check_int("limit", limit, 2, NETWORK_MAX_LIMIT)
+    hops = _check_int("hops", hops, 1, 2)
+    found_ids, cg = await asyncio.gather(
+        resolve_authors(scope, {"author": author_id}),
+        coauthor_graph(scope, coauthorship_spec()),
+    )
+    author = found_ids["author"]
+    centre = cg.index.get(author["id"])
+    if centre is None:
+        return CoauthorNetwork(author["id"], [NetworkNode(author, 0)], [], 1)
+    candidates: set[int] = set()
+    if hops == 2:
+        for s, _w in _ranked(cg, centre, NETWORK_FIRST_HOP)[: limit - 1]:
+            candidates.update(u for u, _ in _ranked(cg, s, NETWORK_PER_AUTHOR))
+    wanted = [cg.node_ids[u] for u in sorted(candidates)]
+    counts = await read(scope, q.PAPER_COUNTS_OF_AUTHORS, {"ids": wanted}) if wanted else []
+    papers = {cg.index[r["id"]]: int(r["n"] or 0) for r in counts}
+    nodes, weights, found = await asyncio.to_thread(network_of, cg, centre, limit, hops, papers)
+    rows = await read(scope, q.NETWORK_AUTHORS, {"ids": [cg.node_ids[v] for v in nodes]})
+    shown = {r["id"]: dict(r["node"]) for r in rows}
+    return CoauthorNetwork(
+        centre=author["id"],
+        nodes=[
+            NetworkNode(shown[cg.node_ids[v]], hop)
+            for v, hop in nodes.items()
+            if cg.node_ids[v] in shown
+        ],
+        edges=[(cg.node_ids[a], cg.node_ids[b], w) for (a, b), w in sorted(weights.items())],
+        found=found,
+    )
+
+
 # -- suggestions -------------------------------------------------------------------------------
 
 
@@ -420,12 +607,13 @@ async def suggest_collaborators(
     scope: ReadScope,
     author_id: str,
     first: int = 10,
-    cache: CoauthorGraphCache = GRAPH_CACHE,
+    cache: CoauthorGraphCache | None = None,
 ) -> list[Suggestion]:
     """Authors who are not yet co-authors, best first by :func:`suggestion_score`."""
     first = _check_int("first", first, 1, MAX_FIRST)
     found, cg = await asyncio.gather(
-        resolve_authors(scope, {"authorId": author_id}), cache.get(scope, coauthorship_spec())
+        resolve_authors(scope, {"authorId": author_id}),
+        coauthor_graph(scope, coauthorship_spec(), cache),
     )
     author = found["authorId"]
     if author["id"] not in cg.index:
@@ -478,6 +666,10 @@ async def suggest_collaborators(
 
 # -- communities -------------------------------------------------------------------------------
 
+#: Categories label a community when at least this share of its papers carries one; below it
+#: (sparse categories) the label names the community's venues.
+CATEGORY_COVERAGE = 0.5
+
 
 @dataclass(frozen=True, slots=True)
 class CommunityMember:
@@ -494,12 +686,42 @@ class Community:
     categories: list[tuple[Node, int]]  # dominant categories with member paper counts
     internal_edges: int
     run: dict[str, Any] = field(default_factory=dict)
+    paper_count: int = 0  # distinct papers of the members
+    categorised_papers: int = 0  # of which with a category (IN_CATEGORY)
+    venue_papers: int = 0  # of which with a venue
+    venues: list[tuple[Node, int]] = field(default_factory=list)  # dominant venues
+    field_papers: int | None = None  # papers in the field asked for (with subcategories)
 
     @property
     def density(self) -> float:
         """Internal co-author pairs / possible pairs, n (n − 1) / 2 (0 for one member)."""
         possible = self.size * (self.size - 1) / 2
         return self.internal_edges / possible if possible else 0.0
+
+    @property
+    def label(self) -> str:
+        """What the community works on and how much of it that covers: its dominant categories
+        with their papers out of all its papers ("hep-th 812, hep-ph 120 of 1,638 papers"), or,
+        when fewer than ``CATEGORY_COVERAGE`` of its papers have a category, its dominant
+        venues ("Phys. Rev. D 40 of 1,638 papers; categories on 23")."""
+        total = f"{self.paper_count:,} papers"
+        dense = self.categorised_papers >= CATEGORY_COVERAGE * self.paper_count > 0
+        if self.categories and (dense or not self.venues):
+            parts = ", ".join(f"{_short_category(c)} {k:,}" for c, k in self.categories)
+            note = "" if dense else f"; categories on {self.categorised_papers:,}"
+            return f"{parts} of {total}{note}"
+        if self.venues:
+            parts = ", ".join(f"{v.get('name') or v.get('id')} {k:,}" for v, k in self.venues)
+            return f"{parts} of {total}; categories on {self.categorised_papers:,}"
+        return f"{total}, none with a category or a venue"
+
+
+def _short_category(cat: Node) -> str:
+    """``cs.AI`` for an arXiv category (its code), else the category's name."""
+    cid = str(cat.get("id") or "")
+    if cid.startswith("arxiv:"):
+        return cid.partition(":")[2]
+    return str(cat.get("name") or cid)
 
 
 async def communities(
@@ -508,16 +730,27 @@ async def communities(
     first: int = 20,
     top_members: int = 5,
     top_categories: int = 3,
+    category: str | None = None,
+    source: str = "snapshot",
 ) -> list[Community]:
     """The largest communities of the latest persisted Leiden run of the whole co-authorship
     graph; top members by the persisted whole-graph PageRank of authors when present, else by
-    number of distinct co-authors."""
+    number of distinct co-authors. With ``category``: the communities with papers in that field
+    (with its subcategories), most such papers first (``field_papers``).
+
+    ``source="snapshot"`` (default) answers from the analytics snapshot's arrays plus the run's
+    stored community ids (read once per snapshot version and run); ``"export"`` is the Cypher
+    reference (``graph.collab_queries.COMMUNITIES``; no ``category``)."""
     kind = GraphKind.parse(graph)
     if kind is not GraphKind.COAUTHORSHIP:
         raise InputError("graph", kind.value, "COAUTHORSHIP (communities of authors)")
     first = _check_int("first", first, 1, MAX_FIRST)
     top_members = _check_int("topMembers", top_members, 1, 50)
     top_categories = _check_int("topCategories", top_categories, 1, 20)
+    if source not in ("snapshot", "export"):
+        raise InputError("source", source, "snapshot or export")
+    if category is not None:
+        await repo.check_known(scope, categories=[("category", category)])
     run, pagerank = await asyncio.gather(
         latest_run(scope, kind, "leiden"), latest_run(scope, kind, "pagerank")
     )
@@ -526,6 +759,13 @@ async def communities(
             "Leiden (co-authorship)",
             "scholargraph analyze --graph coauthorship --algorithm leiden --write",
         )
+    if source == "snapshot":
+        snap = await snapshot(scope)
+        return await _snapshot_communities(
+            scope, snap, run, pagerank, first, top_members, top_categories, category
+        )
+    if category is not None:
+        raise InputError("category", category, "no category with source=export")
     rows = await read(
         scope,
         q.COMMUNITIES,
@@ -547,6 +787,176 @@ async def communities(
             categories=[(c["category"], int(c["papers"])) for c in r["categories"]],
             internal_edges=int(r["internal_edges"]),
             run=run,
+            paper_count=int(r["papers"]),
+            categorised_papers=int(r["categorised"]),
+            venue_papers=int(r["with_venue"]),
+            venues=[(v["venue"], int(v["papers"])) for v in r["venues"]],
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityTables:
+    """One community run joined to a snapshot: per author its community (index into ``ids``,
+    -1 for none) and rank value; per community its size, internal edges and papers."""
+
+    ids: npt.NDArray[np.int64]  # community values, largest community first (then value)
+    size: npt.NDArray[np.int64]
+    of_author: npt.NDArray[np.int64]
+    rank: npt.NDArray[np.float64]  # nan: no rank value
+    degree: npt.NDArray[np.int64]  # distinct co-authors in the whole graph
+    internal_edges: npt.NDArray[np.int64]
+    cp_ptr: npt.NDArray[np.int64]  # community -> its distinct papers (CSR over cp_paper)
+    cp_paper: npt.NDArray[np.int64]
+
+
+def community_tables(
+    snap: Snapshot, ids: list[str], values: list[Any], ranks: list[Any]
+) -> CommunityTables:
+    """The tables from the run's stored values (``COMMUNITY_VALUES``) and the snapshot."""
+    index = snap.author_index()
+    m = snap.author_count
+    known = [(index[a], v, r) for a, v, r in zip(ids, values, ranks, strict=True) if a in index]
+    who = np.asarray([k[0] for k in known], dtype=np.int64)
+    value = np.asarray([int(k[1]) for k in known], dtype=np.int64)
+    rank = np.full(m, np.nan)
+    rank[who] = np.asarray([np.nan if k[2] is None else float(k[2]) for k in known])
+    uniq, code, size = np.unique(value, return_inverse=True, return_counts=True)
+    order = np.lexsort((uniq, -size))  # largest first, then community value
+    position = np.empty(uniq.size, dtype=np.int64)
+    position[order] = np.arange(uniq.size, dtype=np.int64)
+    of_author = np.full(m, -1, dtype=np.int64)
+    of_author[who] = position[code]
+    n_comm = int(uniq.size)
+    a, b, _w = snap.coauthor_pairs()
+    degree = (np.bincount(a, minlength=m) + np.bincount(b, minlength=m)).astype(np.int64)
+    inside = (of_author[a] >= 0) & (of_author[a] == of_author[b])
+    internal = np.bincount(of_author[a][inside], minlength=n_comm).astype(np.int64)
+    author, paper = snap.papers_of_authors(of_author >= 0)
+    n = max(snap.paper_count, 1)
+    keys = np.unique(of_author[author] * n + paper)
+    cp_comm, cp_paper = keys // n, keys % n
+    cp_ptr = np.concatenate(([0], np.cumsum(np.bincount(cp_comm, minlength=n_comm))))
+    return CommunityTables(
+        uniq[order], size[order], of_author, rank, degree, internal,
+        cp_ptr.astype(np.int64), cp_paper.astype(np.int64),
+    )  # fmt: skip
+
+
+def _top_by_papers(
+    papers: npt.NDArray[np.int64], link_paper: npt.NDArray[Any], link_to: npt.NDArray[Any],
+    names: list[str], top: int,
+) -> tuple[list[tuple[int, int]], int]:  # fmt: skip
+    """The ``top`` targets (categories or venues) by distinct papers among ``papers`` over
+    links sorted by paper (count descending, then id), and how many papers have a link."""
+    lo = np.searchsorted(link_paper, papers, side="left")
+    hi = np.searchsorted(link_paper, papers, side="right")
+    counts = hi - lo
+    linked = int(np.count_nonzero(counts))
+    if not linked:
+        return [], 0
+    offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    targets = link_to[np.repeat(lo, counts) + offset].astype(np.int64)
+    via = np.repeat(papers, counts)
+    pairs = np.unique(via * (len(names) + 1) + targets)  # distinct (paper, target)
+    uniq, k = np.unique(pairs % (len(names) + 1), return_counts=True)
+    # target numbers are in id order: ties by number are ties by id
+    order = np.lexsort((uniq, -k))[:top]
+    return [(int(uniq[i]), int(k[i])) for i in order], linked
+
+
+async def _snapshot_communities(
+    scope: ReadScope,
+    snap: Snapshot,
+    run: dict[str, Any],
+    pagerank: dict[str, Any] | None,
+    first: int,
+    top_members: int,
+    top_categories: int,
+    category: str | None,
+) -> list[Community]:
+    key, rank_key = run["result_key"], pagerank["result_key"] if pagerank else None
+
+    async def tables() -> CommunityTables:
+        rows = await read(scope, q.COMMUNITY_VALUES, {"key": key, "rank_key": rank_key})
+        r = rows[0]
+        return await asyncio.to_thread(community_tables, snap, r["ids"], r["community"], r["rank"])
+
+    t: CommunityTables = await shared(
+        snap, ("communities", run.get("id"), pagerank.get("id") if pagerank else None), tables
+    )
+    picked, field_counts = _pick_communities(snap, t, first, category)
+    chosen = []
+    for c in picked:
+        papers = t.cp_paper[t.cp_ptr[c] : t.cp_ptr[c + 1]]
+        members = np.flatnonzero(t.of_author == c)
+        rank = np.where(np.isnan(t.rank[members]), -1.0, t.rank[members])
+        order = np.lexsort((members, -t.degree[members], -rank))[:top_members]
+        cats, categorised = _top_by_papers(
+            papers, snap.incat_paper, snap.incat_cat, snap.category_ids, top_categories
+        )
+        venues, with_venue = _top_by_papers(
+            papers, snap.pub_paper, snap.pub_venue, snap.venue_ids, top_categories
+        )
+        chosen.append((c, members[order], cats, categorised, venues, with_venue, papers.size))
+    author_ids = list({snap.author_ids[int(a)] for x in chosen for a in x[1]})
+    cat_ids = list({snap.category_ids[i] for x in chosen for i, _k in x[2]})
+    venue_ids = list({snap.venue_ids[i] for x in chosen for i, _k in x[4]})
+    authors, cats_n, venues_n = await asyncio.gather(
+        repo.nodes_by_ids(scope, Label.AUTHOR, author_ids),
+        repo.nodes_by_ids(scope, Label.CATEGORY, cat_ids),
+        repo.nodes_by_ids(scope, Label.VENUE, venue_ids),
+    )
+    out = []
+    for c, members, cats, categorised, venues, with_venue, n_papers in chosen:
+        top = []
+        for a in members.tolist():
+            aid = snap.author_ids[a]
+            if aid in authors:
+                value = t.rank[a]
+                top.append(
+                    CommunityMember(
+                        authors[aid], None if np.isnan(value) else float(value),
+                        int(t.degree[a]),
+                    )
+                )  # fmt: skip
+        out.append(
+            Community(
+                community=int(t.ids[c]),
+                size=int(t.size[c]),
+                top_members=top,
+                categories=[
+                    (cats_n[snap.category_ids[i]], k)
+                    for i, k in cats
+                    if snap.category_ids[i] in cats_n
+                ],
+                internal_edges=int(t.internal_edges[c]),
+                run=run,
+                paper_count=int(n_papers),
+                categorised_papers=categorised,
+                venue_papers=with_venue,
+                venues=[
+                    (venues_n[snap.venue_ids[i]], k)
+                    for i, k in venues
+                    if snap.venue_ids[i] in venues_n
+                ],
+                field_papers=None if field_counts is None else int(field_counts[c]),
+            )  # fmt: skip
+        )
+    return out
+
+
+def _pick_communities(
+    snap: Snapshot, t: CommunityTables, first: int, category: str | None
+) -> tuple[list[int], npt.NDArray[np.int64] | None]:
+    """The communities to show: the largest ones, or with ``category`` the ones with most
+    papers in that field (then size, then value)."""
+    if category is None:
+        return list(range(min(first, int(t.ids.size)))), None
+    in_field = snap.category_mask([category])
+    comm = np.repeat(np.arange(t.ids.size, dtype=np.int64), np.diff(t.cp_ptr))
+    counts = np.bincount(comm[in_field[t.cp_paper]], minlength=t.ids.size).astype(np.int64)
+    cand = np.flatnonzero(counts > 0)
+    order = np.lexsort((cand, -counts[cand]))[:first]  # position order = size, then value
+    return [int(cand[i]) for i in order], counts

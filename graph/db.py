@@ -5,18 +5,28 @@ request waits for an unreachable server. The driver's defaults (60 s to get a co
 transaction retries) made a request hang ~58 s when Neo4j was down; the API gives up after a few
 seconds and answers "database unavailable" (:func:`is_unavailable` tells those errors apart).
 The driver reconnects by itself when the server is back: nothing is restarted.
+
+**Reading your own writes on a cluster** (docs/cluster.md). A read routed to a secondary may
+not yet hold a write a primary just committed. The process keeps the bookmarks of its own
+committed writes (:class:`WriteBookmarks`); its writer drivers chain their writes through
+them (:class:`WriteChain`) and its reads wait for them (:class:`AfterWrites`) without
+chaining one read after another (an API request does not wait for other requests' reads).
+On one server a bookmark is satisfied at once; nothing waits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import threading
 import weakref
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase
+from neo4j.api import AsyncBookmarkManager, BookmarkManager
 from neo4j.exceptions import (
     ConnectionAcquisitionTimeoutError,
     ServiceUnavailable,
@@ -71,6 +81,81 @@ def is_unavailable(error: BaseException) -> bool:
     return False
 
 
+class WriteBookmarks:
+    """The bookmarks of the writes this process committed last (thread-safe: writer threads
+    record, the event loop's reads look). A bookmark names a committed transaction; a read that
+    carries it runs only on a server that has applied that transaction."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: frozenset[str] = frozenset()
+
+    def get(self) -> frozenset[str]:
+        with self._lock:
+            return self._values
+
+    def replace(self, previous: Collection[str], new: Collection[str]) -> None:
+        """A write that started after ``previous`` committed as ``new`` (the driver's rule: the
+        new bookmark supersedes the ones the transaction waited for)."""
+        with self._lock:
+            self._values = (self._values - frozenset(previous)) | frozenset(new)
+
+
+class WriteChain(BookmarkManager):
+    """For a writer driver: each write waits for the process's earlier writes and records its
+    own bookmark in ``shared`` (the driver's default manager, but shared across drivers)."""
+
+    def __init__(self, shared: WriteBookmarks) -> None:
+        self.shared = shared
+
+    def update_bookmarks(
+        self, previous_bookmarks: Collection[str], new_bookmarks: Collection[str]
+    ) -> None:
+        self.shared.replace(previous_bookmarks, new_bookmarks)
+
+    def get_bookmarks(self) -> Collection[str]:
+        return self.shared.get()
+
+
+class AfterWrites(AsyncBookmarkManager):
+    """For the API's reads: each waits for the process's committed writes (a ``runAnalysis``
+    that just finished is visible on whichever reader answers), and records nothing, so reads
+    never wait for one another."""
+
+    def __init__(self, shared: WriteBookmarks) -> None:
+        self.shared = shared
+
+    async def update_bookmarks(
+        self, previous_bookmarks: Collection[str], new_bookmarks: Collection[str]
+    ) -> None:
+        return None  # a read's bookmark adds nothing another read must wait for
+
+    async def get_bookmarks(self) -> Collection[str]:
+        return self.shared.get()
+
+
+def chain_writes(driver: Driver, shared: WriteBookmarks) -> Driver:
+    """``driver`` whose sessions and ``execute_query`` default to :class:`WriteChain` over
+    ``shared``: every write it commits becomes visible to the reads of :class:`AfterWrites`."""
+    manager = WriteChain(shared)
+    session = driver.session
+    query = driver.execute_query
+
+    @functools.wraps(session)
+    def chained_session(**config: Any) -> Any:
+        config.setdefault("bookmark_manager", manager)
+        return session(**config)
+
+    @functools.wraps(query)
+    def chained_query(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("bookmark_manager_", manager)
+        return query(*args, **kwargs)
+
+    driver.session = chained_session  # type: ignore[method-assign]
+    driver.execute_query = chained_query  # type: ignore[method-assign]
+    return driver
+
+
 @contextmanager
 def open_driver(settings: Neo4jSettings) -> Iterator[Driver]:
     """A connected driver (``verify_connectivity`` at start), closed when the block ends."""
@@ -84,12 +169,18 @@ def open_driver(settings: Neo4jSettings) -> Iterator[Driver]:
         driver.close()
 
 
-def sync_driver(settings: Neo4jSettings, patience: Patience | None = None) -> Driver:
-    """A synchronous driver for library code that runs in worker threads (analytics)."""
+def sync_driver(
+    settings: Neo4jSettings,
+    patience: Patience | None = None,
+    bookmarks: WriteBookmarks | None = None,
+) -> Driver:
+    """A synchronous driver for library code that runs in worker threads (analytics); with
+    ``bookmarks``, its writes are recorded there (:func:`chain_writes`)."""
     extra = patience.config() if patience is not None else {}
-    return GraphDatabase.driver(
+    driver = GraphDatabase.driver(
         settings.uri, auth=settings.auth(), notifications_min_severity="OFF", **extra
     )
+    return driver if bookmarks is None else chain_writes(driver, bookmarks)
 
 
 def async_driver(settings: Neo4jSettings, patience: Patience | None = None) -> AsyncDriver:

@@ -57,6 +57,22 @@ class LocalServerError(ScholarGraphError):
     """The local Neo4j server could not be provisioned, started or stopped."""
 
 
+class IndexesNotOnline(ScholarGraphError):
+    """Indexes failed to populate, or were still populating when the wait ended."""
+
+    code = "INTERNAL"
+
+    def __init__(self, failed: list[str], waiting: dict[str, float], seconds: float) -> None:
+        self.failed = failed
+        self.waiting = waiting
+        if failed:
+            message = f"index population failed: {', '.join(sorted(failed))}"
+        else:
+            listed = ", ".join(f"{n} ({pct:.0f} %)" for n, pct in sorted(waiting.items()))
+            message = f"indexes still populating after {seconds:.0f} s: {listed}"
+        super().__init__(message)
+
+
 class UnknownFormat(ScholarGraphError):
     def __init__(self, path: str, detail: str = "") -> None:
         super().__init__(
@@ -124,3 +140,34 @@ class FormatMismatch(UnknownFormat):
             f"{path}: --format {forced} does not recognise its content, which is {detected}; "
             f"nothing was read from it (drop --format, or pass --format {detected})",
         )
+
+
+class InvalidCursor(InputError):
+    """An ``after`` cursor this connection did not hand out for this order (forged, from another
+    list or order, or an offset cursor of an earlier version)."""
+
+    def __init__(self, argument: str, cursor: object, reason: str = "") -> None:
+        super().__init__(
+            argument,
+            cursor,
+            "a cursor taken from this connection's edges or pageInfo with the same orderBy"
+            + (f" ({reason})" if reason else ""),
+        )
+
+
+class UnknownId(InputError):
+    """A filter (or analysis argument) names a category or venue the graph does not have."""
+
+    def __init__(self, argument: str, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(argument, ident, f"the id of an existing {kind} (none has this id)")
+
+
+class BatchTooLarge(InputError):
+    """More ids in one lookup than a batch may hold."""
+
+    def __init__(self, argument: str, count: int, limit: int) -> None:
+        self.count = count
+        self.limit = limit
+        super().__init__(argument, f"a list of {count} ids", f"at most {limit} ids per request")

@@ -21,17 +21,23 @@ Definitions (docs/collaboration.md repeats them with real answers):
   papers from the whole graph; a citing paper without a year is not counted).
 - ``by=PAGERANK``: PageRank (damping 0.85) of the filtered citation graph, computed by the
   analytics engine (``graph.analytics``) on that subgraph. ``by=CITATIONS``: citations received
-  inside the subgraph. ``by=HINDEX`` (authors only): the h-index over the author's papers in the
-  subgraph with in-subgraph citation counts.
+  inside the subgraph; for authors, self-citations left out (a citation p → q of the author's
+  paper q is a self-citation when the author also wrote p, as in ``topCitingAuthors``; the
+  credit with them is reported beside it). ``by=HINDEX`` (authors only): the h-index over the
+  author's papers in the subgraph with in-subgraph citation counts.
 - **Author credit**: a paper's PageRank and citations are split equally among its authors in
   the graph (1/n each; a truncated author list divides by the authors the graph knows).
   h-index is not split.
-- **Rising authors** (window W years ending at ``year``, default the latest paper year of the
-  filter): recent = [year − W + 1, year], previous = the W years before. Citation velocity =
-  citations per year received by the author's papers in the filter from papers dated in the
-  window. PageRank change = author PageRank credit × node count (1 = average) on the citation
-  graph of the filter up to the end of each window. Ranked by velocity change, then PageRank
-  change.
+- **Rising authors** (window W years ending at ``year``): recent = [year − W + 1, year],
+  previous = the W years before. The default ``year`` is the last year with enough papers in
+  the filter: at least ``YEAR_MIN_PAPERS`` (10) papers and at least ``YEAR_MIN_SHARE`` (10 %)
+  of the papers of the field's busiest year. Citation velocity = citations per year received
+  by the author's papers in the filter from papers dated in the window. Ranked by **growth** =
+  (recent velocity + 1) / (max(previous velocity, 2) + 1) — a normalised change with a minimum
+  base of 2 citations per year (an absolute change would put established, much-cited authors
+  first; the base keeps a newcomer's first citation from counting as infinite growth) — then
+  velocity change, then PageRank change (author PageRank credit × node count, 1 = average, on
+  the citation graph of the filter up to the end of each window), then id.
 - **Similar papers**: co-citation (papers citing both) + bibliographic coupling (references in
   common); the score is their sum.
 - **Top citing authors**: citation links p → q with q by the author; a link is a self-citation
@@ -59,11 +65,11 @@ from graph.analytics.queries import export_parameters
 from graph.analytics.spec import GraphKind, GraphSpec
 from graph.analytics.worker import shared_pool
 from graph.collaboration import export_edges, read, resolve_authors
-from graph.errors import InputError, NotFound
+from graph.errors import InputError, NotFound, UnknownId
 from graph.ids import parse_paper_id
 from graph.labels import Label
 from graph.repository import Node, ReadScope
-from graph.snapshot import Snapshot, Subgraph, YearCount, shared, snapshot
+from graph.snapshot import Snapshot, Subgraph, YearCount, held_snapshot, shared, snapshot
 
 MAX_FIRST = 100
 MAX_WINDOW = 50
@@ -87,6 +93,13 @@ class InfluenceMeasure(StrEnum):
             return cls(value.strip().lower().replace("_", ""))
         except ValueError:
             raise InputError("by", value, "PAGERANK, CITATIONS or HINDEX") from None
+
+
+async def check_category(scope: ReadScope, category: str | None) -> None:
+    """An unknown category is an input error naming it (``repository.check_known``), not an
+    empty ranking."""
+    if category is not None:
+        await repo.check_known(scope, categories=[("category", category)])
 
 
 def _first(first: int) -> int:
@@ -195,6 +208,8 @@ class SubgraphScores:
     pagerank: FloatArray
     citations: FloatArray
     vertices: IntArray | None = None
+    src: IntArray | None = None  # the subgraph's citations, local vertex numbers
+    dst: IntArray | None = None
 
     @property
     def node_count(self) -> int:
@@ -221,7 +236,8 @@ def _scores(edges: EdgeList) -> SubgraphScores:
     pr = pagerank(to_igraph(edges), damping=DAMPING).values["pagerank"]
     cites = np.bincount(edges.dst, minlength=edges.node_count).astype(np.float64)
     ids = list(edges.node_ids)
-    return SubgraphScores(ids, _id_rank(ids), pr, cites)
+    src, dst = edges.src.astype(np.int64), edges.dst.astype(np.int64)
+    return SubgraphScores(ids, _id_rank(ids), pr, cites, None, src, dst)
 
 
 def _left(scope: ReadScope) -> float | None:
@@ -249,7 +265,8 @@ async def _snapshot_scores(scope: ReadScope, snap: Snapshot, spec: GraphSpec) ->
         )
     cites = np.bincount(sub.dst, minlength=sub.node_count).astype(np.float64)
     ids = IdView(snap.paper_ids, sub.vertices)
-    return SubgraphScores(ids, sub.vertices, pr, cites, sub.vertices)  # vertices: id order
+    src, dst = sub.src.astype(np.int64), sub.dst.astype(np.int64)
+    return SubgraphScores(ids, sub.vertices, pr, cites, sub.vertices, src, dst)  # id order
 
 
 def _spec_key(kind: str, spec: GraphSpec) -> tuple[Any, ...]:
@@ -298,7 +315,9 @@ async def influential_papers(
     measure, first = InfluenceMeasure.parse(by), _first(first)
     if measure is InfluenceMeasure.HINDEX:
         raise InputError("by", "HINDEX", "PAGERANK or CITATIONS for papers")
-    s = await subgraph_scores(scope, citation_spec(category, year_from, year_to), source)
+    spec = citation_spec(category, year_from, year_to)
+    await check_category(scope, category)
+    s = await subgraph_scores(scope, spec, source)
     primary = s.pagerank if measure is InfluenceMeasure.PAGERANK else s.citations
     secondary = s.citations if measure is InfluenceMeasure.PAGERANK else s.pagerank
     ids = s.paper_ids
@@ -317,6 +336,7 @@ class AuthorScore:
     score: float
     pagerank: float  # split 1/n
     citations: float  # in-subgraph citations, split 1/n
+    citations_no_self: float  # the same without self-citations (what CITATIONS ranks by)
     h_index: int  # in the subgraph, not split
     paper_count: int  # papers in the subgraph
 
@@ -334,6 +354,7 @@ class AuthorCredit:
     papers: IntArray
     id_rank: IntArray
     numbers: IntArray | None = None
+    citations_no_self: FloatArray | None = None  # split 1/n, self-citations left out
 
 
 def _credit(
@@ -360,6 +381,32 @@ def _credit(
     return pr, cites, h, paper_count
 
 
+def _credit_without_self(
+    s: SubgraphScores, paper_v: IntArray, author_code: IntArray, m: int
+) -> FloatArray:
+    """Per author: in-subgraph citations of the author's papers split 1/n, leaving out every
+    citation ``p -> q`` whose citing paper ``p`` the author also wrote (a self-citation, as
+    ``topCitingAuthors`` counts them)."""
+    assert s.src is not None and s.dst is not None
+    n = s.node_count
+    order = np.lexsort((author_code, paper_v))
+    pv, ac = paper_v[order], author_code[order]
+    ptr = np.concatenate(([0], np.cumsum(np.bincount(pv, minlength=n)))).astype(np.int64)
+    counts = ptr[s.dst + 1] - ptr[s.dst]  # authors of each cited paper
+    edge = np.repeat(np.arange(s.src.shape[0], dtype=np.int64), counts)
+    offset = np.arange(edge.shape[0], dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts
+    )
+    author = ac[np.repeat(ptr[s.dst], counts) + offset]
+    wrote = np.unique(pv * max(m, 1) + ac)  # (paper, author) keys of the authorships
+    key = s.src[edge] * max(m, 1) + author
+    pos = np.minimum(np.searchsorted(wrote, key), max(wrote.size - 1, 0))
+    is_self = (wrote[pos] == key) if wrote.size else np.zeros(key.shape[0], np.bool_)
+    share = 1.0 / np.maximum(counts[edge], 1)
+    weights = np.where(is_self, 0.0, share)
+    return np.bincount(author, weights=weights, minlength=m).astype(np.float64)
+
+
 def author_credit(s: SubgraphScores, authors: list[str], papers: list[str]) -> AuthorCredit:
     """Author credit from exported authorship rows (``authors[i]`` wrote ``papers[i]``)."""
     index = dict(zip(s.paper_ids, range(s.node_count), strict=True))
@@ -367,9 +414,13 @@ def author_credit(s: SubgraphScores, authors: list[str], papers: list[str]) -> A
     paper_v = np.fromiter((index[papers[i]] for i in keep), np.int64, len(keep))
     uniq, author_code = np.unique(np.asarray([authors[i] for i in keep], dtype=object),
                                   return_inverse=True)  # fmt: skip
-    pr, cites, h, paper_count = _credit(s, paper_v, author_code.astype(np.int64), uniq.size)
+    codes = author_code.astype(np.int64)
+    pr, cites, h, paper_count = _credit(s, paper_v, codes, uniq.size)
+    no_self = _credit_without_self(s, paper_v, codes, uniq.size)
     ids = [str(a) for a in uniq.tolist()]
-    return AuthorCredit(ids, pr, cites, h, paper_count, np.arange(len(ids), dtype=np.int64))
+    return AuthorCredit(
+        ids, pr, cites, h, paper_count, np.arange(len(ids), dtype=np.int64), None, no_self
+    )
 
 
 def snapshot_credit(snap: Snapshot, s: SubgraphScores) -> AuthorCredit:
@@ -377,10 +428,12 @@ def snapshot_credit(snap: Snapshot, s: SubgraphScores) -> AuthorCredit:
     assert s.vertices is not None
     row, author = snap.authorships(s.vertices)
     uniq, code = np.unique(author, return_inverse=True)  # ascending number = id order
-    pr, cites, h, paper_count = _credit(s, row, code.astype(np.int64), uniq.size)
+    codes = code.astype(np.int64)
+    pr, cites, h, paper_count = _credit(s, row, codes, uniq.size)
+    no_self = _credit_without_self(s, row, codes, uniq.size)
     numbers = uniq.astype(np.int64)
     return AuthorCredit(
-        IdView(snap.author_ids, numbers), pr, cites, h, paper_count, numbers, numbers
+        IdView(snap.author_ids, numbers), pr, cites, h, paper_count, numbers, numbers, no_self
     )
 
 
@@ -421,14 +474,18 @@ async def influential_authors(
 ) -> list[AuthorScore]:
     measure, first = InfluenceMeasure.parse(by), _first(first)
     spec = citation_spec(category, year_from, year_to)
+    await check_category(scope, category)
     _s, credit = await subgraph_credit(scope, spec, source)
+    assert credit.citations_no_self is not None
     primary = {
         InfluenceMeasure.PAGERANK: credit.pagerank,
-        InfluenceMeasure.CITATIONS: credit.citations,
+        InfluenceMeasure.CITATIONS: credit.citations_no_self,
         InfluenceMeasure.HINDEX: credit.h_index.astype(np.float64),
     }[measure]
     ids = credit.author_ids
-    order = _top(primary, credit.pagerank, credit.id_rank, first)
+    # split credits are sums of 1/n shares: equal values may differ in the last bits with the
+    # order of summation (snapshot vs export), so ties are judged on rounded values
+    order = _top(np.round(primary, 9), credit.pagerank, credit.id_rank, first)
     nodes = await repo.nodes_by_ids(scope, Label.AUTHOR, [ids[j] for j in order])
     return [
         AuthorScore(
@@ -436,6 +493,7 @@ async def influential_authors(
             score=float(primary[j]),
             pagerank=float(credit.pagerank[j]),
             citations=float(credit.citations[j]),
+            citations_no_self=float(credit.citations_no_self[j]),
             h_index=int(credit.h_index[j]),
             paper_count=int(credit.papers[j]),
         )
@@ -459,6 +517,8 @@ async def field_years(
     year (citing papers from the whole graph)."""
     spec = citation_spec(category, year_from, year_to)  # validates the years
     snap = await snapshot(scope)
+    if category is not None and not snap.has_category(category):
+        raise UnknownId("category", "category", category)
     return snap.yearly(spec.categories, spec.year_from, spec.year_to)
 
 
@@ -497,6 +557,33 @@ async def top_citing_authors(scope: ReadScope, author_id: str, first: int = 10) 
 # -- rising authors ---------------------------------------------------------------------------
 
 
+#: "Enough papers" for the default year of rising authors: a year counts when the field has
+#: at least ``YEAR_MIN_PAPERS`` papers in it and at least ``YEAR_MIN_SHARE`` of its busiest
+#: year's papers (a tail of a few late papers from another source is not the field's present).
+YEAR_MIN_PAPERS = 10
+YEAR_MIN_SHARE = 0.1
+#: The growth measure: (recent + GROWTH_K) / (max(previous, GROWTH_MIN_BASE) + GROWTH_K), over
+#: citation velocities (citations per year); the minimum base keeps a newcomer's first few
+#: citations from counting as infinite growth.
+GROWTH_K = 1.0
+GROWTH_MIN_BASE = 2.0
+
+
+def growth(recent: FloatArray, previous: FloatArray) -> FloatArray:
+    """The normalised growth of citation velocity (``GROWTH_K``, ``GROWTH_MIN_BASE``)."""
+    return (recent + GROWTH_K) / (np.maximum(previous, GROWTH_MIN_BASE) + GROWTH_K)
+
+
+def default_year(years: npt.NDArray[Any], papers: npt.NDArray[Any]) -> int | None:
+    """The last year with enough papers (``YEAR_MIN_PAPERS``, ``YEAR_MIN_SHARE``), from the
+    field's papers per year; None for a field without dated papers."""
+    if papers.size == 0:
+        return None
+    enough = max(float(YEAR_MIN_PAPERS), YEAR_MIN_SHARE * float(papers.max()))
+    ok = years[papers >= enough]
+    return int(ok.max()) if ok.size else int(years[papers.argmax()])
+
+
 @dataclass(frozen=True, slots=True)
 class RisingAuthor:
     author: Node
@@ -506,6 +593,7 @@ class RisingAuthor:
     pagerank_recent: float  # credit × node count (1 = average paper)
     pagerank_previous: float
     pagerank_change: float
+    growth: float  # (recent + K) / (max(previous, MIN_BASE) + K)
 
 
 @dataclass(frozen=True, slots=True)
@@ -541,12 +629,16 @@ async def rising_authors(
     source: Source | str = Source.SNAPSHOT,
 ) -> tuple[Windows, list[RisingAuthor]]:
     first, window = _first(first), _check_window(window)
+    await check_category(scope, category)
     if Source(source) is Source.SNAPSHOT:
         return await _rising_from_snapshot(scope, category, window, year, first)
     base = citation_spec(category)
     if year is None:
-        rows = await read(scope, q.latest_year_query(base), export_parameters(base))
-        year = rows[0]["year"]
+        rows = await read(scope, q.papers_per_year_query(base), export_parameters(base))
+        year = default_year(
+            np.asarray(rows[0]["years"], dtype=np.int64),
+            np.asarray(rows[0]["papers"], dtype=np.int64),
+        )
         if year is None:
             return windows(0, window), []
     w = windows(year, window)
@@ -573,12 +665,16 @@ async def rising_authors(
             continue
         before, after = pr_prev.get(aid, 0.0), pr_recent.get(aid, 0.0)
         items.append((aid, recent / window, previous / window, before, after))
-    items.sort(key=lambda x: (-(x[1] - x[2]), -(x[4] - x[3]), x[0]))
-    top = items[:first]
-    nodes = await repo.nodes_by_ids(scope, Label.AUTHOR, [x[0] for x in top])
+    g = growth(np.asarray([x[1] for x in items]), np.asarray([x[2] for x in items]))
+    ranked = sorted(
+        zip(items, g.tolist(), strict=True),
+        key=lambda x: (-x[1], -(x[0][1] - x[0][2]), -(x[0][4] - x[0][3]), x[0][0]),
+    )
+    top = ranked[:first]
+    nodes = await repo.nodes_by_ids(scope, Label.AUTHOR, [x[0][0] for x in top])
     return w, [
-        RisingAuthor(nodes[a], rv, pv, rv - pv, after, before, after - before)
-        for a, rv, pv, before, after in top
+        RisingAuthor(nodes[a], rv, pv, rv - pv, after, before, after - before, gr)
+        for (a, rv, pv, before, after), gr in top
         if a in nodes
     ]
 
@@ -614,7 +710,9 @@ async def _rising_from_snapshot(
     snap = await snapshot(scope)
     field = await asyncio.to_thread(snap.mask, base.categories)
     if year is None:
-        year = snap.latest_year(field)
+        dated = snap.year[field & snap.has_year].astype(np.int64)
+        years, papers = np.unique(dated, return_counts=True)
+        year = default_year(years, papers)
         if year is None:
             return windows(0, window), []
     w = windows(year, window)
@@ -627,14 +725,15 @@ async def _rising_from_snapshot(
     cand = np.flatnonzero(rec > 0)
     rv, pv = rec[cand] / window, prev[cand] / window
     before, after = pr_prev[cand], pr_recent[cand]
-    order = np.lexsort((cand, -(after - before), -(rv - pv)))[:first]
+    g = growth(rv, pv)
+    order = np.lexsort((cand, -(after - before), -(rv - pv), -g))[:first]
     ids = [snap.author_ids[int(cand[i])] for i in order]
     nodes = await repo.nodes_by_ids(scope, Label.AUTHOR, ids)
     out = []
     for i, a in zip(order.tolist(), ids, strict=True):
         if a in nodes:
             r, p, b, f = float(rv[i]), float(pv[i]), float(before[i]), float(after[i])
-            out.append(RisingAuthor(nodes[a], r, p, r - p, f, b, f - b))
+            out.append(RisingAuthor(nodes[a], r, p, r - p, f, b, f - b, float(g[i])))
     return w, out
 
 
@@ -657,13 +756,47 @@ async def similar_papers(scope: ReadScope, paper_id: str, first: int = 10) -> li
     return await similar_papers_of(scope, found["paper"]["id"], first)
 
 
-async def similar_papers_of(scope: ReadScope, paper_id: str, first: int) -> list[SimilarPaper]:
-    """By the graph's own paper id (already resolved)."""
-    rows = await read(scope, q.SIMILAR_PAPERS, {"paper": paper_id, "first": _first(first)})
-    return [
-        SimilarPaper(r["paper"], int(r["score"]), int(r["cocitation"]), int(r["coupling"]))
-        for r in rows
-    ]
+async def similar_papers_of(
+    scope: ReadScope, paper_id: str, first: int, source: Source | str | None = None
+) -> list[SimilarPaper]:
+    """By the graph's own paper id (already resolved). ``source``: None = the analytics
+    snapshot when one is built (``graph.snapshot.held_snapshot``), else the Cypher query;
+    ``SNAPSHOT`` builds it when needed; ``EXPORT`` always asks Cypher (the reference)."""
+    first = _first(first)
+    if source is None:
+        snap = await held_snapshot(scope)
+    elif Source(source) is Source.SNAPSHOT:
+        snap = await snapshot(scope)
+    else:
+        snap = None
+    if snap is None:
+        rows = await read(scope, q.SIMILAR_PAPERS, {"paper": paper_id, "first": first})
+        return [
+            SimilarPaper(r["paper"], int(r["score"]), int(r["cocitation"]), int(r["coupling"]))
+            for r in rows
+        ]
+    return (await similar_from_snapshot(scope, snap, [paper_id], first))[paper_id]
+
+
+async def similar_from_snapshot(
+    scope: ReadScope, snap: Snapshot, paper_ids: Sequence[str], first: int
+) -> dict[str, list[SimilarPaper]]:
+    """Similar papers of several papers from the snapshot's citation arrays (co-citation and
+    coupling, as ``SIMILAR_PAPERS``), with one read for the answer papers' properties."""
+    found: dict[str, list[tuple[int, int, int, int]]] = {}
+    for pid in dict.fromkeys(paper_ids):
+        v = snap.paper_number(pid)
+        found[pid] = [] if v is None else snap.similar(v, first)
+    wanted = list(dict.fromkeys(snap.paper_ids[r[0]] for rows in found.values() for r in rows))
+    nodes = await repo.nodes_by_ids(scope, Label.PAPER, wanted) if wanted else {}
+    out: dict[str, list[SimilarPaper]] = {}
+    for pid, rows in found.items():
+        out[pid] = [
+            SimilarPaper(nodes[snap.paper_ids[v]], score, co, cp)
+            for v, score, co, cp in rows
+            if snap.paper_ids[v] in nodes
+        ]
+    return out
 
 
 def as_dict(value: Any) -> Any:

@@ -43,9 +43,13 @@ def velocity_query(spec: GraphSpec) -> str:
     )
 
 
-def latest_year_query(spec: GraphSpec) -> str:
-    """The latest paper year in ``spec``'s filter."""
-    return f"MATCH (p:{PAPER}) {_where(paper_conditions(spec, 'p'))} RETURN max(p.year) AS year"
+def papers_per_year_query(spec: GraphSpec) -> str:
+    """Papers per year in ``spec``'s filter (dated papers), as two parallel lists."""
+    conds = [*paper_conditions(spec, "p"), "p.year IS NOT NULL"]
+    return (
+        f"MATCH (p:{PAPER}) {_where(conds)} WITH p.year AS year, count(*) AS n ORDER BY year "
+        "RETURN collect(year) AS years, collect(n) AS papers"
+    )
 
 
 #: Who cites an author most. A citation is a link ``p -> q`` where the author wrote ``q``; it is

@@ -45,6 +45,7 @@ from graph.identity import (
     resolve_papers,
 )
 from graph.ids import AUTHOR_ID_KINDS, PAPER_ID_KINDS, names_compatible, normalize_name
+from graph.schema import migrate
 
 Row = dict[str, Any]
 
@@ -59,11 +60,27 @@ class IngestBatch:
         return len(self.papers) + len(self.citations) + len(self.profiles)
 
 
+_MIGRATED: set[tuple[int, str]] = set()
+
+
+def ensure_migrated(driver: Driver, database: str) -> None:
+    """The data migrations of ``graph.schema.migrate`` (the arXiv Physics group, field
+    membership of papers loaded before it existed), once per driver and database in this
+    process: a load into a graph made by an earlier version ends with the current hierarchy,
+    and a re-load changes nothing."""
+    key = (id(driver), database)
+    if key not in _MIGRATED:
+        migrate(driver, database)
+        _MIGRATED.add(key)
+
+
 def write_batch(
     driver: Driver, database: str, batch: IngestBatch, rules: IdentityRules = DEFAULT_RULES
 ) -> Counter[str]:
     """Write one batch in one managed write transaction; returns created/matched counts.
-    ``rules``: the clustering on or off, and the authors never joined (``graph.overrides``)."""
+    ``rules``: the clustering on or off, and the authors never joined (``graph.overrides``).
+    The first batch of a process into a database runs the data migrations first."""
+    ensure_migrated(driver, database)
     with driver.session(database=database) as session:
         return session.execute_write(_write, batch, rules)
 
@@ -376,11 +393,15 @@ def _write_venues_and_categories(
             {"id": c["id"], "name": c["name"], "scheme": c["scheme"]} for c in categories.values()
         ]
         _run(tx, q.MERGE_CATEGORIES, counts, "categories", rows=rows)
-        _run(
-            tx, q.MERGE_SUBCATEGORY_OF, counts, "subcategory_of",
-            rows=[{"child": c, "parent": p} for c, p in sorted(hierarchy)],
-        )  # fmt: skip
+        links = [{"child": c, "parent": p} for c, p in sorted(hierarchy)]
+        held = {(r["child"], r["parent"]) for r in tx.run(q.EXISTING_SUBCATEGORY_OF, rows=links)}
+        _run(tx, q.MERGE_SUBCATEGORY_OF, counts, "subcategory_of", rows=links)
+        new_links = [r for r in links if (r["child"], r["parent"]) not in held]
+        if new_links:
+            _run(tx, q.PROPAGATE_IN_FIELD, counts, "in_field", rows=new_links)
         _run(tx, q.MERGE_IN_CATEGORY, counts, "in_category", rows=in_category)
+        papers = sorted({r["paper"] for r in in_category})
+        _run(tx, q.MERGE_IN_FIELD, counts, "in_field", papers=papers)
 
 
 def _write_citations(

@@ -259,6 +259,33 @@ MERGE (p)-[r:IN_CATEGORY]->(c)
 SET r.primary = coalesce(r.primary, false) OR row.primary
 """
 
+#: The hierarchy links of a batch that the graph holds already (the others are new).
+EXISTING_SUBCATEGORY_OF = """
+UNWIND $rows AS row
+MATCH (:Category {id: row.child})-[:SUBCATEGORY_OF]->(:Category {id: row.parent})
+RETURN row.child AS child, row.parent AS parent
+"""
+
+#: Field membership of the papers of a batch: a paper is IN_FIELD of each category it is
+#: IN_CATEGORY of and of every ancestor along SUBCATEGORY_OF (docs/model.md). Existing links
+#: stay (MERGE), so a re-run changes nothing.
+MERGE_IN_FIELD = """
+UNWIND $papers AS pid
+MATCH (p:Paper {id: pid})-[:IN_CATEGORY]->(:Category)-[:SUBCATEGORY_OF*0..]->(c:Category)
+WITH DISTINCT p, c
+MERGE (p)-[:IN_FIELD]->(c)
+"""
+
+#: A new hierarchy link ``child -> parent`` widens the fields of every paper already in
+#: ``child``: they are also in ``parent`` and its ancestors.
+PROPAGATE_IN_FIELD = """
+UNWIND $rows AS row
+MATCH (:Category {id: row.parent})-[:SUBCATEGORY_OF*0..]->(a:Category)
+WITH row, collect(DISTINCT a) AS above
+MATCH (:Category {id: row.child})<-[:IN_FIELD]-(p:Paper)
+FOREACH (a IN above | MERGE (p)-[:IN_FIELD]->(a))
+"""
+
 MERGE_CITES = """
 UNWIND $rows AS row
 MATCH (a:Paper {id: row.src}), (b:Paper {id: row.dst})

@@ -20,6 +20,7 @@ class RelType(StrEnum):
     AUTHORED = "AUTHORED"
     PUBLISHED_IN = "PUBLISHED_IN"
     IN_CATEGORY = "IN_CATEGORY"
+    IN_FIELD = "IN_FIELD"  # a paper to its categories and all their ancestors (precomputed)
     CITES = "CITES"
     SUBCATEGORY_OF = "SUBCATEGORY_OF"
     COAUTHOR = "COAUTHOR"

@@ -18,15 +18,23 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from typing import Any
 
 from neo4j import AsyncDriver, Query, Record, RoutingControl
+from neo4j.api import AsyncBookmarkManager
 from neo4j.exceptions import ClientError
 
 from graph import queries_read as q
 from graph.db import detached
-from graph.errors import InputError, InvalidId, RequestTimeout
-from graph.ids import AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY, IdRef, parse_author_id
+from graph.errors import BatchTooLarge, InputError, InvalidId, RequestTimeout, UnknownId
+from graph.ids import (
+    AUTHOR_ID_PROPERTY,
+    PAPER_ID_PROPERTY,
+    IdRef,
+    parse_author_id,
+    parse_paper_id,
+)
 from graph.labels import Label
 from graph.stats import STATS_QUERY, stats_from_rows
 
@@ -49,7 +57,9 @@ class ReadScope:
     for an API request, its deadline (``time.monotonic()``) and the tag its transactions carry.
 
     Every read of the request gets ``min(timeout, time left)`` as its server-side transaction
-    timeout, so the database stops the work when the request's time is up."""
+    timeout, so the database stops the work when the request's time is up. ``after_writes``
+    (:class:`graph.db.AfterWrites`): the reads wait for the process's own committed writes, so
+    on a cluster a reader answers only once it holds them (None: no bookmarks)."""
 
     driver: AsyncDriver
     database: str
@@ -57,6 +67,7 @@ class ReadScope:
     deadline: float | None = None
     request: str | None = None
     limit: float | None = None  # the request's whole time, in seconds (for messages)
+    after_writes: AsyncBookmarkManager | None = None
 
     def for_request(self, seconds: float, request: str) -> ReadScope:
         """This scope with a deadline ``seconds`` from now and a request tag."""
@@ -79,12 +90,42 @@ class ReadScope:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a list: the nodes, the number of matches in all (None when not asked for)
-    and whether more follow."""
+    """One page of a list: the nodes, the number of matches in all (None when not asked for),
+    whether more follow, and per node its sort-key values (the node id last: what its cursor
+    carries)."""
 
     items: list[Node]
     total: int | None
     has_next: bool
+    keys: list[list[Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A bounded count: exact up to :data:`COUNT_EXACT_LIMIT` matches, else an estimate from a
+    uniform random sample of :data:`COUNT_SAMPLE` nodes (``exact`` False)."""
+
+    value: int
+    exact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    """One bucket of a facet: the year or the node's id, how many papers, the node (none for
+    years)."""
+
+    value: Any
+    count: int
+    node: Node | None
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """The largest buckets of one facet, most papers first (ties by value); ``truncated`` when
+    more buckets exist than were returned."""
+
+    values: list[FacetValue]
+    truncated: bool
 
 
 # Node and relationship totals come from the count store (O(1)); the number of finished
@@ -131,7 +172,7 @@ async def read(
                 dict(params),
                 routing_=RoutingControl.READ,
                 database_=scope.database,
-                bookmark_manager_=None,  # read-only API: no causal chaining between requests
+                bookmark_manager_=scope.after_writes,  # own writes only (graph.db)
             )
     except TimeoutError:
         task = asyncio.create_task(terminate_tagged(scope.driver, scope.database, tag))
@@ -291,7 +332,7 @@ async def categories(scope: ReadScope, scheme: str | None, first: int) -> list[N
     return [r["node"] for r in records]
 
 
-# --- ordering -------------------------------------------------------------------------------
+# --- ordering and keyset seeks -------------------------------------------------------------
 
 # Sort field -> Cypher expression over the list variable. Unique tie-breaker: the node id.
 PAPER_ORDER_FIELDS: dict[str, str] = {
@@ -312,31 +353,108 @@ AUTHOR_ORDER_FIELDS: dict[str, str] = {
 }
 
 
-def order_clause(fields: Mapping[str, str], order: Sequence[tuple[str, bool]], var: str) -> str:
-    """``[(field, descending)]`` → an ORDER BY body. Missing values sort last in either
-    direction, and ``<var>.id`` ends every order so the order is total (stable pages)."""
-    parts: list[str] = []
+def _order_enum(name: str, fields: Mapping[str, str]) -> type[Enum]:
+    """``<FIELD>_DESC`` / ``<FIELD>_ASC`` members whose values are ``(field, descending)``."""
+    members = {f"{f.upper()}_{d}": (f, d == "DESC") for f in fields for d in ("DESC", "ASC")}
+    return Enum(name, members)  # type: ignore[return-value]
+
+
+#: The sort orders of papers and authors (the API wraps these enums, it does not copy them).
+PaperOrder = _order_enum("PaperOrder", PAPER_ORDER_FIELDS)
+AuthorOrder = _order_enum("AuthorOrder", AUTHOR_ORDER_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One key of a total order: a field name, its Cypher expression, its direction. Missing
+    values sort last in either direction."""
+
+    name: str
+    expr: str
+    descending: bool
+
+
+def sort_keys(
+    fields: Mapping[str, str], order: Sequence[tuple[str, bool]], var: str
+) -> tuple[SortKey, ...]:
+    """``[(field, descending)]`` → the keys of a total order: ``<var>.id`` ends every order (a
+    unique tie-breaker, so pages are stable); keys after an ``id`` key are dropped."""
+    keys: list[SortKey] = []
     for name, descending in order:
         expr = fields.get(name)
         if expr is None:
             raise InputError("orderBy", name, f"one of {sorted(fields)}")
-        parts.append(f"{expr} IS NULL, {expr} {'DESC' if descending else 'ASC'}")
+        keys.append(SortKey(name, expr, descending))
         if name == "id":
-            return ", ".join(parts)
-    parts.append(f"{var}.id ASC")
-    return ", ".join(parts)
+            return tuple(keys)
+    keys.append(SortKey("id", f"{var}.id", False))
+    return tuple(keys)
+
+
+def order_by(keys: Sequence[SortKey]) -> str:
+    """An ORDER BY body: missing values last in either direction."""
+    return ", ".join(
+        f"{k.expr} ASC"
+        if k.name == "id" and not k.descending
+        else f"{k.expr} IS NULL, {k.expr} {'DESC' if k.descending else 'ASC'}"
+        for k in keys
+    )
+
+
+def order_clause(fields: Mapping[str, str], order: Sequence[tuple[str, bool]], var: str) -> str:
+    """``[(field, descending)]`` → an ORDER BY body (see :func:`sort_keys`)."""
+    return order_by(sort_keys(fields, order, var))
+
+
+def sort_values(keys: Sequence[SortKey]) -> str:
+    """The list of the keys' expressions (returned beside each row: its cursor's content)."""
+    return ", ".join(k.expr for k in keys)
+
+
+def order_signature(keys: Sequence[SortKey]) -> str:
+    """What a cursor records of its order, so one made for another order is refused."""
+    return ",".join(f"{k.name}{'-' if k.descending else '+'}" for k in keys)
+
+
+def seek_condition(
+    keys: Sequence[SortKey], values: Sequence[Any] | None, params: dict[str, Any]
+) -> str:
+    """The rows strictly after ``values`` in the order of ``keys``: ``(k1, .., id) > (v1, ..,
+    vid)`` expanded into comparisons (Cypher has no row comparison), with missing values last:
+    ``gt(k1) OR (eq(k1) AND (gt(k2) OR (eq(k2) AND ...)))``. Values go into ``params`` as
+    ``$s0, $s1, ...``; no values: ``true``."""
+    if values is None:
+        return "true"
+    if len(values) != len(keys):
+        raise ValueError(f"{len(values)} cursor values for {len(keys)} sort keys")
+    cond: str | None = None
+    for k, v in reversed(list(zip(keys, values, strict=True))):
+        if v is None:  # the row's own key is missing: only missing keys tie, none is after
+            gt: str | None = None
+            eq = f"{k.expr} IS NULL"
+        else:
+            name = f"s{len(params)}"
+            params[name] = v
+            gt = f"{k.expr} IS NULL OR {k.expr} {'<' if k.descending else '>'} ${name}"
+            eq = f"{k.expr} = ${name}"
+        if cond is None:
+            cond = gt or "false"
+        else:
+            tie = f"{eq} AND ({cond})"
+            cond = f"{gt} OR ({tie})" if gt else tie
+    return f"({cond})"
 
 
 # --- filters --------------------------------------------------------------------------------
 
 _INT_OPS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _TEXT_OPS = {"eq": "=", "contains": "CONTAINS", "starts_with": "STARTS WITH"}
-_CATEGORY_TAIL = f"-[:{q.IN_CATEGORY}]->(:{q.CATEGORY})-[:{q.SUBCATEGORY_OF}*0..]->(c:{q.CATEGORY})"
+_CATEGORY_TAIL = q.CATEGORY_TAIL
 
 
 @dataclass(frozen=True, slots=True)
 class _Field:
-    kind: str  # int | text | bool | ids | authors
+    kind: str  # int | text | bool | ids | paper_ids | authors
     expr: str  # the expression, or for ids/authors an EXISTS pattern with {ids} placeholder
 
 
@@ -347,7 +465,7 @@ PAPER_FILTER_FIELDS: dict[str, _Field] = {
     "title": _Field("text", "p.title"),
     "has_code": _Field("bool", "coalesce(p.has_code, false)"),
     "stub": _Field("bool", "coalesce(p.stub, false)"),
-    "id": _Field("ids", "p.id IN {ids}"),
+    "id": _Field("paper_ids", ""),
     "category": _Field("ids", f"EXISTS {{ MATCH (p){_CATEGORY_TAIL} WHERE c.id IN {{ids}} }}"),
     "venue": _Field(
         "ids", f"EXISTS {{ MATCH (p)-[:{q.PUBLISHED_IN}]->(v:{q.VENUE}) WHERE v.id IN {{ids}} }}"
@@ -436,9 +554,28 @@ class WhereBuilder:
         if op not in ("eq", "in_"):
             raise InputError(at, op, "one of eq, in")
         values = [v] if op == "eq" else list(v)
+        if len(values) > MAX_ID_BATCH:
+            raise BatchTooLarge(at, len(values), MAX_ID_BATCH)
         if f.kind == "ids":
             return f.expr.replace("{ids}", self._param([str(x) for x in values]))
+        if f.kind == "paper_ids":
+            return self._papers(values, at)
         return self._authors(f.expr, values, at)
+
+    def _papers(self, values: list[Any], at: str) -> str:
+        """Papers by any id form ``paper(id:)`` accepts (bare DOI, DOI URL, OpenAlex URL, arXiv
+        id with version, ...): one index lookup per id property named."""
+        by_prop: dict[str, list[str]] = {}
+        for raw in values:
+            ref = parse_paper_ref(str(raw), at)
+            prop = PAPER_ID_PROPERTY.get(ref.kind)
+            by_prop.setdefault(prop or "id", []).append(ref.value if prop else ref.node_id)
+            by_prop.setdefault("id", []).append(str(raw).strip())  # the graph's own id as typed
+        return (
+            "("
+            + " OR ".join(f"p.{prop} IN {self._param(vals)}" for prop, vals in by_prop.items())
+            + ")"
+        )
 
     def _authors(self, head: str, values: list[Any], at: str) -> str:
         by_prop: dict[str, list[str]] = {}
@@ -457,28 +594,145 @@ class WhereBuilder:
         return f"{head}{ors} }}"
 
 
+# --- id lists and known ids -----------------------------------------------------------------
+
+MAX_ID_BATCH = 500  # ids in one `in` list (a batch lookup), like common scholarly batch APIs
+
+
+def parse_paper_ref(raw: str, argument: str) -> IdRef:
+    """``graph.ids.parse_paper_id`` whose error names ``argument``."""
+    try:
+        return parse_paper_id(raw)
+    except InvalidId as e:
+        raise InputError(argument, raw, e.expected) from e
+
+
+def filter_ids(
+    tree: Mapping[str, Any] | None, name: str, path: str = "where"
+) -> list[tuple[str, str]]:
+    """Every ``(argument path, id)`` a filter tree names under field ``name`` (``eq`` and
+    ``in``), at any depth of ``AND``/``OR``/``NOT``: what :func:`check_known` verifies."""
+    found: list[tuple[str, str]] = []
+    for key, value in (tree or {}).items():
+        if value is None:
+            continue
+        at = f"{path}.{key.rstrip('_')}"
+        if key in ("and_", "or_"):
+            for i, sub in enumerate(value):
+                found += filter_ids(sub, name, f"{at}[{i}]")
+        elif key == "not_":
+            found += filter_ids(value, name, at)
+        elif key == name and isinstance(value, Mapping):
+            if value.get("eq") is not None:
+                found.append((f"{at}.eq", str(value["eq"])))
+            for v in value.get("in_") or ():
+                found.append((f"{at}.in", str(v)))
+    return found
+
+
+def top_level_ids(tree: Mapping[str, Any] | None) -> list[str] | None:
+    """The ids of a top-level ``id`` condition (a batch lookup), else None."""
+    cond = (tree or {}).get("id")
+    if not isinstance(cond, Mapping):
+        return None
+    ids = [str(cond["eq"])] if cond.get("eq") is not None else []
+    return ids + [str(v) for v in cond.get("in_") or ()]
+
+
+async def check_known(
+    scope: ReadScope,
+    categories: Sequence[tuple[str, str]] = (),
+    venues: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Raises :class:`UnknownId` naming the first ``(argument, id)`` whose category or venue does
+    not exist: an unknown id in a filter or an analysis argument is an input error, not an empty
+    answer. One query (index lookups), none when there is nothing to check."""
+    if not categories and not venues:
+        return
+    params = {"categories": [c for _, c in categories], "venues": [v for _, v in venues]}
+    row = (await _read(scope, q.UNKNOWN_IDS, params))[0]
+    unknown_categories, unknown_venues = set(row["categories"]), set(row["venues"])
+    for argument, ident in categories:
+        if ident in unknown_categories:
+            raise UnknownId(argument, "category", ident)
+    for argument, ident in venues:
+        if ident in unknown_venues:
+            raise UnknownId(argument, "venue", ident)
+
+
+async def check_filter_ids(scope: ReadScope, label: Label, tree: Mapping[str, Any] | None) -> None:
+    """:func:`check_known` for the category and venue ids of a Paper or Author filter."""
+    venues = filter_ids(tree, "venue") if label is Label.PAPER else []
+    await check_known(scope, filter_ids(tree, "category"), venues)
+
+
+async def missing_papers(scope: ReadScope, ids: Sequence[str]) -> list[str]:
+    """The ids (any form ``paper(id:)`` accepts) that name no paper in the graph, in the order
+    given: the ``missing`` list of a batch lookup."""
+    refs = {str(i): parse_paper_ref(raw, "where.id") for i, raw in enumerate(ids)}
+    found = await resolve_papers(scope, refs) if refs else {}
+    return [raw for i, raw in enumerate(ids) if str(i) not in found]
+
+
 # --- top-level lists ------------------------------------------------------------------------
 
 _LIST_FIELDS: dict[Label, tuple[Mapping[str, _Field], Mapping[str, str], str]] = {
     Label.PAPER: (PAPER_FILTER_FIELDS, PAPER_ORDER_FIELDS, "p"),
     Label.AUTHOR: (AUTHOR_FILTER_FIELDS, AUTHOR_ORDER_FIELDS, "a"),
 }
+COUNT_EXACT_LIMIT = 10_000  # totalCount is exact up to this many matches, else an estimate
+COUNT_SAMPLE = 20_000  # nodes sampled for an estimate (all of them in a smaller graph)
+
+
+def list_condition(label: Label, where: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    """(WHERE expression, parameters) of a filter over Paper or Author.
+
+    Papers known only as citation targets (stubs) are left out unless the filter names ``stub``
+    or ``id`` (a lookup of named papers) at its top level."""
+    filters, _, _ = _LIST_FIELDS[label]
+    builder = WhereBuilder(filters)
+    cond = builder.build(where)
+    named = where is not None and (where.get("stub") is not None or where.get("id") is not None)
+    if label is Label.PAPER and not named:
+        cond = f"NOT coalesce(p.stub, false) AND ({cond})"
+    return cond, builder.params
+
+
+def list_order(label: Label, order: Sequence[tuple[str, bool]]) -> tuple[SortKey, ...]:
+    _, orders, var = _LIST_FIELDS[label]
+    return sort_keys(orders, order, var)
 
 
 def list_queries(
-    label: Label, where: Mapping[str, Any] | None, order: Sequence[tuple[str, bool]]
+    label: Label,
+    where: Mapping[str, Any] | None,
+    order: Sequence[tuple[str, bool]],
+    after: Sequence[Any] | None = None,
 ) -> tuple[str, str, dict[str, Any]]:
-    """(page query, count query, parameters) for a filtered, sorted list of Paper or Author.
+    """(page query, count query, parameters) for a filtered, sorted list of Paper or Author,
+    the page starting after the sort-key values ``after`` (a cursor's content)."""
+    cond, params = list_condition(label, where)
+    anchored = _anchor(label, where, params)
+    keys = list_order(label, order)
+    seek = seek_condition(keys, after, params)
+    page = q.list_page_query(
+        label, f"{cond} AND {seek}", order_by(keys), sort_values(keys), anchored
+    )
+    return page, q.list_count_query(label, cond, anchored), params
 
-    Papers known only as citation targets (stubs) are left out unless the filter names
-    ``stub`` at its top level."""
-    filters, orders, var = _LIST_FIELDS[label]
-    builder = WhereBuilder(filters)
-    cond = builder.build(where)
-    if label is Label.PAPER and (where is None or where.get("stub") is None):
-        cond = f"NOT coalesce(p.stub, false) AND ({cond})"
-    by = order_clause(orders, order, var)
-    return q.list_page_query(label, cond, by), q.list_count_query(label, cond), builder.params
+
+def _anchor(label: Label, where: Mapping[str, Any] | None, params: dict[str, Any]) -> bool:
+    """Whether a paper list can start from its categories: the filter names categories at its
+    top level (every match is in one of them), so the list is read from their ``IN_FIELD``
+    papers instead of from every paper. Sets ``$anchor``."""
+    if label is not Label.PAPER or not where or not isinstance(where.get("category"), Mapping):
+        return False
+    ops = where["category"]
+    ids = [ops["eq"]] if ops.get("eq") is not None else list(ops.get("in_") or [])
+    if not ids or (ops.get("eq") is not None and ops.get("in_") is not None):
+        return False  # both given: the filter is their intersection, left to the WHERE
+    params["anchor"] = [str(i) for i in ids]
+    return True
 
 
 async def list_page(
@@ -487,20 +741,97 @@ async def list_page(
     where: Mapping[str, Any] | None,
     order: Sequence[tuple[str, bool]],
     *,
-    skip: int,
     first: int,
+    after: Sequence[Any] | None = None,
 ) -> Page:
-    """One page (``first`` items after ``skip``); ``total`` is left None (see list_count)."""
-    page_text, _, params = list_queries(label, where, order)
-    records = await _read(scope, page_text, {**params, "skip": skip, "limit": first + 1})
+    """One page of ``first`` items after the sort-key values ``after`` (a keyset seek: the same
+    cost at any depth); ``total`` is left None (see :func:`list_count`)."""
+    page_text, _, params = list_queries(label, where, order, after)
+    records = await _read(scope, page_text, {**params, "limit": first + 1})
     items = [r["node"] for r in records]
-    return Page(items[:first], None, len(items) > first)
+    keys = [list(r["sort"]) for r in records]
+    return Page(items[:first], None, len(items) > first, keys[:first])
 
 
-async def list_count(scope: ReadScope, label: Label, where: Mapping[str, Any] | None) -> int:
-    _, count_text, params = list_queries(label, where, ())
-    records = await _read(scope, count_text, params)
-    return int(records[0]["n"])
+async def list_count(scope: ReadScope, label: Label, where: Mapping[str, Any] | None) -> Count:
+    """The matches of ``where``: exact up to :data:`COUNT_EXACT_LIMIT` (the count stops there),
+    else estimated from a uniform random sample of :data:`COUNT_SAMPLE` nodes (exact when the
+    sample is the whole label)."""
+    cond, params = list_condition(label, where)
+    anchored = _anchor(label, where, params)
+    rows = await _read(
+        scope,
+        q.list_count_query(label, cond, anchored),
+        {**params, "cap": COUNT_EXACT_LIMIT + 1},
+    )
+    n = int(rows[0]["n"])
+    if n <= COUNT_EXACT_LIMIT:
+        return Count(n, True)
+    rows = await _read(
+        scope, q.list_estimate_query(label, cond, anchored), {**params, "sample": COUNT_SAMPLE}
+    )
+    population, hits = int(rows[0]["population"]), int(rows[0]["hits"])
+    if population <= COUNT_SAMPLE:
+        return Count(hits, True)
+    return Count(max(n, round(hits * population / COUNT_SAMPLE)), False)
+
+
+# --- facets ---------------------------------------------------------------------------------
+
+FACETS = q.FACETS
+MAX_FACET_VALUES = 100
+# Facets of all papers by year: one aggregate per graph version (the count-store totals), kept
+# per database: {database: (totals, limit -> Facet)}.
+_UNFILTERED_YEARS: dict[str, tuple[tuple[int, int, int], dict[int, Facet]]] = {}
+
+
+def _facet(records: Sequence[Record], first: int) -> Facet:
+    values = [FacetValue(r["value"], int(r["n"]), r["node"]) for r in records]
+    return Facet(values[:first], len(values) > first)
+
+
+async def list_facet(
+    scope: ReadScope, facet: str, where: Mapping[str, Any] | None, first: int
+) -> Facet:
+    """The ``first`` largest buckets of ``facet`` (years, categories, venues, authors) over
+    the papers matching ``where``. Without a filter, categories and venues come from the
+    relationship-count store and years from an aggregate kept per graph version; otherwise one
+    aggregate query (bounded by the read timeout)."""
+    if facet not in q.FACET_TAILS:
+        raise ValueError(f"unknown facet {facet!r}")
+    params: dict[str, Any] = {"limit": first + 1, "exclude": None}
+    if not where and facet in q.DEGREE_FACETS:
+        return _facet(await _read(scope, q.DEGREE_FACETS[facet], params), first)
+    if not where and facet == "years":
+        return await _unfiltered_years(scope, first)
+    cond, where_params = list_condition(Label.PAPER, where)
+    text = q.list_facet_query(Label.PAPER, cond, facet)
+    return _facet(await _read(scope, text, {**where_params, **params}), first)
+
+
+async def _unfiltered_years(scope: ReadScope, first: int) -> Facet:
+    totals = await graph_totals(scope)
+    cached = _UNFILTERED_YEARS.get(scope.database)
+    if cached is None or cached[0] != totals:
+        cached = (totals, {})
+        _UNFILTERED_YEARS[scope.database] = cached
+    facet = cached[1].get(first)
+    if facet is None:
+        cond, params = list_condition(Label.PAPER, None)
+        text = q.list_facet_query(Label.PAPER, cond, "years")
+        rows = await _read(scope, text, {**params, "limit": first + 1, "exclude": None})
+        facet = cached[1][first] = _facet(rows, first)
+    return facet
+
+
+async def child_facet(scope: ReadScope, facet: str, kind: str, parent: str, first: int) -> Facet:
+    """One facet of a parent's child papers (an author's papers: ``authors`` are the
+    co-authors, the author left out)."""
+    if facet not in q.FACET_TAILS or kind not in q.CHILD_PAGE_PATTERNS:
+        raise ValueError(f"unknown facet {facet!r} or child list {kind!r}")
+    exclude = parent if kind == "papers_of_author" else None
+    params = {"parent": parent, "limit": first + 1, "exclude": exclude}
+    return _facet(await _read(scope, q.child_facet_query(kind, facet), params), first)
 
 
 # --- child pages ----------------------------------------------------------------------------
@@ -508,51 +839,156 @@ async def list_count(scope: ReadScope, label: Label, where: Mapping[str, Any] | 
 CHILD_PAGE_KINDS = tuple(q.CHILD_PAGE_PATTERNS)
 
 
+def child_order(order: Sequence[tuple[str, bool]]) -> tuple[SortKey, ...]:
+    return sort_keys(PAPER_ORDER_FIELDS, order, "p")
+
+
 async def child_pages(
     scope: ReadScope,
     kind: str,
     ids: Sequence[str],
     *,
-    skip: int,
     first: int,
     order: Sequence[tuple[str, bool]],
+    after: Sequence[Any] | None = None,
 ) -> dict[str, Page]:
-    """For every parent in ``ids``, one page of its child papers: ``papers_of_author``,
-    ``references`` (papers it cites) or ``citations`` (papers citing it), with totals."""
+    """For every parent in ``ids``, one page of its child papers after the sort-key values
+    ``after``: ``papers_of_author``, ``references`` (papers it cites) or ``citations`` (papers
+    citing it). Totals are asked apart (:func:`child_totals`)."""
     if kind not in q.CHILD_PAGE_PATTERNS:
         raise ValueError(f"unknown child page kind {kind!r}")
-    text = q.child_page_query(kind, order_clause(PAPER_ORDER_FIELDS, order, "p"))
-    records = await _read(scope, text, {"ids": list(ids), "skip": skip, "limit": first})
+    keys = child_order(order)
+    params: dict[str, Any] = {"ids": list(ids), "limit": first + 1}
+    seek = seek_condition(keys, after, params)
+    text = q.child_page_query(kind, order_by(keys), seek, sort_values(keys))
+    pages: dict[str, Page] = {}
+    for r in await _read(scope, text, params):
+        rows = r["rows"]
+        pages[r["id"]] = Page(
+            [x["node"] for x in rows[:first]],
+            None,
+            len(rows) > first,
+            [list(x["sort"]) for x in rows[:first]],
+        )
+    return pages
+
+
+async def child_totals(scope: ReadScope, kind: str, ids: Sequence[str]) -> dict[str, int]:
+    """How many child papers each parent has (exact: a parent's degree)."""
+    return _keyed(await _read(scope, q.child_total_query(kind), {"ids": list(ids)}), "total")
+
+
+# --- co-authors -----------------------------------------------------------------------------
+
+COAUTHOR_KEYS = (SortKey("joint", "joint", True), SortKey("id", "c.id", False))
+
+
+async def coauthor_pages(
+    scope: ReadScope, ids: Sequence[str], *, first: int, after: Sequence[Any] | None = None
+) -> dict[str, Page]:
+    """Per author, one page of co-authors (two authorships on one paper) after ``after``
+    (``[joint papers, author id]``): ``{author, joint, first_year, last_year}`` rows, most joint
+    papers first, ties by id."""
+    params: dict[str, Any] = {"ids": list(ids), "limit": first + 1}
+    seek = seek_condition(COAUTHOR_KEYS, after, params)
+    pages: dict[str, Page] = {}
+    for r in await _read(scope, q.coauthor_page_query(seek), params):
+        rows = r["rows"]
+        pages[r["id"]] = Page(
+            rows[:first], None, len(rows) > first, [list(x["sort"]) for x in rows[:first]]
+        )
+    return pages
+
+
+async def coauthor_totals(scope: ReadScope, ids: Sequence[str]) -> dict[str, int]:
+    return _keyed(await _read(scope, q.COAUTHOR_TOTALS, {"ids": list(ids)}), "total")
+
+
+# --- similar papers and citing authors, batched ---------------------------------------------
+
+
+async def similar_of_papers(
+    scope: ReadScope, ids: Sequence[str], first: int
+) -> dict[str, list[Node]]:
+    """Per paper, its most similar papers (co-citation + bibliographic coupling):
+    ``{paper, score, cocitation, coupling}``, best first (ties by id)."""
+    params = {"ids": list(ids), "first": first}
+    return _keyed(await _read(scope, q.SIMILAR_OF_PAPERS, params), "rows")
+
+
+async def top_citing_of_authors(
+    scope: ReadScope, ids: Sequence[str], first: int
+) -> dict[str, Node]:
+    """Per author, who cites them most, self-citations excluded and counted apart:
+    ``{total, self_citations, rows: [{author, citations, citing_papers}]}``."""
+    records = await _read(scope, q.TOP_CITING_OF_AUTHORS, {"ids": list(ids), "first": first})
     return {
-        r["id"]: Page(r["rows"], int(r["total"]), skip + len(r["rows"]) < int(r["total"]))
+        r["id"]: {
+            "total": int(r["total"]),
+            "self_citations": int(r["self_citations"] or 0),
+            "rows": r["rows"],
+        }
         for r in records
     }
 
 
 # --- search and stats -----------------------------------------------------------------------
 
-SEARCH_KINDS = tuple(q.SEARCH_INDEXES)
+
+#: What full-text search can look for (the API wraps this enum).
+class SearchKind(Enum):
+    PAPER = "paper"
+    AUTHOR = "author"
+    VENUE = "venue"
+
+
+SEARCH_KINDS = tuple(k.value for k in SearchKind)
+assert set(SEARCH_KINDS) == set(q.SEARCH_INDEXES)
+SEARCH_DEPTH = 1000  # hits per kind a search pages through (the best ones)
+SEARCH_KEYS = (
+    SortKey("score", "score", True),
+    SortKey("kind", "kind", False),
+    SortKey("id", "node.id", False),
+)
 _LUCENE_HINT = (
     'Lucene query syntax: words, "quoted phrases", AND/OR/NOT, field-less; escape the '
     'special characters + - && || ! ( ) { } [ ] ^ " ~ * ? : \\ / with a backslash'
 )
 
 
-async def search(scope: ReadScope, query: str, kinds: Sequence[str], first: int) -> list[Node]:
+async def search(
+    scope: ReadScope,
+    query: str,
+    kinds: Sequence[str],
+    first: int,
+    after: Sequence[Any] | None = None,
+) -> list[Node]:
     """Full-text hits over the chosen kinds (``paper``: title + abstract, ``author``: names,
-    ``venue``: names), best score first: ``{kind, node, score}``."""
+    ``venue``: names), best score first (ties by kind, then id): ``{kind, node, score, sort}``,
+    at most ``first`` of them after the sort-key values ``after`` (``[score, kind, id]``),
+    within the best :data:`SEARCH_DEPTH` hits per kind."""
     if not query.strip():
         raise InputError("query", query, "a non-empty search text")
     chosen = [k for k in SEARCH_KINDS if k in set(kinds)]
     if not chosen:
         return []
+    params: dict[str, Any] = {"query": query, "limit": first, "depth": SEARCH_DEPTH}
+    seek = seek_condition(SEARCH_KEYS, after, params)
     try:
-        records = await _read(scope, q.search_query(chosen), {"query": query, "first": first})
+        records = await _read(scope, q.search_query(chosen, seek), params)
     except ClientError as e:
         if e.code == "Neo.ClientError.Procedure.ProcedureCallFailed":
             raise InputError("query", query, _LUCENE_HINT) from e
         raise
-    hits = [{"kind": r["kind"], "node": r["node"], "score": float(r["score"])} for r in records]
+    hits = [
+        {
+            "kind": r["kind"],
+            "node": r["node"],
+            "score": float(r["score"]),
+            "sort": [float(r["score"]), r["kind"], r["node"]["id"]],
+        }
+        for r in records
+    ]
     hits.sort(key=lambda h: (-h["score"], h["kind"], h["node"]["id"]))
     return hits[:first]
 

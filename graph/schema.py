@@ -16,14 +16,28 @@ the printed script searchable (王成阳 finds 王成阳).
 Changing a full-text index's analyzer or fields needs the index dropped and created again:
 ``apply_schema`` compares each one with what the server holds and rebuilds only those that
 differ, so a graph made before the change is brought up to date and a second run does nothing.
+
+Data migrations run there too, each idempotent (a second run finds nothing to do):
+
+- **the arXiv Physics group** (``loaders.arxiv_taxonomy``): a graph loaded when the Physics group
+  and the ``physics`` archive were one node holds ``SUBCATEGORY_OF`` links from the physics
+  archives (``hep-th``, ``astro-ph`` …) to ``arxiv:physics``; they move to the group
+  ``arxiv-group:physics`` (created when missing), and ``arxiv:physics`` itself hangs under it;
+- **field membership** (``IN_FIELD``, docs/model.md): written by both writers at load; a graph
+  loaded before it existed, or whose hierarchy the migration above changed, gets it computed
+  for every paper, in write transactions of ``BACKFILL_BATCH`` papers (by id). The check that
+  decides it is one query that stops at the first paper missing its links.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
+from graph.errors import IndexesNotOnline
 from graph.ids import AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
 from graph.labels import Label, identifier
 
@@ -123,10 +137,117 @@ def outdated_fulltext_indexes(driver: Driver, database: str) -> list[FullTextInd
 
 def apply_schema(driver: Driver, database: str) -> int:
     """Create every constraint and index that is missing, rebuild full-text indexes whose
-    definition changed, and wait for them all to come online."""
+    definition changed, wait for them all to come online, then run the data migrations
+    (module docstring)."""
     for index in outdated_fulltext_indexes(driver, database):
         driver.execute_query(index.drop(), database_=database)
     for stmt in SCHEMA_STATEMENTS:
         driver.execute_query(stmt, database_=database)
-    driver.execute_query("CALL db.awaitIndexes(300)", database_=database)
+    await_indexes(driver, database)
+    migrate(driver, database)
     return len(SCHEMA_STATEMENTS)
+
+
+INDEX_STATES = (
+    "SHOW INDEXES YIELD name, state, populationPercent RETURN name, state, populationPercent"
+)
+
+
+def await_indexes(
+    driver: Driver, database: str, timeout: float = 1800.0, poll: float = 1.0
+) -> None:
+    """Waits until every index is ONLINE, polling its state in short reads (one long
+    ``db.awaitIndexes`` call is stopped by the transaction timeout when population is slow, as
+    on a busy machine at 1M papers). Raises :class:`IndexesNotOnline` for a FAILED index or
+    after ``timeout`` seconds, naming the indexes still populating."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records, _, _ = driver.execute_query(INDEX_STATES, database_=database)
+        failed = [r["name"] for r in records if r["state"] == "FAILED"]
+        waiting = {r["name"]: r["populationPercent"] for r in records if r["state"] != "ONLINE"}
+        if failed or (waiting and time.monotonic() > deadline):
+            raise IndexesNotOnline(failed, waiting, timeout)
+        if not waiting:
+            return
+        time.sleep(poll)
+
+
+# -- data migrations ---------------------------------------------------------------------------
+
+logger = logging.getLogger("scholargraph.schema")
+
+PHYSICS_ARCHIVE = "arxiv:physics"
+PHYSICS_GROUP = {"id": "arxiv-group:physics", "name": "Physics (group)", "scheme": "arxiv"}
+BACKFILL_BATCH = 10_000
+
+#: Links from a physics archive to the ``physics`` archive (made when the group and the archive
+#: were one node) move to the group; returns how many moved.
+MOVE_TO_PHYSICS_GROUP = """
+MATCH (c:Category)-[r:SUBCATEGORY_OF]->(old:Category {id: $archive})
+WHERE NOT c.id STARTS WITH $archive + '.'
+MERGE (g:Category {id: $group.id})
+  ON CREATE SET g.name = $group.name, g.scheme = $group.scheme
+MERGE (c)-[:SUBCATEGORY_OF]->(g)
+MERGE (old)-[:SUBCATEGORY_OF]->(g)
+DELETE r
+RETURN count(*) AS moved
+"""
+
+#: Whether some paper with a category lacks its field links (stops at the first one).
+MISSING_IN_FIELD = """
+MATCH (p:Paper)-[:IN_CATEGORY]->()
+WHERE NOT EXISTS { (p)-[:IN_FIELD]->() }
+RETURN p.id AS id LIMIT 1
+"""
+
+#: The field links of the next ``$batch`` papers (by id, after ``$after``) made equal to their
+#: categories and the ancestors of those (stale ones deleted, missing ones merged).
+BACKFILL_IN_FIELD = """
+MATCH (p:Paper) WHERE p.id > $after
+WITH p ORDER BY p.id LIMIT $batch
+CALL (p) {
+  OPTIONAL MATCH (p)-[:IN_CATEGORY]->(:Category)-[:SUBCATEGORY_OF*0..]->(c:Category)
+  WITH p, collect(DISTINCT c) AS fields
+  CALL (p, fields) {
+    MATCH (p)-[r:IN_FIELD]->(x) WHERE NOT x IN fields
+    DELETE r
+  }
+  FOREACH (c IN fields | MERGE (p)-[:IN_FIELD]->(c))
+}
+RETURN max(p.id) AS last, count(p) AS papers
+"""
+
+
+def migrate(driver: Driver, database: str) -> dict[str, int]:
+    """The data migrations (module docstring); returns what each changed."""
+    with driver.session(database=database) as session:
+        moved = session.run(
+            MOVE_TO_PHYSICS_GROUP, archive=PHYSICS_ARCHIVE, group=PHYSICS_GROUP
+        ).single(strict=True)["moved"]
+        missing = session.run(MISSING_IN_FIELD).single() is not None
+    backfilled = 0
+    if moved or missing:
+        backfilled = backfill_in_field(driver, database)
+        logger.info("field membership computed for the graph (%d links made)", backfilled)
+    return {"hierarchy_moved": int(moved), "in_field_created": backfilled}
+
+
+def backfill_in_field(driver: Driver, database: str, batch: int = BACKFILL_BATCH) -> int:
+    """Every paper's ``IN_FIELD`` links recomputed from ``IN_CATEGORY`` and the hierarchy, one
+    write transaction per ``batch`` papers in id order (each short, whatever the graph's size;
+    idempotent); returns the links created."""
+
+    def step(tx: ManagedTransaction, after: str) -> tuple[str | None, int]:
+        result = tx.run(BACKFILL_IN_FIELD, after=after, batch=batch)
+        row = result.single(strict=True)
+        created = result.consume().counters.relationships_created
+        return (row["last"] if row["papers"] else None), int(created)
+
+    created, after = 0, ""
+    with driver.session(database=database) as session:
+        while True:
+            last, made = session.execute_write(step, after)
+            created += made
+            if last is None:
+                return created
+            after = last

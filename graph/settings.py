@@ -121,3 +121,20 @@ class AppSettings(BaseSettings):
     # cores (docs/limits.md)
     expensive_cost: int = 1000
     expensive_concurrency: int = 1
+
+
+class SparkSettings(BaseSettings):
+    """The Spark analytics engine (``--engine spark``, docs/scale-out.md), read when the command
+    starts. ``master``: ``local[*]`` (every core of this machine) or a cluster URL such as
+    ``spark://host:7077``; the Neo4j Connector for Apache Spark jar is fetched from Maven Central
+    into ``jars_dir`` by ``scholargraph spark install``."""
+
+    model_config = SettingsConfigDict(env_prefix="SCHOLARGRAPH_SPARK_", extra="ignore")
+
+    master: str = "local[*]"
+    driver_memory: str = "2g"  # local mode: the driver JVM is the executor too
+    executor_memory: str = "2g"
+    shuffle_partitions: int = Field(default=8, ge=1)
+    jars_dir: Path = Field(default_factory=lambda: Path.cwd() / ".spark" / "jars")
+    connector: str = "org.neo4j:neo4j-connector-apache-spark_2.12:5.0.3_for_spark_3"
+    local_dir: Path | None = None  # spark.local.dir (shuffle files); None: Spark's default

@@ -35,6 +35,7 @@ Measured on Paperscape 1991–1996 (50k papers, 28k authors, 147k citations): se
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import sys
 import time
@@ -110,9 +111,15 @@ class Snapshot:
     category_ids: list[str]
     cat_ptr: IntArray
     cat_papers: Int32Array
+    incat_paper: Int32Array = field(default_factory=lambda: np.zeros(0, np.int32))
+    incat_cat: Int32Array = field(default_factory=lambda: np.zeros(0, np.int32))
+    venue_ids: list[str] = field(default_factory=list)
+    pub_paper: Int32Array = field(default_factory=lambda: np.zeros(0, np.int32))
+    pub_venue: Int32Array = field(default_factory=lambda: np.zeros(0, np.int32))
     build_seconds: float = 0.0
     _cat_index: dict[str, int] = field(default_factory=dict)
     _memo: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+    _lazy: dict[Any, Any] = field(default_factory=dict)
 
     # -- sizes ---------------------------------------------------------------------------------
 
@@ -131,15 +138,133 @@ class Snapshot:
     def nbytes(self) -> int:
         """Bytes held: the arrays plus the id strings and their lists (an estimate of what the
         process keeps; docs/snapshot.md compares it with the measured RSS growth)."""
-        arrays = (self.year, self.has_year, self.src, self.dst, self.cited_by, self.auth_ptr,
-                  self.auth_author, self.cat_ptr, self.cat_papers)  # fmt: skip
+        arrays = [self.year, self.has_year, self.src, self.dst, self.cited_by, self.auth_ptr,
+                  self.auth_author, self.cat_ptr, self.cat_papers, self.incat_paper,
+                  self.incat_cat, self.pub_paper, self.pub_venue]  # fmt: skip
+        for held in self._lazy.values():
+            parts = held if isinstance(held, tuple) else (held,)
+            arrays += [a for a in parts if isinstance(a, np.ndarray)]
         strings = sum(
             sys.getsizeof(ids) + sum(sys.getsizeof(s) for s in ids)
-            for ids in (self.paper_ids, self.author_ids, self.category_ids)
+            for ids in (self.paper_ids, self.author_ids, self.category_ids, self.venue_ids)
         )
         return int(sum(a.nbytes for a in arrays)) + strings
 
+    # -- lookups -------------------------------------------------------------------------------
+
+    def paper_number(self, paper_id: str) -> int | None:
+        """The vertex of a paper id (binary search over the sorted ids), None when absent."""
+        return _find(self.paper_ids, paper_id)
+
+    def author_number(self, author_id: str) -> int | None:
+        return _find(self.author_ids, author_id)
+
+    def author_index(self) -> dict[str, int]:
+        """Author id -> number for bulk lookups (built on first use, kept)."""
+        held: dict[str, int] | None = self._lazy.get("author_index")
+        if held is None:
+            held = {a: i for i, a in enumerate(self.author_ids)}
+            self._lazy["author_index"] = held
+        return held
+
+    # -- citation neighbourhoods ---------------------------------------------------------------
+
+    def _out_ptr(self) -> IntArray:
+        ptr: IntArray | None = self._lazy.get("out_ptr")
+        if ptr is None:
+            counts = np.bincount(self.src, minlength=self.paper_count)
+            ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+            self._lazy["out_ptr"] = ptr
+        return ptr
+
+    def _in_csr(self) -> tuple[IntArray, Int32Array]:
+        """(ptr, citing papers) per cited paper, citing papers ascending."""
+        held = self._lazy.get("in_csr")
+        if held is None:
+            order = np.lexsort((self.src, self.dst))
+            ptr = np.concatenate(([0], np.cumsum(self.cited_by))).astype(np.int64)
+            held = (ptr, self.src[order])
+            self._lazy["in_csr"] = held
+        return held
+
+    def references(self, v: int) -> Int32Array:
+        ptr = self._out_ptr()
+        return self.dst[ptr[v] : ptr[v + 1]]
+
+    def citing(self, v: int) -> Int32Array:
+        ptr, citing = self._in_csr()
+        return citing[ptr[v] : ptr[v + 1]]
+
+    def similar(self, v: int, first: int) -> list[tuple[int, int, int, int]]:
+        """Papers similar to paper ``v``: ``(paper, score, cocitation, coupling)``, best first
+        (score descending, then id). Co-citation: distinct papers citing both; bibliographic
+        coupling: distinct references in common; score = their sum — the Cypher
+        ``graph.influence_queries.SIMILAR_PAPERS`` over the arrays."""
+        out_ptr = self._out_ptr()
+        in_ptr, in_src = self._in_csr()
+        citers = np.unique(self.citing(v))
+        refs = np.unique(self.references(v))
+        n = max(self.paper_count, 1)
+        co_q = _reached(out_ptr, self.dst, citers, n)
+        cp_q = _reached(in_ptr, in_src, refs, n)
+        co_q, cp_q = co_q[co_q != v], cp_q[cp_q != v]
+        papers = np.concatenate((co_q, cp_q))
+        if papers.size == 0:
+            return []
+        uniq, inverse = np.unique(papers, return_inverse=True)
+        co = np.bincount(inverse[: co_q.size], minlength=uniq.size)
+        cp = np.bincount(inverse[co_q.size :], minlength=uniq.size)
+        score = co + cp
+        order = np.lexsort((uniq, -score))[:first]
+        return [(int(uniq[i]), int(score[i]), int(co[i]), int(cp[i])) for i in order.tolist()]
+
+    # -- co-authorship -------------------------------------------------------------------------
+
+    def coauthor_pairs(self, mask: BoolArray | None = None) -> tuple[IntArray, IntArray, IntArray]:
+        """Distinct co-author pairs ``a < b`` (author numbers) with their joint papers, over the
+        papers of ``mask`` (every paper when None): the analytics co-authorship export's edges
+        (an author listed twice on a paper is one author there)."""
+        if mask is None:
+            key = "coauthor_pairs"
+            held = self._lazy.get(key)
+            if held is not None:
+                return held  # type: ignore[no-any-return]
+        paper = np.repeat(np.arange(self.paper_count, dtype=np.int64), np.diff(self.auth_ptr))
+        author = self.auth_author.astype(np.int64)
+        if mask is not None:
+            keep = mask[paper]
+            paper, author = paper[keep], author[keep]
+        # rows are sorted by (paper, author): drop an author repeated on one paper
+        dup = np.zeros(paper.shape[0], dtype=np.bool_)
+        dup[1:] = (paper[1:] == paper[:-1]) & (author[1:] == author[:-1])
+        paper, author = paper[~dup], author[~dup]
+        starts = np.flatnonzero(np.concatenate(([True], paper[1:] != paper[:-1])))
+        sizes = np.diff(np.concatenate((starts, [paper.shape[0]])))
+        size_of = np.repeat(sizes, sizes)
+        pos = np.arange(paper.shape[0]) - np.repeat(starts, sizes)
+        partners = size_of - 1 - pos  # later authors of the same paper
+        row = np.repeat(np.arange(paper.shape[0]), partners)
+        offset = np.arange(row.shape[0]) - np.repeat(np.cumsum(partners) - partners, partners)
+        a, b = author[row], author[row + 1 + offset]
+        m = max(self.author_count, 1)
+        pairs, weight = np.unique(a * m + b, return_counts=True)
+        out = (pairs // m, pairs % m, weight.astype(np.int64))
+        if mask is None:
+            self._lazy["coauthor_pairs"] = out
+        return out
+
+    def papers_of_authors(self, authors: BoolArray) -> tuple[IntArray, IntArray]:
+        """Every authorship as (author, paper) rows, for the authors flagged in ``authors``
+        (a boolean array over author numbers)."""
+        paper = np.repeat(np.arange(self.paper_count, dtype=np.int64), np.diff(self.auth_ptr))
+        author = self.auth_author.astype(np.int64)
+        keep = authors[author]
+        return author[keep], paper[keep]
+
     # -- filters -------------------------------------------------------------------------------
+
+    def has_category(self, category: str) -> bool:
+        return category in self._cat_index
 
     def category_mask(self, categories: Iterable[str]) -> BoolArray:
         """Papers in any of ``categories`` or their subcategories (unknown ids match none)."""
@@ -242,6 +367,25 @@ class Snapshot:
 # -- building ----------------------------------------------------------------------------------
 
 
+def _find(ids: list[str], wanted: str) -> int | None:
+    i = bisect.bisect_left(ids, wanted)
+    return i if i < len(ids) and ids[i] == wanted else None
+
+
+def _reached(ptr: IntArray, values: npt.NDArray[Any], rows: npt.NDArray[Any], n: int) -> IntArray:
+    """``values[ptr[r]:ptr[r + 1]]`` for every ``r`` in ``rows``, concatenated, once per
+    distinct (row, value) pair (as Cypher's ``count(DISTINCT ...)`` sees them)."""
+    rows = rows.astype(np.int64)
+    starts = ptr[rows]
+    counts = ptr[rows + 1] - starts
+    offset = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts
+    )
+    reached = values[np.repeat(starts, counts) + offset].astype(np.int64)
+    via = np.repeat(rows, counts)
+    return np.unique(via * n + reached) % n
+
+
 def _rank_by_id(ids: list[str]) -> tuple[list[str], IntArray]:
     """(ids sorted, position of each original row in the sorted order)."""
     order = sorted(range(len(ids)), key=ids.__getitem__)
@@ -327,6 +471,14 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
     offset = np.arange(rows.shape[0]) - np.repeat(np.cumsum(per_row) - per_row, per_row)
     groups = flat[starts[in_cat[rows]] + offset] if rows.size else np.zeros(0, np.int64)
     cat_ptr, cat_papers = _csr(groups, in_paper[rows].astype(np.int64), len(category_ids))
+    order = np.lexsort((in_cat, in_paper))
+    incat_paper, incat_cat = in_paper[order], in_cat[order]
+
+    venue_ids, venue_rank = _rank_by_id([str(x) for x in cols.get("venue_ids", [])])
+    venue_v = _mapper(cols.get("venue_keys", []), venue_rank)
+    pub_paper, pub_venue = paper_v(cols.get("pub_paper", [])), venue_v(cols.get("pub_venue", []))
+    order = np.lexsort((pub_venue, pub_paper))
+    pub_paper, pub_venue = pub_paper[order], pub_venue[order]
 
     return Snapshot(
         fingerprint=fingerprint,
@@ -342,6 +494,11 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
         category_ids=category_ids,
         cat_ptr=cat_ptr,
         cat_papers=cat_papers.astype(np.int32),
+        incat_paper=incat_paper,
+        incat_cat=incat_cat,
+        venue_ids=venue_ids,
+        pub_paper=pub_paper,
+        pub_venue=pub_venue,
         build_seconds=time.perf_counter() - started,
         _cat_index={c: i for i, c in enumerate(category_ids)},
     )
@@ -447,18 +604,36 @@ async def snapshot(scope: ReadScope, store: SnapshotStore | None = None) -> Snap
     return await (store or SNAPSHOTS).get(scope)
 
 
-async def shared(snap: Snapshot, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+async def held_snapshot(scope: ReadScope, store: SnapshotStore | None = None) -> Snapshot | None:
+    """The snapshot at the current version when one has been built for ``scope``'s database
+    (rebuilt first when the graph changed since), else None: the caller answers with Cypher
+    (the fallback before the first build; influence and the field pages build it)."""
+    store = store or SNAPSHOTS
+    if store.current(scope) is None:
+        return None
+    return await store.get(scope)
+
+
+async def shared(
+    snap: Snapshot, key: tuple[Any, ...], compute: Callable[[], Any], *, pinned: bool = False
+) -> Any:
     """``await compute()`` once per ``key`` and snapshot: concurrent callers share one run
-    (a task kept in the memo until it ends), later ones get the memoised answer."""
-    held = snap.memo_get(key)
+    (a task kept in the memo until it ends), later ones get the memoised answer. ``pinned``
+    answers (the whole co-author graph) stay for the snapshot's life, outside the LRU memo."""
+    store: Any = snap._lazy if pinned else snap._memo
+    held = store.get(("shared", *key)) if pinned else snap.memo_get(key)
     if held is None:
         held = asyncio.ensure_future(compute())
-        snap.memo_put(key, held)
+        if pinned:
+            store[("shared", *key)] = held
+        else:
+            snap.memo_put(key, held)
 
         def drop_failed(t: asyncio.Future[Any]) -> None:
             failed = t.cancelled() or t.exception() is not None
-            if failed and snap._memo.get(key) is t:
-                del snap._memo[key]
+            k = ("shared", *key) if pinned else key
+            if failed and store.get(k) is t:
+                del store[k]
 
         held.add_done_callback(drop_failed)
     return await asyncio.shield(held)

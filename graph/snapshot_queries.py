@@ -2,7 +2,7 @@
 the one read that exports it. Labels and relationship types from ``graph.labels``; values only
 as ``$parameters``.
 
-The export is one query (one read transaction, so its parts agree with each other): seven
+The export is one query (one read transaction, so its parts agree with each other): nine
 ``CALL`` subqueries each collect one table as parallel lists, returned in slices of ``$chunk``
 elements per record (as the analytics export does, ``graph.analytics.queries``). Nodes are
 named by their internal number ``id(n)`` inside the export only (stable within the transaction;
@@ -20,6 +20,8 @@ CATEGORY = Label.CATEGORY.value
 AUTHORED = RelType.AUTHORED.value
 CITES = RelType.CITES.value
 IN_CATEGORY = RelType.IN_CATEGORY.value
+PUBLISHED_IN = RelType.PUBLISHED_IN.value
+VENUE = Label.VENUE.value
 SUBCATEGORY_OF = RelType.SUBCATEGORY_OF.value
 
 #: The snapshot's version: counts of every label and relationship type it is made of, read from
@@ -34,12 +36,15 @@ CALL () {{ MATCH ()-[r:{CITES}]->() RETURN count(r) AS citations }}
 CALL () {{ MATCH ()-[r:{AUTHORED}]->() RETURN count(r) AS authorships }}
 CALL () {{ MATCH ()-[r:{IN_CATEGORY}]->() RETURN count(r) AS in_category }}
 CALL () {{ MATCH ()-[r:{SUBCATEGORY_OF}]->() RETURN count(r) AS subcategory_of }}
-RETURN papers, authors, categories, citations, authorships, in_category, subcategory_of
+CALL () {{ MATCH (n:{VENUE}) RETURN count(n) AS venues }}
+CALL () {{ MATCH ()-[r:{PUBLISHED_IN}]->() RETURN count(r) AS published_in }}
+RETURN papers, authors, categories, citations, authorships, in_category, subcategory_of,
+       venues, published_in
 """
 
 FINGERPRINT_FIELDS = (
     "papers", "authors", "categories", "citations", "authorships", "in_category",
-    "subcategory_of",
+    "subcategory_of", "venues", "published_in",
 )  # fmt: skip
 
 #: The columns of :data:`EXPORT`, in order (one list per column in every record).
@@ -51,6 +56,8 @@ EXPORT_COLUMNS = (
     "cat_keys", "cat_ids",
     "in_paper", "in_cat",
     "sub_child", "sub_parent",
+    "venue_keys", "venue_ids",
+    "pub_paper", "pub_venue",
 )  # fmt: skip
 
 _LISTS = ", ".join(EXPORT_COLUMNS)
@@ -58,7 +65,8 @@ _SLICES = ", ".join(f"{c}[i..i + $chunk] AS {c}" for c in EXPORT_COLUMNS)
 _SIZES = ", ".join(f"size({c})" for c in EXPORT_COLUMNS)
 
 #: Papers (a missing year is ``$no_year``), citations, authors, authorships, categories,
-#: category links and the category hierarchy. Stubs are papers (cited, never citing).
+#: category links, the category hierarchy, venues and venue links. Stubs are papers (cited,
+#: never citing).
 EXPORT = f"""
 CALL () {{
   MATCH (p:{PAPER})
@@ -82,6 +90,11 @@ CALL () {{
 CALL () {{
   MATCH (c:{CATEGORY})-[:{SUBCATEGORY_OF}]->(d:{CATEGORY})
   RETURN collect(id(c)) AS sub_child, collect(id(d)) AS sub_parent
+}}
+CALL () {{ MATCH (v:{VENUE}) RETURN collect(id(v)) AS venue_keys, collect(v.id) AS venue_ids }}
+CALL () {{
+  MATCH (p:{PAPER})-[:{PUBLISHED_IN}]->(v:{VENUE})
+  RETURN collect(id(p)) AS pub_paper, collect(id(v)) AS pub_venue
 }}
 WITH {_LISTS}, reduce(m = 1, s IN [{_SIZES}] | CASE WHEN s > m THEN s ELSE m END) AS max_len
 UNWIND range(0, max_len - 1, $chunk) AS i

@@ -5,13 +5,22 @@ profile pages). ``category(code)`` returns a ``CategoryRef`` in the ``arxiv`` sc
 parent chain:
 
 - a subject class hangs under its archive: ``cs.CL`` → ``arxiv:cs`` "Computer Science",
-  ``math.AG`` → ``arxiv:math``, ``cond-mat.stat-mech`` → ``arxiv:cond-mat`` → ``arxiv:physics``;
-- the physics archives (``astro-ph``, ``cond-mat``, ``gr-qc``, ``hep-*``, ``math-ph``,
-  ``nlin``, ``nucl-*``, ``quant-ph``) hang under the Physics group ``arxiv:physics`` (the
-  ``physics`` archive and the Physics group are one node, as on arxiv.org/category_taxonomy);
-- a top-level archive (``cs``, ``math``, ``physics``, ``q-bio`` …) has no parent. Old papers are
-  tagged with bare archives (``cond-mat``, ``astro-ph``, ``q-bio``, ``math``): those are
-  categories of their own and keep their archive id.
+  ``math.AG`` → ``arxiv:math``, ``cond-mat.stat-mech`` → ``arxiv:cond-mat`` →
+  ``arxiv-group:physics``;
+- the Physics **group** and the ``physics`` **archive** are two categories, as on
+  arxiv.org/category_taxonomy: the archives of the group (``astro-ph``, ``cond-mat``,
+  ``gr-qc``, ``hep-*``, ``math-ph``, ``nlin``, ``nucl-*``, ``quant-ph`` and ``physics``
+  itself) hang under the group ``arxiv-group:physics`` "Physics (group)"; the archive
+  ``arxiv:physics`` "Physics" holds only ``physics.*`` papers (and papers tagged with the bare
+  ``physics`` code). So a filter on ``arxiv:physics`` finds ``physics.optics`` papers but not
+  ``hep-th`` ones, and a filter on ``arxiv-group:physics`` finds every physics paper. Every
+  ``arxiv:<code>`` id stays what it was; only the group is new (``GROUP_SCHEME`` ids);
+- every other top-level archive (``cs``, ``math``, ``q-bio`` …) is its own group and has no
+  parent. Old papers are tagged with bare archives (``cond-mat``, ``astro-ph``, ``q-bio``,
+  ``math``): those are categories of their own and keep their archive id.
+
+Graphs loaded before the group existed hold ``SUBCATEGORY_OF`` links from the physics archives
+to ``arxiv:physics``: ``graph.schema.apply_schema`` moves them to the group (idempotent).
 
 Legacy archives (arXiv's 1990s archives later folded into subject classes) are mapped to their
 modern category by ``canonical``: a paper tagged ``cmp-lg`` gets ``arxiv:cs.CL`` only — the
@@ -34,6 +43,9 @@ from functools import lru_cache
 from loaders.records import CategoryRef
 
 SCHEME = "arxiv"
+GROUP_PREFIX = "arxiv-group"  # ids of arXiv groups that are not also an archive
+PHYSICS_GROUP_ID = f"{GROUP_PREFIX}:physics"
+PHYSICS_GROUP_NAME = "Physics (group)"
 
 # Top-level archives and groups (no parent).
 _TOP: dict[str, str] = {
@@ -47,7 +59,8 @@ _TOP: dict[str, str] = {
     "stat": "Statistics",
 }
 
-# Archives inside the Physics group (parent: arxiv:physics).
+# Archives inside the Physics group (parent: the group, arxiv-group:physics; so is the
+# ``physics`` archive itself).
 _PHYSICS_ARCHIVES: dict[str, str] = {
     "astro-ph": "Astrophysics",
     "cond-mat": "Condensed Matter",
@@ -294,11 +307,9 @@ def legacy_alias(code: str) -> str | None:
 
 
 def _archive_of(code: str) -> str | None:
-    """The archive a code belongs to (``cs.CL`` → ``cs``; ``hep-th`` → ``physics`` group)."""
-    if code in _TOP:
+    """The archive a code belongs to (``cs.CL`` → ``cs``); None for an archive."""
+    if code in _TOP or code in _PHYSICS_ARCHIVES:
         return None
-    if code in _PHYSICS_ARCHIVES:
-        return "physics"
     prefix, dot, _ = code.partition(".")
     if dot and (prefix in _TOP or prefix in _PHYSICS_ARCHIVES):
         return prefix
@@ -316,9 +327,17 @@ def category(code: str) -> CategoryRef:
         raise ValueError("empty arXiv category code")
     archive = _archive_of(modern)
     parent = category(archive) if archive else None
+    if modern in _PHYSICS_ARCHIVES or modern == "physics":
+        parent = physics_group()
     return CategoryRef(
         id=f"{SCHEME}:{modern}", name=NAMES.get(modern, modern), scheme=SCHEME, parent=parent
     )
+
+
+@lru_cache(maxsize=1)
+def physics_group() -> CategoryRef:
+    """The Physics group (``arxiv-group:physics``): parent of the physics archives."""
+    return CategoryRef(id=PHYSICS_GROUP_ID, name=PHYSICS_GROUP_NAME, scheme=SCHEME, parent=None)
 
 
 def categories(codes: list[str] | tuple[str, ...]) -> tuple[CategoryRef, ...]:

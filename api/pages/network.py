@@ -1,8 +1,11 @@
-"""An author's co-author network (1–2 hops, capped), composed from GraphQL ``coauthors`` lists,
-laid out with igraph and written as cytoscape.js JSON (the interactive page), SVG or PNG
-(``scholargraph draw``).
+"""An author's co-author network (1–2 hops, capped), read with one GraphQL document
+(``coauthorNetwork``, answered from the co-author graph of the analytics snapshot:
+``graph.collaboration.coauthor_network``), laid out with igraph and written as cytoscape.js JSON
+(the interactive page), SVG or PNG (``scholargraph draw``).
 
-How the network is composed (every read is a GraphQL document of api/pages/queries.py):
+The network (``compose``; ``compose_from_lists`` builds the same one from GraphQL ``coauthors``
+lists, a document per batch of authors — how it was read before, kept as the reference the tests
+compare with):
 
 1. the author and up to ``FIRST_HOP`` co-authors, most joint papers first (``NETWORK_EGO``);
 2. for two hops, the co-authors of every first-hop author shown (``NETWORK_BATCH``, at most
@@ -26,12 +29,14 @@ from typing import Any
 from urllib.parse import quote
 
 from api.pages import queries
+from api.pages.gql import PageError
+from graph.collaboration import NETWORK_FIRST_HOP, NETWORK_MAX_LIMIT, NETWORK_PER_AUTHOR
 
-FIRST_HOP = 100  # co-authors of the author read (most joint papers first)
-PER_AUTHOR = 30  # co-authors read per other author
+FIRST_HOP = NETWORK_FIRST_HOP  # co-authors of the author read (most joint papers first)
+PER_AUTHOR = NETWORK_PER_AUTHOR  # co-authors read per other author
 BATCH = 40  # authors per batched co-author document (keeps it under the cost budget)
 DEFAULT_LIMIT = 150
-MAX_LIMIT = 500
+MAX_LIMIT = NETWORK_MAX_LIMIT
 
 # Colour-blind-safe qualitative palette (Okabe–Ito, then Tableau 10 tones); the rest is grey.
 PALETTE = (
@@ -120,6 +125,26 @@ async def _coauthor_lists(run: Run, ids: list[str]) -> dict[str, list[Mapping[st
 
 async def compose(run: Run, author_id: str, limit: int = DEFAULT_LIMIT, hops: int = 2) -> Network:
     """The author's co-author network (see the module docstring); ``limit`` authors at most."""
+    limit = max(2, min(limit, MAX_LIMIT))
+    hops = 1 if hops <= 1 else 2
+    try:
+        answer = await run(queries.NETWORK, {"id": author_id, "hops": hops, "limit": limit})
+    except PageError as e:
+        if e.status == 404:
+            raise AuthorNotFound(author_id) from e
+        raise
+    net = answer["coauthorNetwork"]
+    nodes = {str(n["author"]["id"]): _node(n["author"], int(n["hop"])) for n in net["nodes"]}
+    weights = {
+        (str(e["source"]), str(e["target"])): int(e["jointPaperCount"]) for e in net["links"]
+    }
+    return _network(str(net["centre"]), nodes, weights, int(net["found"]), limit, hops)
+
+
+async def compose_from_lists(
+    run: Run, author_id: str, limit: int = DEFAULT_LIMIT, hops: int = 2
+) -> Network:
+    """The same network from ``coauthors`` lists, a GraphQL document per batch of authors."""
     limit = max(2, min(limit, MAX_LIMIT))
     hops = 1 if hops <= 1 else 2
     ego = (await run(queries.NETWORK_EGO, {"id": author_id, "first": FIRST_HOP}))["author"]

@@ -81,6 +81,17 @@ query NetworkEgo($id: ID!, $first: Int!) {
 }
 """
 
+# The whole network in one document (graph.collaboration.coauthor_network).
+NETWORK = """
+query Network($id: ID!, $hops: Int!, $limit: Int!) {
+  coauthorNetwork(author: $id, hops: $hops, limit: $limit) {
+    centre found
+    nodes { hop author { id name paperCount community scores { pagerank } } }
+    links { source target jointPaperCount }
+  }
+}
+"""
+
 # Co-authors of a batch of authors (second hop and the edges among the authors shown).
 NETWORK_BATCH = """
 query NetworkBatch($ids: [ID!]!, $first: Int!, $coauthors: Int!) {
@@ -188,9 +199,9 @@ query FieldRising($id: ID!, $year: Int, $first: Int!) {
 """
 
 FIELD_COMMUNITIES = """
-query FieldCommunities {
-  communities(first: 30) {
-    id size density
+query FieldCommunities($id: ID!, $first: Int!) {
+  communities(category: $id, first: $first) {
+    id size density paperCount fieldPaperCount label
     dominantCategories { paperCount category { id } }
     topMembers { author { id name } }
   }

@@ -305,10 +305,16 @@ async def fields(request: Request) -> Response:
     return render("fields.html", title="Fields", schemes=schemes)
 
 
-async def _communities(run: Runner) -> dict[str, Any]:
-    """The persisted Leiden communities; none (not an error page) before the first run."""
+FIELD_COMMUNITIES_SHOWN = 10
+
+
+async def _communities(run: Runner, category: str) -> dict[str, Any]:
+    """The persisted Leiden communities with most papers in the field; none (not an error
+    page) before the first run."""
     try:
-        answer: dict[str, Any] = await run(queries.FIELD_COMMUNITIES, {})
+        answer: dict[str, Any] = await run(
+            queries.FIELD_COMMUNITIES, {"id": category, "first": FIELD_COMMUNITIES_SHOWN}
+        )
     except PageError as e:
         if e.status >= 500 and "leiden" not in e.message.lower():
             raise
@@ -418,17 +424,9 @@ async def field_section(request: Request) -> Response:
             answer = await run(queries.FIELD_RISING, {"id": category, "year": year_to, "first": 10})
             context.update(rising=answer["risingAuthors"])
         else:
-            communities = await _communities(run)
+            communities = await _communities(run, category)
             context.update(
-                communities=[
-                    c
-                    for c in communities["communities"]
-                    if any(
-                        d["category"]["id"] == category
-                        or d["category"]["id"].startswith(category + ".")
-                        for d in c["dominantCategories"]
-                    )
-                ],
+                communities=communities["communities"],
                 communities_missing=communities.get("missing"),
             )
     except PageError as e:

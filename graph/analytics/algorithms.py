@@ -247,14 +247,14 @@ def _undirected(g: ig.Graph) -> ig.Graph:
     return u
 
 
-def _sizes(membership: Sequence[int]) -> list[int]:
+def _sizes(membership: Sequence[int] | npt.NDArray[np.int64]) -> list[int]:
     if not len(membership):
         return []
     counts = np.bincount(np.asarray(membership, dtype=np.int64))
     return sorted((int(c) for c in counts if c), reverse=True)
 
 
-def _relabel(membership: Sequence[int]) -> FloatArray:
+def _relabel(membership: Sequence[int] | npt.NDArray[np.int64]) -> FloatArray:
     """Community 0 is the largest, then 1, ...: ids comparable across runs of similar graphs."""
     m = np.asarray(membership, dtype=np.int64)
     if m.size == 0:
@@ -359,6 +359,75 @@ def components(g: ig.Graph) -> AlgorithmResult:
     )
 
 
+def membership_result(
+    algorithm: str, output: str, labels: npt.ArrayLike, parameters: dict[str, Any]
+) -> AlgorithmResult:
+    """A partition given as any per-vertex labels (e.g. another engine's component ids),
+    renumbered as the algorithms here number theirs: 0 is the largest part."""
+    values = np.asarray(labels)
+    membership = np.unique(values, return_inverse=True)[1].reshape(-1) if values.size else values
+    return AlgorithmResult(
+        algorithm,
+        {output: _relabel(membership.astype(np.int64))},
+        parameters,
+        community_sizes=_sizes(membership.astype(np.int64)),
+        is_community=True,
+    )
+
+
+def strong_components(g: ig.Graph) -> AlgorithmResult:
+    """Strongly connected components (= connected components on an undirected graph);
+    component 0 is the largest. Most papers of a citation graph are a component of their own."""
+    membership = g.connected_components(mode="strong").membership if g.vcount() else []
+    return AlgorithmResult(
+        "scc",
+        {"scc": _relabel(membership)},
+        {"mode": "strong"},
+        community_sizes=_sizes(membership),
+        is_community=True,
+    )
+
+
+def label_propagation(g: ig.Graph, seed: int = DEFAULT_SEED) -> AlgorithmResult:
+    """Label propagation on the undirected view (weights as tie strengths); community 0 is
+    the largest. Randomised: ``seed`` fixes the order."""
+    u = _undirected(g)
+    w = _weights(u, True)
+    if u.vcount() == 0:
+        membership: list[int] = []
+    else:
+        with _seeded(seed):
+            membership = u.community_label_propagation(weights=w).membership
+    return AlgorithmResult(
+        "label_propagation",
+        {"label_propagation": _relabel(membership)},
+        {"seed": seed},
+        community_sizes=_sizes(membership),
+        is_community=True,
+    )
+
+
+def triangles(g: ig.Graph) -> AlgorithmResult:
+    """Triangles through each node in the simple undirected view (direction, multiple edges
+    and self-loops ignored)."""
+    u = g.as_undirected(mode="collapse") if g.is_directed() else g.copy()
+    u.simplify(multiple=True, loops=True)
+    counts = np.zeros(u.vcount(), dtype=np.float64)
+    if u.vcount() and u.ecount():
+        tri = np.asarray(u.list_triangles(), dtype=np.int64).reshape(-1)
+        counts = np.bincount(tri, minlength=u.vcount()).astype(np.float64)
+    return AlgorithmResult("triangles", {"triangles": counts}, {})
+
+
+def distance(g: ig.Graph, seeds: Sequence[int]) -> AlgorithmResult:
+    """Hops from each node to the nearest seed following the edges' direction (a citing paper
+    reaches the papers it cites); -1 where no seed is reachable."""
+    vs = _vertices(g, seeds)
+    d = np.asarray(g.distances(source=vs, mode="in"), dtype=np.float64).min(axis=0)
+    d[~np.isfinite(d)] = -1.0
+    return AlgorithmResult("distance", {"distance": d}, {"seed_count": len(vs)})
+
+
 # -- registry ----------------------------------------------------------------------------------
 
 ALGORITHMS: dict[str, Callable[..., AlgorithmResult]] = {
@@ -373,6 +442,10 @@ ALGORITHMS: dict[str, Callable[..., AlgorithmResult]] = {
     "components": components,
     "leiden": leiden,
     "louvain": louvain,
+    "scc": strong_components,
+    "label_propagation": label_propagation,
+    "triangles": triangles,
+    "distance": distance,
 }
 
 # The parameters each algorithm accepts from callers (CLI / API) besides the graph.
@@ -388,7 +461,15 @@ PARAMETERS: dict[str, frozenset[str]] = {
     "components": frozenset(),
     "leiden": frozenset({"resolution", "seed", "backend", "iterations"}),
     "louvain": frozenset({"resolution", "seed"}),
+    "scc": frozenset(),
+    "label_propagation": frozenset({"seed"}),
+    "triangles": frozenset(),
+    "distance": frozenset({"seeds"}),
 }
+
+#: Algorithms whose ``seeds`` parameter names nodes of the analysed graph (the graph itself is
+#: not an ego network around them); their seeds are part of the result key.
+SEEDED = frozenset(name for name, params in PARAMETERS.items() if "seeds" in params)
 
 
 def run_algorithm(name: str, g: ig.Graph, **params: Any) -> AlgorithmResult:

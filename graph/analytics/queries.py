@@ -32,6 +32,7 @@ RUN = Label.ANALYSIS_RUN.value
 AUTHORED = RelType.AUTHORED.value
 CITES = RelType.CITES.value
 IN_CATEGORY = RelType.IN_CATEGORY.value
+IN_FIELD = RelType.IN_FIELD.value
 PUBLISHED_IN = RelType.PUBLISHED_IN.value
 SUBCATEGORY_OF = RelType.SUBCATEGORY_OF.value
 
@@ -40,6 +41,7 @@ EXPORT_CHUNK = 250_000  # list elements per returned record
 
 _NS = "RETURN collect(DISTINCT n) AS ns"
 _NODES = "RETURN collect(id(n)) AS node_keys, collect(n.id) AS node_ids"
+_NODE_ROWS = "RETURN id(n) AS key, n.id AS id"
 
 
 def paper_conditions(spec: GraphSpec, var: str) -> list[str]:
@@ -50,9 +52,9 @@ def paper_conditions(spec: GraphSpec, var: str) -> list[str]:
     if spec.year_to is not None:
         conds.append(f"{var}.year <= $year_to")
     if spec.categories:
+        # one hop over the precomputed membership (a category and its ancestors, docs/model.md)
         conds.append(
-            f"EXISTS {{ ({var})-[:{IN_CATEGORY}]->(:{CATEGORY})-[:{SUBCATEGORY_OF}*0..]->"
-            f"(fc:{CATEGORY}) WHERE fc.id IN $categories }}"
+            f"EXISTS {{ ({var})-[:{IN_FIELD}]->(fc:{CATEGORY}) WHERE fc.id IN $categories }}"
         )
     if spec.venues:
         conds.append(f"EXISTS {{ ({var})-[:{PUBLISHED_IN}]->(fv:{VENUE}) WHERE fv.id IN $venues }}")
@@ -103,20 +105,21 @@ def _node_set(spec: GraphSpec) -> str:
     return f"MATCH (s:{AUTHOR}) {_where(seed_conds)} {_expand(step, h)} {_NS}"
 
 
-def _all_nodes(spec: GraphSpec) -> str:
-    """``RETURN collect(id(n)) AS node_keys, collect(n.id) AS node_ids`` (unseeded graph)."""
+def _all_nodes(spec: GraphSpec, rows: bool = False) -> str:
+    """``RETURN collect(id(n)) AS node_keys, collect(n.id) AS node_ids`` (unseeded graph);
+    ``rows``: one row per node, ``key`` and ``id``."""
+    ret = _NODE_ROWS if rows else _NODES
     if spec.kind is GraphKind.CITATION:
-        return f"MATCH (n:{PAPER}) {_where(paper_conditions(spec, 'n'))} {_NODES}"
+        return f"MATCH (n:{PAPER}) {_where(paper_conditions(spec, 'n'))} {ret}"
     if not spec.has_paper_filter:
-        return f"MATCH (n:{AUTHOR}) {_NODES}"
+        return f"MATCH (n:{AUTHOR}) {ret}"
     papers = _where(paper_conditions(spec, "p"))
-    return (
-        f"MATCH (n:{AUTHOR}) WHERE EXISTS {{ (n)-[:{AUTHORED}]->(p:{PAPER}) {papers} }} " + _NODES
-    )
+    return f"MATCH (n:{AUTHOR}) WHERE EXISTS {{ (n)-[:{AUTHORED}]->(p:{PAPER}) {papers} }} " + ret
 
 
-def _edges(spec: GraphSpec, seeded: bool) -> str:
-    """``RETURN collect(src) AS src, collect(dst) AS dst, collect(w) AS w``.
+def _edges(spec: GraphSpec, seeded: bool, rows: bool = False) -> str:
+    """``RETURN collect(src) AS src, collect(dst) AS dst, collect(w) AS w``; ``rows``: one row
+    per edge, ``src``, ``dst`` and ``w``.
 
     Seeded: ``a`` comes from ``UNWIND ns`` and ``b`` must be in ``ns`` (induced subgraph).
     """
@@ -124,10 +127,12 @@ def _edges(spec: GraphSpec, seeded: bool) -> str:
     member = ["b IN ns"] if seeded else []
     if spec.kind is GraphKind.CITATION:
         conds = member + paper_conditions(spec, "a") + paper_conditions(spec, "b")
-        return (
-            f"{head}MATCH (a:{PAPER})-[:{CITES}]->(b:{PAPER}) {_where(conds)} "
-            "RETURN collect(id(a)) AS src, collect(id(b)) AS dst, [] AS w"
+        ret = (
+            "RETURN id(a) AS src, id(b) AS dst, 1 AS w"
+            if rows
+            else "RETURN collect(id(a)) AS src, collect(id(b)) AS dst, [] AS w"
         )
+        return f"{head}MATCH (a:{PAPER})-[:{CITES}]->(b:{PAPER}) {_where(conds)} {ret}"
     if spec.kind is GraphKind.COAUTHORSHIP:
         conds = ["id(a) < id(b)", *member, *paper_conditions(spec, "p")]
         match = (
@@ -145,10 +150,13 @@ def _edges(spec: GraphSpec, seeded: bool) -> str:
             f"MATCH (q)<-[:{AUTHORED}]-(b:{AUTHOR}) {_where(conds)} "
             "WITH DISTINCT a, b, p, q WITH a, b, count(*) AS w"
         )
-    return (
-        f"{head}{match} WHERE w >= $min_weight "
-        "RETURN collect(id(a)) AS src, collect(id(b)) AS dst, collect(w) AS w"
+    ret = (
+        "RETURN id(a) AS src, id(b) AS dst, w"
+        if rows
+        else "RETURN collect(id(a)) AS src, collect(id(b)) AS dst, collect(w) AS w"
     )
+    # rows: whole graphs only (min_weight 1, always met), so the query needs no parameter
+    return f"{head}{match} {'' if rows else 'WHERE w >= $min_weight '}{ret}"
 
 
 _SLICES = (
@@ -174,6 +182,26 @@ def export_query(spec: GraphSpec) -> str:
         "CASE WHEN size(node_ids) > size(src) THEN size(node_ids) ELSE size(src) END AS max_len "
         + _SLICES
     )
+
+
+def node_rows_query(spec: GraphSpec) -> str:
+    """The node table of a whole graph one row per node (``key``: internal number, ``id``),
+    for readers that stream rows and cannot pass parameters (the Spark connector): only
+    whole-graph specs, whose queries hold no value at all."""
+    _check_whole(spec)
+    return _all_nodes(spec, rows=True)
+
+
+def edge_rows_query(spec: GraphSpec) -> str:
+    """The edge list of a whole graph one row per edge (``src``, ``dst``: internal numbers,
+    ``w``); as ``node_rows_query``, parameter-free."""
+    _check_whole(spec)
+    return _edges(spec, seeded=False, rows=True)
+
+
+def _check_whole(spec: GraphSpec) -> None:
+    if not spec.is_whole_graph or spec.self_citations:
+        raise ValueError("row queries take whole-graph specs only (no value to interpolate)")
 
 
 def export_parameters(spec: GraphSpec, chunk: int = EXPORT_CHUNK) -> dict[str, object]:

@@ -33,14 +33,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import orjson
 from neo4j import Driver, ManagedTransaction, RoutingControl
 
 from graph.analytics import queries
-from graph.analytics.algorithms import AlgorithmResult, run_algorithm
+from graph.analytics.algorithms import SEEDED, AlgorithmResult, run_algorithm
 from graph.analytics.export import EdgeList, export_edges, to_igraph
 from graph.analytics.spec import GraphKind, GraphSpec
 from graph.errors import InputError, ScholarGraphError
@@ -50,7 +50,26 @@ from graph.repository import ReadScope, read
 WRITE_BATCH = 10_000  # nodes per write transaction
 STALE_AFTER = 900.0  # seconds without a heartbeat after which a RUNNING run counts as killed
 MAX_TOP = 10_000
-INTEGER_OUTPUTS = frozenset({"community", "louvain", "component", "coreness", "novelty_papers"})
+INTEGER_OUTPUTS = frozenset(
+    {"community", "louvain", "component", "coreness", "novelty_papers", "scc",
+     "label_propagation", "triangles", "distance"}
+)  # fmt: skip
+
+
+class AnalysedGraph(Protocol):
+    """What a summary needs of the analysed graph: vertex ``i`` is ``node_ids[i]``, and each
+    vertex's degree (both directions). ``EdgeList`` is one; the Spark engine's node table is
+    another (its edges never come to Python)."""
+
+    @property
+    def spec(self) -> GraphSpec: ...
+    @property
+    def node_ids(self) -> list[str]: ...
+    @property
+    def node_count(self) -> int: ...
+    @property
+    def edge_count(self) -> int: ...
+    def degrees(self) -> np.ndarray[Any, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +127,16 @@ class AnalysisOutcome:
 
 
 def result_key(spec: GraphSpec, output: str, parameters: dict[str, Any] | None = None) -> str:
-    """The node property a run of ``spec`` writes ``output`` to (checked as an identifier)."""
-    if output == "ppr":
+    """The node property a run of ``spec`` writes ``output`` to (checked as an identifier).
+    Seeded algorithms (``ppr``, ``distance``) key on the spec, the seeds and ``parameters``."""
+    if output in SEEDED:
         digest = hashlib.sha256(
             (
                 spec.canonical_json()
                 + orjson.dumps(parameters or {}, option=orjson.OPT_SORT_KEYS).decode()
             ).encode()
         ).hexdigest()[:10]
-        return identifier(f"ppr_{digest}")
+        return identifier(f"{output}_{digest}")
     if not spec.is_whole_graph:
         return identifier(f"{output}_{spec.hash}")
     if spec.kind is GraphKind.AUTHOR_CITATION:
@@ -127,15 +147,15 @@ def result_key(spec: GraphSpec, output: str, parameters: dict[str, Any] | None =
 # -- running -----------------------------------------------------------------------------------
 
 
-def _check_top(top: int) -> int:
+def check_top(top: int) -> int:
     if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= MAX_TOP:
         raise InputError("top", top, f"an integer in 1..{MAX_TOP}")
     return top
 
 
-def _ppr_seeds(edges: EdgeList, seeds: Any) -> list[int]:
+def _seed_vertices(edges: EdgeList, seeds: Any) -> list[int]:
     if not seeds:
-        raise InputError("seeds", seeds, "at least one node id for personalised PageRank")
+        raise InputError("seeds", seeds, "at least one node id (personalised PageRank, distance)")
     if isinstance(seeds, str):
         seeds = [seeds]
     index = edges.index()
@@ -148,14 +168,14 @@ def _ppr_seeds(edges: EdgeList, seeds: Any) -> list[int]:
 def compute(
     edges: EdgeList, algorithm: str, params: dict[str, Any] | None = None
 ) -> AlgorithmResult:
-    """Builds the igraph graph and runs ``algorithm`` (ppr ``seeds`` given as node ids)."""
+    """Builds the igraph graph and runs ``algorithm`` (ppr/distance ``seeds`` as node ids)."""
     args = dict(params or {})
-    if algorithm == "ppr":
-        args["seeds"] = _ppr_seeds(edges, args.get("seeds"))
+    if algorithm in SEEDED:
+        args["seeds"] = _seed_vertices(edges, args.get("seeds"))
     return run_algorithm(algorithm, to_igraph(edges), **args)
 
 
-def _top(edges: EdgeList, values: np.ndarray[Any, Any], n: int) -> list[ScoredNode]:
+def _top(edges: AnalysedGraph, values: np.ndarray[Any, Any], n: int) -> list[ScoredNode]:
     if values.size == 0:
         return []
     # highest score first; ties by node id order in the export (stable)
@@ -164,12 +184,12 @@ def _top(edges: EdgeList, values: np.ndarray[Any, Any], n: int) -> list[ScoredNo
 
 
 def _communities(
-    edges: EdgeList, membership: np.ndarray[Any, Any], n: int
+    edges: AnalysedGraph, membership: np.ndarray[Any, Any], n: int
 ) -> list[CommunitySummary]:
     if membership.size == 0:
         return []
     m = membership.astype(np.int64)
-    deg = np.bincount(edges.src, minlength=m.size) + np.bincount(edges.dst, minlength=m.size)
+    deg = edges.degrees()
     order = np.lexsort((-deg, m))  # by community, then degree desc
     sizes = np.bincount(m)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
@@ -183,7 +203,7 @@ def _communities(
 
 
 def summarize(
-    edges: EdgeList,
+    edges: AnalysedGraph,
     result: AlgorithmResult,
     algorithm: str,
     params: dict[str, Any] | None,
@@ -193,14 +213,13 @@ def summarize(
     """The outcome of one computed result: result keys, top N or community summaries."""
     spec = edges.spec
     parameters = dict(result.parameters)
-    if algorithm == "ppr":  # the seeds are part of what a ppr result means, and of its key
+    key_params: dict[str, Any] = {}
+    if algorithm in SEEDED:  # the seeds are part of what the result means, and of its key
         seeds = (params or {})["seeds"]
         parameters["seeds"] = sorted({seeds} if isinstance(seeds, str) else set(seeds))
-    key_params = (
-        {"seeds": parameters["seeds"], "damping": parameters["damping"]}
-        if algorithm == "ppr"
-        else {}
-    )
+        key_params["seeds"] = parameters["seeds"]
+        if "damping" in parameters:
+            key_params["damping"] = parameters["damping"]
     keys = {out: result_key(spec, out, key_params) for out in result.values}
     outcome_top = (
         {} if result.is_community else {k: _top(edges, v, top) for k, v in result.values.items()}
@@ -236,7 +255,7 @@ def analyze(
 ) -> AnalysisOutcome:
     """Stream (default: nothing is written) or write back atomically with an ``AnalysisRun``.
     ``on_phase`` is told each phase as it starts: ``export``, ``algorithm``, ``write``."""
-    top = _check_top(top)
+    top = check_top(top)
     phase = on_phase or (lambda _: None)
     t0 = time.perf_counter()
     run = start_run(driver, database, spec, algorithm) if write else None
@@ -293,7 +312,7 @@ def start_run(driver: Driver, database: str, spec: GraphSpec, algorithm: str) ->
         spec_hash=spec.hash,
         kind=spec.kind.value,
         label=spec.label.value,
-        whole_graph=spec.is_whole_graph and algorithm != "ppr",
+        whole_graph=spec.is_whole_graph and algorithm not in SEEDED,
         algorithm=algorithm,
         created_at=run.created_at,
         database_=database,

@@ -125,6 +125,8 @@ def test_bulk_import_counts_equal_transactional(loaded: tuple[Driver, Driver, An
     assert stats == result.stats
     assert stats["nodes"]["Paper"] - stats["stub_papers"] == 2002 + len(KE_LI)
     assert stats["relationships"]["CITES"] > 10_000
+    # field membership: every category link and its ancestors, written by both writers
+    assert stats["relationships"]["IN_FIELD"] >= stats["relationships"]["IN_CATEGORY"] > 0
     assert stats["stub_papers"] > 0
     assert result.parse_errors == 0
 
@@ -137,6 +139,15 @@ def test_bulk_import_same_ids_and_properties(loaded: tuple[Driver, Driver, Any])
     tx_nodes, tx_rels = _graph(tx_driver)
     assert bulk_nodes == tx_nodes
     assert bulk_rels == tx_rels
+    # IN_FIELD is part of that equality, and both are the hierarchy walk's closure
+    walked, _, _ = bulk_driver.execute_query(
+        "MATCH (p:Paper)-[:IN_CATEGORY]->(:Category)-[:SUBCATEGORY_OF*0..]->(c:Category) "
+        "RETURN DISTINCT p.id AS p, c.id AS c",
+        database_=DB,
+    )
+    in_field = {(src, dst) for kind, src, dst, _ in bulk_rels if kind == "IN_FIELD"}
+    assert in_field == {(r["p"], r["c"]) for r in walked}
+    assert len(in_field) > len([r for r in bulk_rels if r[0] == "IN_CATEGORY"])
 
 
 def test_bulk_import_links_name_only_authorships_by_coauthor(

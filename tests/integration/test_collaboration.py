@@ -19,6 +19,7 @@ import pytest_asyncio
 from neo4j import Driver
 
 from graph import collaboration as collab
+from graph import snapshot as snap_mod
 from graph.analytics.runs import analyze
 from graph.analytics.spec import GraphKind, GraphSpec
 from graph.errors import InputError, NotFound
@@ -270,6 +271,109 @@ async def test_communities_from_the_persisted_leiden_run(
         assert len(ranks) == len(c.top_members) and ranks == sorted(ranks, reverse=True)
         assert all(key(m.author["id"]) in group for m in c.top_members)
         assert c.categories and c.run["algorithm"] == "leiden"
+
+
+# -- the analytics snapshot answers as the Cypher export does ------------------------------
+
+
+@pytest.mark.parametrize("years", [(None, None), (1993, 1995)])
+async def test_the_snapshot_coauthor_graph_is_the_exported_one(
+    scope: ReadScope, raw: Raw, years: tuple[int | None, int | None]
+) -> None:
+    """The co-author graph made from the snapshot's arrays is the Cypher export's graph (same
+    vertices in the same order, same edges and weights), so paths searched on either are the
+    same paths; the public path answer then comes from the snapshot."""
+    spec = collab.coauthorship_spec(*years)
+    snap = await snap_mod.snapshot(scope)
+    mine = collab.from_snapshot(snap, spec)
+    theirs = await collab.CoauthorGraphCache().get(scope, spec)
+    assert mine.node_ids == theirs.node_ids
+    assert mine.graph.get_edgelist() == theirs.graph.get_edgelist()
+    assert mine.graph.es["weight"] == theirs.graph.es["weight"]
+    assert mine.component == theirs.component
+    searched = 0
+    for a, b in pairs(raw, 30, seed=11):
+        s, t = mine.index.get(f"name:{a}"), mine.index.get(f"name:{b}")
+        if s is None or t is None:
+            continue
+        for k in (1, 3):
+            assert collab._search(mine, s, t, k, 6, []) == collab._search(theirs, s, t, k, 6, [])
+        searched += 1
+    assert searched >= 10
+    # with the snapshot held, the answer is the snapshot's graph's, backed by joint papers
+    assert snap_mod.SNAPSHOTS.current(scope) is not None
+    for a, b in pairs(raw, 10, seed=5):
+        path = await collab.collaboration_path(scope, f"name:{a}", f"name:{b}", max_hops=6)
+        distance = raw.bfs(a, b)
+        assert (path is None) == (distance is None or distance > 6)
+        if path is not None:
+            assert path.length == distance
+            check_hops(raw, path)
+
+
+async def test_communities_from_the_snapshot_equal_the_cypher_ones(
+    scope: ReadScope, loaded: Driver
+) -> None:
+    got = await collab.communities(scope, first=8, top_categories=3)
+    want = await collab.communities(scope, first=8, top_categories=3, source="export")
+    assert [c.community for c in got] == [c.community for c in want]
+    for a, b in zip(got, want, strict=True):
+        assert (a.size, a.internal_edges, a.paper_count) == (
+            b.size,
+            b.internal_edges,
+            b.paper_count,
+        )
+        assert (a.categorised_papers, a.venue_papers) == (b.categorised_papers, b.venue_papers)
+        assert [m.author["id"] for m in a.top_members] == [m.author["id"] for m in b.top_members]
+        assert [m.degree for m in a.top_members] == [m.degree for m in b.top_members]
+        assert [(c["id"], k) for c, k in a.categories] == [(c["id"], k) for c, k in b.categories]
+        assert [(v["id"], k) for v, k in a.venues] == [(v["id"], k) for v, k in b.venues]
+        assert a.label == b.label
+        assert f"of {a.paper_count:,} papers" in a.label
+
+
+async def test_a_communitys_label_says_how_much_it_covers(scope: ReadScope, loaded: Driver) -> None:
+    comms = await collab.communities(scope, first=20)
+    for c in comms:
+        assert c.paper_count > 0 and c.categorised_papers <= c.paper_count
+        if c.categorised_papers >= collab.CATEGORY_COVERAGE * c.paper_count:
+            top, k = c.categories[0]
+            assert c.label.startswith(f"{top['id'].removeprefix('arxiv:')} {k:,}")
+        elif c.venues:
+            assert c.label.startswith(c.venues[0][0]["name"])
+            assert f"categories on {c.categorised_papers:,}" in c.label
+    # a community whose papers mostly carry no category is labelled by its venues
+    sparse = collab.Community(
+        community=1, size=1537, top_members=[], internal_edges=0, paper_count=1638,
+        categories=[({"id": "arxiv:cs.AI"}, 6), ({"id": "arxiv:hep-th"}, 5)],
+        categorised_papers=23, venue_papers=900,
+        venues=[({"id": "issn:x", "name": "Phys. Rev. D"}, 400)],
+    )  # fmt: skip
+    assert sparse.label == "Phys. Rev. D 400 of 1,638 papers; categories on 23"
+    no_venue = collab.Community(
+        community=1, size=1537, top_members=[], internal_edges=0, paper_count=1638,
+        categories=[({"id": "arxiv:cs.AI"}, 6)], categorised_papers=23,
+    )  # fmt: skip
+    assert no_venue.label == "cs.AI 6 of 1,638 papers; categories on 23"
+
+
+async def test_communities_of_a_field_rank_by_their_papers_in_it(
+    scope: ReadScope, loaded: Driver
+) -> None:
+    cat = "arxiv:hep-ph"
+    got = await collab.communities(scope, first=5, category=cat)
+    assert got
+    records, _, _ = loaded.execute_query(
+        "MATCH (a:Author)-[:AUTHORED]->(p:Paper)-[:IN_FIELD]->(:Category {id: $cat}) "
+        "WHERE a.community IS NOT NULL "
+        "RETURN a.community AS c, count(DISTINCT p) AS n ORDER BY n DESC, c LIMIT 20",
+        cat=cat,
+        database_=DB,
+    )
+    counts = {r["c"]: r["n"] for r in records}
+    assert [c.field_papers for c in got] == [r["n"] for r in records[: len(got)]]
+    for c in got:
+        assert c.field_papers == counts[c.community]
 
 
 async def test_the_graph_cache_stays_bounded_over_many_year_ranges(scope: ReadScope) -> None:

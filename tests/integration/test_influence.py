@@ -228,16 +228,22 @@ async def test_influential_authors_split_credit_and_subgraph_h_index(
 ) -> None:
     papers, cites = subgraph(raw)
     credit: dict[str, float] = defaultdict(float)
+    no_self: dict[str, float] = defaultdict(float)
     per_author: dict[str, list[int]] = defaultdict(list)
     for p in papers:
         for a in raw.authors[p]:
             credit[a] += cites[p] / len(raw.authors[p])
             per_author[a].append(cites[p])
+            # a citation from a paper the author also wrote is a self-citation: left out
+            others = sum(1 for c in raw.cited_by[p] & papers if a not in raw.authors[c])
+            no_self[a] += others / len(raw.authors[p])
+    assert any(no_self[a] < credit[a] for a in credit)  # the sample has self-citations
     by_cites = await influence.influential_authors(scope, CAT, *YEARS, by="CITATIONS", first=5)
-    assert [t.score for t in by_cites] == pytest.approx(sorted(credit.values(), reverse=True)[:5])
+    assert [t.score for t in by_cites] == pytest.approx(sorted(no_self.values(), reverse=True)[:5])
     for t in by_cites:
         a = t.author["id"].removeprefix("name:")
         assert t.citations == pytest.approx(credit[a])
+        assert t.citations_no_self == pytest.approx(no_self[a]) == pytest.approx(t.score)
         assert t.paper_count == len(per_author[a])
         assert t.h_index == h_index(per_author[a])
     by_h = await influence.influential_authors(scope, CAT, *YEARS, by="HINDEX", first=5)
@@ -290,11 +296,57 @@ async def test_similar_papers_by_cocitation_and_coupling(scope: ReadScope, raw: 
         assert (s.cocitation, s.coupling) == (cocited[pid], coupled[pid])
 
 
+async def test_rising_authors_default_year_has_enough_papers(
+    scope: ReadScope, loaded: Driver
+) -> None:
+    """A few hep-th papers of a later year (as another source adds to the demo graph): the
+    default year is the last one with enough papers (at least 10 and 10 % of the busiest
+    year's), not the latest."""
+    from graph.ingest import IngestBatch, write_batch
+    from loaders.arxiv_taxonomy import category
+    from loaders.records import Paper, PaperIds
+    from loaders.writer import paper_row
+
+    hep_th = category("hep-th")
+    late = [
+        paper_row(Paper(ids=PaperIds(arxiv=f"0701.000{i}"), source="test", title=f"Late {i}",
+                        year=2007, categories=(hep_th,), primary_category=hep_th.id))
+        for i in range(1, 6)
+    ]  # fmt: skip
+    write_batch(loaded, DB, IngestBatch(papers=late))
+    try:
+        records, _, _ = loaded.execute_query(
+            "MATCH (p:Paper)-[:IN_CATEGORY]->(:Category)-[:SUBCATEGORY_OF*0..]->"
+            "(:Category {id: 'arxiv:hep-th'}) WHERE p.year IS NOT NULL "
+            "RETURN p.year AS year, count(DISTINCT p) AS n ORDER BY year",
+            database_=DB,
+        )
+        per_year = {r["year"]: r["n"] for r in records}
+        enough = max(10, 0.1 * max(per_year.values()))
+        expected = max(y for y, n in per_year.items() if n >= enough)
+        assert max(per_year) == 2007 > expected  # a later year, with too few papers
+        for source in ("snapshot", "export"):
+            windows, rows = await influence.rising_authors(
+                scope, "arxiv:hep-th", window=2, first=5, source=source
+            )
+            assert windows.recent[1] == expected == 1996
+            assert rows
+    finally:
+        loaded.execute_query(
+            "MATCH (p:Paper) WHERE p.id STARTS WITH 'arxiv:0701.000' DETACH DELETE p",
+            database_=DB,
+        )
+
+
 async def test_rising_authors_velocity_from_raw_citations(scope: ReadScope, raw: Raw) -> None:
     windows, rows = await influence.rising_authors(scope, "arxiv:hep-th", window=2, first=5)
     assert (windows.previous, windows.recent) == ((1993, 1994), (1995, 1996))
-    changes = [r.velocity_change for r in rows]
-    assert changes == sorted(changes, reverse=True)
+    growths = [r.growth for r in rows]
+    assert growths == sorted(growths, reverse=True)
+    for r in rows:  # the documented normalised growth with its minimum base
+        assert r.growth == pytest.approx(
+            (r.recent_velocity + 1) / (max(r.previous_velocity, 2) + 1)
+        )
     for r in rows[:3]:
         who = r.author["id"].removeprefix("name:")
         links = [
@@ -305,3 +357,18 @@ async def test_rising_authors_velocity_from_raw_citations(scope: ReadScope, raw:
         ]
         assert r.recent_velocity == sum(1 for y in links if 1995 <= y <= 1996) / 2
         assert r.previous_velocity == sum(1 for y in links if 1993 <= y <= 1994) / 2
+
+
+async def test_an_unknown_category_is_an_input_error_naming_it(scope: ReadScope) -> None:
+    from graph import collaboration as collab
+
+    calls = [
+        lambda: influence.influential_papers(scope, "arxiv:no-such"),
+        lambda: influence.influential_authors(scope, "arxiv:no-such"),
+        lambda: influence.rising_authors(scope, "arxiv:no-such"),
+        lambda: influence.field_years(scope, "arxiv:no-such"),
+        lambda: collab.communities(scope, category="arxiv:no-such"),
+    ]
+    for call in calls:
+        with pytest.raises(InputError, match="arxiv:no-such"):
+            await call()

@@ -281,6 +281,31 @@ async def test_network_json_matches_the_coauthor_answers(client: httpx.AsyncClie
     ).status_code == 400
 
 
+async def test_the_network_in_one_document_is_the_one_composed_from_coauthor_lists(
+    client: httpx.AsyncClient,
+) -> None:
+    """``coauthorNetwork`` (the co-author graph of the snapshot, or of the export before it is
+    built) gives the network that the per-batch ``coauthors`` documents compose."""
+    from api.pages import network
+
+    async def run(document: str, variables: Any) -> Any:
+        return await gql(client, document, **dict(variables))
+
+    data = await gql(
+        client,
+        "{ authors(first: 3, orderBy: [PAPER_COUNT_DESC]) { edges { node { id } } } }",
+    )
+    for edge in data["authors"]["edges"]:
+        aid = edge["node"]["id"]
+        for hops, limit in ((1, 150), (2, 5), (2, 150), (2, 500)):
+            got = await network.compose(run, aid, limit, hops)
+            want = await network.compose_from_lists(run, aid, limit, hops)
+            assert got.nodes == want.nodes, (aid, hops, limit)
+            assert got.edges == want.edges, (aid, hops, limit)
+            assert (got.found, got.centre) == (want.found, want.centre)
+            assert len(got.nodes) <= limit and got.edges
+
+
 async def test_path_page_lists_every_hop_with_its_joint_papers(client: httpx.AsyncClient) -> None:
     author = await top_author(client)
     two_hops = (

@@ -31,7 +31,7 @@ YEARS = ("1991", "1992", "1993")
 FILTERS = [
     ("arxiv:hep-th", 1992, 1993),
     ("arxiv:hep-ph", None, None),
-    ("arxiv:physics", 1993, None),
+    ("arxiv-group:physics", 1993, None),
 ]
 
 IN_FIELD = (
@@ -100,10 +100,11 @@ async def test_influential_authors_equal_the_export(
         for a, b in zip(got, want, strict=True):
             assert (a.h_index, a.paper_count) == (b.h_index, b.paper_count)
             assert a.citations == pytest.approx(b.citations, rel=1e-12)
+            assert a.citations_no_self == pytest.approx(b.citations_no_self, rel=1e-12)
             assert a.pagerank == pytest.approx(b.pagerank, rel=1e-9)
 
 
-@pytest.mark.parametrize(("cat", "year"), [("arxiv:hep-th", None), ("arxiv:physics", 1992)])
+@pytest.mark.parametrize(("cat", "year"), [("arxiv:hep-th", None), ("arxiv-group:physics", 1992)])
 async def test_rising_authors_equal_the_export(
     scope: ReadScope, cat: str, year: int | None
 ) -> None:
@@ -117,10 +118,39 @@ async def test_rising_authors_equal_the_export(
         assert a.pagerank_change == pytest.approx(b.pagerank_change, rel=1e-9, abs=1e-12)
 
 
+async def test_similar_papers_from_the_snapshot_equal_the_cypher_ones(
+    scope: ReadScope, loaded: Driver
+) -> None:
+    records, _, _ = loaded.execute_query(
+        "MATCH (p:Paper) WHERE p.citation_count > 0 "
+        "RETURN p.id AS id ORDER BY p.citation_count DESC, p.id LIMIT 12",
+        database_=DB,
+    )
+    ids = [r["id"] for r in records]
+    records, _, _ = loaded.execute_query(
+        "MATCH (p:Paper) WHERE p.reference_count > 5 AND p.citation_count = 0 "
+        "RETURN p.id AS id ORDER BY p.id LIMIT 4",
+        database_=DB,
+    )
+    ids += [r["id"] for r in records]  # coupling only
+    snap = await snap_mod.snapshot(scope)
+    batch = await influence.similar_from_snapshot(scope, snap, ids, 15)
+    for pid in ids:
+        got = await influence.similar_papers_of(scope, pid, 15, source="snapshot")
+        want = await influence.similar_papers_of(scope, pid, 15, source="export")
+        assert want, pid
+        as_rows = [(s.paper["id"], s.score, s.cocitation, s.coupling) for s in got]
+        assert as_rows == [(s.paper["id"], s.score, s.cocitation, s.coupling) for s in want]
+        assert [(s.paper["id"], s.score) for s in batch[pid]] == [r[:2] for r in as_rows]
+        # with a snapshot held, the default answer is the snapshot's
+        default = await influence.similar_papers_of(scope, pid, 15)
+        assert [s.paper["id"] for s in default] == [r[0] for r in as_rows]
+
+
 # -- yearly counts and the category hierarchy -------------------------------------------------
 
 
-@pytest.mark.parametrize("cat", ["arxiv:hep-th", "arxiv:physics", "arxiv:nlin"])
+@pytest.mark.parametrize("cat", ["arxiv:hep-th", "arxiv-group:physics", "arxiv:nlin"])
 async def test_yearly_counts_equal_cypher_counts(
     scope: ReadScope, loaded: Driver, cat: str
 ) -> None:
@@ -149,26 +179,30 @@ async def test_a_subcategory_paper_counts_for_its_ancestors(
 ) -> None:
     snap = await snap_mod.snapshot(scope)
     records, _, _ = loaded.execute_query(
-        "MATCH (c:Category)-[:SUBCATEGORY_OF]->(p:Category {id: 'arxiv:physics'}) "
+        "MATCH (c:Category)-[:SUBCATEGORY_OF]->(p:Category {id: 'arxiv-group:physics'}) "
         "RETURN collect(c.id) AS children",
         database_=DB,
     )
     children = records[0]["children"]
     assert {"arxiv:hep-th", "arxiv:hep-ph", "arxiv:nlin"} <= set(children)
-    physics = snap.mask(["arxiv:physics"])
+    physics = snap.mask(["arxiv-group:physics"])
     for child in ("arxiv:hep-th", "arxiv:hep-ph", "arxiv:nlin.SI"):
         inside = snap.mask([child])
         assert inside.any()
-        assert not (inside & ~physics).any(), f"a {child} paper missing from arxiv:physics"
-    # nlin.SI -> nlin -> physics: two levels up
+        assert not (inside & ~physics).any(), f"a {child} paper missing from the Physics group"
+    # nlin.SI -> nlin -> the group: two levels up
     assert not (snap.mask(["arxiv:nlin.SI"]) & ~snap.mask(["arxiv:nlin"])).any()
-    # no paper is linked to arxiv:physics directly: every one comes through a subcategory
+    # the physics archive is not the group: only cross-listed hep-th papers are in it
+    hep_th, archive = snap.mask(["arxiv:hep-th"]), snap.mask(["arxiv:physics"])
+    assert int((hep_th & ~archive).sum()) > int((hep_th & archive).sum())
+    assert int(archive.sum()) < int(hep_th.sum()) < int(physics.sum())
+    # no paper is linked to the group directly: every one comes through a subcategory
     direct, _, _ = loaded.execute_query(
-        "MATCH (:Category {id: 'arxiv:physics'})<-[:IN_CATEGORY]-(p) RETURN count(p) AS n",
+        "MATCH (:Category {id: 'arxiv-group:physics'})<-[:IN_CATEGORY]-(p) RETURN count(p) AS n",
         database_=DB,
     )
     assert direct[0]["n"] < int(physics.sum())
-    papers = per_year(loaded, PAPERS_PER_YEAR, "arxiv:physics")
+    papers = per_year(loaded, PAPERS_PER_YEAR, "arxiv-group:physics")
     assert int(physics.sum()) == sum(papers.values())
     assert snap.mask(["arxiv:no-such"]).sum() == 0
 

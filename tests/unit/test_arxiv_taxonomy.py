@@ -52,9 +52,10 @@ def test_every_archive_has_its_subject_classes() -> None:
         ("astro-ph.CO", "Cosmology and Nongalactic Astrophysics", "arxiv:astro-ph"),
         ("cond-mat.stat-mech", "Statistical Mechanics", "arxiv:cond-mat"),
         ("physics.optics", "Optics", "arxiv:physics"),
-        ("hep-th", "High Energy Physics - Theory", "arxiv:physics"),
-        ("astro-ph", "Astrophysics", "arxiv:physics"),
-        ("quant-ph", "Quantum Physics", "arxiv:physics"),
+        ("hep-th", "High Energy Physics - Theory", "arxiv-group:physics"),
+        ("astro-ph", "Astrophysics", "arxiv-group:physics"),
+        ("quant-ph", "Quantum Physics", "arxiv-group:physics"),
+        ("physics", "Physics", "arxiv-group:physics"),
         ("nlin.CD", "Chaotic Dynamics (formerly chao-dyn)", "arxiv:nlin"),
     ],
 )
@@ -70,10 +71,30 @@ def test_hierarchy_reaches_the_group() -> None:
     ref = tx.category("cond-mat.supr-con")
     assert ref.parent is not None and ref.parent.id == "arxiv:cond-mat"
     assert ref.parent.name == "Condensed Matter"
-    assert ref.parent.parent is not None and ref.parent.parent.id == "arxiv:physics"
+    assert ref.parent.parent is not None and ref.parent.parent.id == "arxiv-group:physics"
     assert ref.parent.parent.parent is None
     cs = tx.category("cs")
     assert (cs.name, cs.parent) == ("Computer Science", None)
+
+
+def test_the_physics_group_and_the_physics_archive_are_two_categories() -> None:
+    """The archive ``physics`` holds physics.* only; the group holds every physics archive."""
+    optics = tx.category("physics.optics")
+    assert optics.parent is not None and optics.parent.id == "arxiv:physics"
+    archive = optics.parent
+    assert archive.parent is not None and archive.parent.id == tx.PHYSICS_GROUP_ID
+    assert archive.parent.name != archive.name
+    for code in ("hep-th", "astro-ph", "cond-mat", "gr-qc", "nlin", "quant-ph"):
+        ref = tx.category(code)
+        assert ref.id == f"arxiv:{code}"  # archive ids are unchanged
+        assert ref.parent is not None and ref.parent.id == tx.PHYSICS_GROUP_ID
+    chain = []
+    ref = tx.category("nlin.SI")
+    while ref is not None:
+        chain.append(ref.id)
+        ref = ref.parent
+    assert chain == ["arxiv:nlin.SI", "arxiv:nlin", tx.PHYSICS_GROUP_ID]
+    assert "arxiv:physics" not in chain
 
 
 @pytest.mark.parametrize(
