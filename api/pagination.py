@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from strawberry.types.nodes import SelectedField
 
 from graph.errors import InputError, InvalidCursor
 
@@ -93,3 +94,25 @@ def check_first(first: int | None, argument: str = "first", maximum: int = MAX_F
 def first_or(default: int, first: int | None, maximum: int = MAX_FIRST) -> int:
     """`first` with a field's own default (a null `first` means the default)."""
     return check_first(default if first is None else first, maximum=maximum)
+
+
+#: The connection fields that need the page itself (the rest — counts, facets, ``missing`` —
+#: are answered by queries of their own).
+PAGE_FIELDS = frozenset({"edges", "nodes", "pageInfo"})
+
+
+def page_selected(info: Any) -> bool:
+    """Whether the request selects the page of the connection being resolved (edges, nodes
+    or pageInfo), looking through fragments; a ``{ totalCount }`` or facets-only request
+    then costs no page query."""
+    return any(_selects_page(f.selections) for f in info.selected_fields)
+
+
+def _selects_page(selections: Any) -> bool:
+    for s in selections:
+        if isinstance(s, SelectedField):
+            if s.name in PAGE_FIELDS:
+                return True
+        elif _selects_page(getattr(s, "selections", ())):  # fragment spread / inline fragment
+            return True
+    return False

@@ -24,7 +24,7 @@ from api.collab_schema import CollabQuery
 from api.context import Info
 from api.cost import ExpensiveGate, RequestLimits
 from api.errors import MaskUnexpectedErrors, ScholarGraphSchema
-from api.pagination import MAX_FIRST, check_first, encode_cursor, first_or
+from api.pagination import MAX_FIRST, check_first, encode_cursor, first_or, page_selected
 from api.types import (
     Author,
     AuthorConnection,
@@ -96,7 +96,11 @@ class Query(CollabQuery, AnalyticsQuery):
         keys = repo.list_order(Label.AUTHOR, order)
         values = cursor_values(after, keys)
         await repo.check_filter_ids(scope, Label.AUTHOR, tree)
-        page = await repo.list_page(scope, Label.AUTHOR, tree, order, first=n, after=values)
+        page = (
+            await repo.list_page(scope, Label.AUTHOR, tree, order, first=n, after=values)
+            if page_selected(info)
+            else repo.Page([], None, False)
+        )
         count = lambda: repo.list_count(scope, Label.AUTHOR, tree)  # noqa: E731
         return AuthorConnection.build(page, Author.from_node, keys, values is not None, count)
 
@@ -123,7 +127,11 @@ class Query(CollabQuery, AnalyticsQuery):
         keys = repo.list_order(Label.PAPER, order)
         values = cursor_values(after, keys)
         await repo.check_filter_ids(scope, Label.PAPER, tree)
-        page = await repo.list_page(scope, Label.PAPER, tree, order, first=n, after=values)
+        page = (
+            await repo.list_page(scope, Label.PAPER, tree, order, first=n, after=values)
+            if page_selected(info)
+            else repo.Page([], None, False)  # only counts or facets asked for: no page query
+        )
         count = lambda: repo.list_count(scope, Label.PAPER, tree)  # noqa: E731
 
         def facet(name: str, k: int) -> Awaitable[Facet]:

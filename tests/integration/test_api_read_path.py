@@ -336,6 +336,29 @@ async def test_known_ids_cost_one_cheap_query(scope: ReadScope) -> None:
     assert "where.category.eq" in message and "x:y" in message
 
 
+async def test_a_count_alone_sends_no_page_query(scope: ReadScope, loaded: Driver) -> None:
+    """``{ totalCount }`` (also through a fragment) costs the id check and the count, not a
+    page; asking for the page too adds exactly the page query, and the counts agree."""
+    where = {"category": {"in": ["arxiv:hep-th"]}, "year": {"gte": 1995}}
+    alone = "query($w: PaperWhere) { papers(where: $w) { totalCount } }"
+    fragment = (
+        "query($w: PaperWhere) { papers(where: $w) { ...C } } "
+        "fragment C on PaperConnection { totalCount pageInfo { hasNextPage } }"
+    )
+    counted = []
+    for text in (alone, fragment):
+        counting = CountingDriver(scope.driver)  # type: ignore[arg-type]
+        answer = await data(ReadScope(counting, DB), text, {"w": where})  # type: ignore[arg-type]
+        counted.append((len(counting.queries), answer["papers"]["totalCount"]))
+    records, _, _ = loaded.execute_query(
+        "MATCH (p:Paper)-[:IN_FIELD]->(:Category {id: 'arxiv:hep-th'}) "
+        "WHERE p.year >= 1995 AND NOT coalesce(p.stub, false) RETURN count(p) AS n",
+        database_=DB,
+    )
+    n = records[0]["n"]
+    assert counted == [(2, n), (3, n)]  # id check + count; id check + page + count
+
+
 # --- co-author and search connections -------------------------------------------------------
 
 
