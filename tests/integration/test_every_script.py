@@ -49,7 +49,9 @@ RECORD = {
 def search(driver: Driver, kind: str, text: str, first: int = 10) -> list[dict[str, object]]:
     """The API's full-text query (graph.queries_read.search_query), best hit first."""
     records, _, _ = driver.execute_query(
-        search_query([kind]), {"query": text, "first": first}, database_=DB
+        search_query([kind], "true"),  # the first page: no seek
+        {"query": text, "limit": first, "depth": first},
+        database_=DB,
     )
     hits = sorted(records, key=lambda r: -r["score"])
     return [dict(r["node"]) for r in hits]
