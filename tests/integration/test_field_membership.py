@@ -106,6 +106,43 @@ async def test_the_category_filter_counts_what_the_walk_counts(
     assert answer["papers"]["totalCount"] == one(loaded, WALK_COUNT, cat=cat)
 
 
+WALK_PAGE = """
+MATCH (p:Paper)
+WHERE NOT coalesce(p.stub, false) AND p.year = $year
+  AND EXISTS { (p)-[:IN_CATEGORY]->(:Category)-[:SUBCATEGORY_OF*0..]->(c:Category)
+               WHERE c.id IN $cats }
+RETURN p.id AS id ORDER BY coalesce(p.citation_count, 0) DESC, p.id
+"""
+PAGE = """query($c: [ID!]!, $y: Int!, $after: String) {
+  papers(first: 7, after: $after, orderBy: [CITATION_COUNT_DESC],
+         where: {category: {in: $c}, year: {eq: $y}}) {
+    totalCount totalCountIsExact pageInfo { hasNextPage endCursor } edges { node { id } } } }"""
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("cats", [["arxiv:hep-th"], ["arxiv:hep-lat", "arxiv:gr-qc"]])
+async def test_a_category_list_pages_what_the_walk_lists(
+    scope: ReadScope, loaded: Driver, cats: list[str]
+) -> None:
+    """A category filter starts from the categories' ``IN_FIELD`` papers (not from every
+    paper): with another filter and a sort, page after page by cursor, it lists exactly what
+    the hierarchy walk lists, in the same order, and counts it."""
+    records, _, _ = loaded.execute_query(WALK_PAGE, cats=cats, year=1992, database_=DB)
+    expected = [r["id"] for r in records]
+    assert len(expected) > 14  # at least three pages
+    listed: list[str] = []
+    after = None
+    while True:
+        answer = await data(scope, PAGE, {"c": cats, "y": 1992, "after": after})
+        page = answer["papers"]
+        assert (page["totalCount"], page["totalCountIsExact"]) == (len(expected), True)
+        listed += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert listed == expected
+
+
 def hierarchy(driver: Driver) -> set[tuple[str, str]]:
     records, _, _ = driver.execute_query(
         "MATCH (c:Category)-[:SUBCATEGORY_OF]->(p:Category) RETURN c.id AS c, p.id AS p",
@@ -196,40 +233,3 @@ def test_a_new_hierarchy_link_widens_earlier_papers(db: Driver) -> None:
     assert pairs(db, STORED) == pairs(db, WALKED)
     assert ("arxiv:0101.0001", "test:top") in pairs(db, STORED)
     assert root.id in {c for _p, c in pairs(db, STORED)}
-
-
-WALK_PAGE = """
-MATCH (p:Paper)
-WHERE NOT coalesce(p.stub, false) AND p.year = $year
-  AND EXISTS { (p)-[:IN_CATEGORY]->(:Category)-[:SUBCATEGORY_OF*0..]->(c:Category)
-               WHERE c.id IN $cats }
-RETURN p.id AS id ORDER BY coalesce(p.citation_count, 0) DESC, p.id
-"""
-PAGE = """query($c: [ID!]!, $y: Int!, $after: String) {
-  papers(first: 7, after: $after, orderBy: [CITATION_COUNT_DESC],
-         where: {category: {in: $c}, year: {eq: $y}}) {
-    totalCount totalCountIsExact pageInfo { hasNextPage endCursor } edges { node { id } } } }"""
-
-
-@pytest.mark.asyncio(loop_scope="session")
-@pytest.mark.parametrize("cats", [["arxiv:hep-th"], ["arxiv:hep-lat", "arxiv:gr-qc"]])
-async def test_a_category_list_pages_what_the_walk_lists(
-    scope: ReadScope, loaded: Driver, cats: list[str]
-) -> None:
-    """A category filter starts from the categories' ``IN_FIELD`` papers (not from every
-    paper): with another filter and a sort, page after page by cursor, it lists exactly what
-    the hierarchy walk lists, in the same order, and counts it."""
-    records, _, _ = loaded.execute_query(WALK_PAGE, cats=cats, year=1992, database_=DB)
-    expected = [r["id"] for r in records]
-    assert len(expected) > 14  # at least three pages
-    listed: list[str] = []
-    after = None
-    while True:
-        answer = await data(scope, PAGE, {"c": cats, "y": 1992, "after": after})
-        page = answer["papers"]
-        assert (page["totalCount"], page["totalCountIsExact"]) == (len(expected), True)
-        listed += [e["node"]["id"] for e in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-        after = page["pageInfo"]["endCursor"]
-    assert listed == expected
