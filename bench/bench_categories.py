@@ -10,7 +10,7 @@ paper's categories) and the one it uses now (one ``IN_FIELD`` hop), and the same
 from the category (index seek + one hop) and read from the count store (the category's
 ``IN_FIELD`` degree), for a broad category (the Physics group) and a narrow one, first
 (cold) run and the median of ``--runs`` warm runs; then the
-GraphQL request itself (response cache off). Similar papers: Cypher ``SIMILAR_PAPERS`` vs the
+GraphQL request itself (response cache off). Similar papers: Cypher ``SIMILAR_OF_PAPERS`` vs the
 snapshot, per paper, for the most cited papers. Communities: the field communities section's
 data (``communities(category:)``) from the snapshot vs the Cypher reference (all communities,
 filtered after, as the page did). Results: bench/results/categories.json.

@@ -542,8 +542,7 @@ class CitingAuthors:
 async def top_citing_authors(scope: ReadScope, author_id: str, first: int = 10) -> CitingAuthors:
     first = _first(first)
     author = (await resolve_authors(scope, {"author": author_id}))["author"]
-    rows = await read(scope, q.TOP_CITING_AUTHORS, {"author": author["id"], "first": first})
-    r = rows[0]
+    r = (await repo.top_citing_of_authors(scope, [author["id"]], first))[author["id"]]
     return CitingAuthors(
         total_citations=int(r["total"]),
         self_citations=int(r["self_citations"] or 0),
@@ -770,7 +769,7 @@ async def similar_papers_of(
     else:
         snap = None
     if snap is None:
-        rows = await read(scope, q.SIMILAR_PAPERS, {"paper": paper_id, "first": first})
+        rows = (await repo.similar_of_papers(scope, [paper_id], first)).get(paper_id, [])
         return [
             SimilarPaper(r["paper"], int(r["score"]), int(r["cocitation"]), int(r["coupling"]))
             for r in rows
@@ -782,7 +781,8 @@ async def similar_from_snapshot(
     scope: ReadScope, snap: Snapshot, paper_ids: Sequence[str], first: int
 ) -> dict[str, list[SimilarPaper]]:
     """Similar papers of several papers from the snapshot's citation arrays (co-citation and
-    coupling, as ``SIMILAR_PAPERS``), with one read for the answer papers' properties."""
+    coupling, as ``graph.queries_read.SIMILAR_OF_PAPERS``), with one read for the answer
+    papers' properties."""
     found: dict[str, list[tuple[int, int, int, int]]] = {}
     for pid in dict.fromkeys(paper_ids):
         v = snap.paper_number(pid)

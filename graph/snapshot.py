@@ -199,7 +199,7 @@ class Snapshot:
         """Papers similar to paper ``v``: ``(paper, score, cocitation, coupling)``, best first
         (score descending, then id). Co-citation: distinct papers citing both; bibliographic
         coupling: distinct references in common; score = their sum — the Cypher
-        ``graph.influence_queries.SIMILAR_PAPERS`` over the arrays."""
+        ``graph.queries_read.SIMILAR_OF_PAPERS`` over the arrays."""
         out_ptr = self._out_ptr()
         in_ptr, in_src = self._in_csr()
         citers = np.unique(self.citing(v))

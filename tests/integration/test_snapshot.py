@@ -17,6 +17,7 @@ from neo4j import Driver
 from graph import influence
 from graph import snapshot as snap_mod
 from graph.repository import ReadScope
+from graph.schema import backfill_in_field
 from graph.settings import Neo4jSettings
 from graph.snapshot_queries import FINGERPRINT
 from loaders.writer import load_paths
@@ -248,6 +249,7 @@ async def test_a_write_rebuilds_the_snapshot_and_shows(scope: ReadScope, loaded:
         old=top.paper["id"],
         database_=DB,
     )
+    backfill_in_field(loaded, DB)  # its field membership, as the writers keep it
     after = await snap_mod.snapshot(scope)
     assert after is not before and after.fingerprint != before.fingerprint
     assert after.paper_count == before.paper_count + 1
