@@ -42,7 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.ids import fold, match_key, normalize_name
+from graph.ids import fold, match_key, normalize_name, venue_key
 from graph.name_stats import NameStats
 
 # -- given names ---------------------------------------------------------------------------------
@@ -158,13 +158,6 @@ def coauthor_keys_fit(a: str, b: str) -> bool:
     if sa != sb or not ga or not gb:
         return False
     return (len(ga) == 1 or len(gb) == 1) and ga[0] == gb[0]
-
-
-def venue_key(name: str | None) -> str | None:
-    if not name:
-        return None
-    key = " ".join(_WORD.findall(fold(name)))
-    return key or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +365,9 @@ class Weights:
     # ... and the cluster it lands in absorbs the block's clusters of the same full first name
     # whose profile scores at least this against its own (:func:`profile_score`; inf: never).
     rare_merge_threshold: float = 2.0
+    # Any name: the cluster a mention lands in absorbs the block's clusters whose profiles
+    # score at least this against its own (names fitting; inf: never).
+    merge_threshold: float = float("inf")
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -755,6 +751,13 @@ def assign(
         block.put(profile)
         out.profiles[profile.id] = profile
         out.assignments.append(Assignment(m.id, profile.id, evidence, not found))
+        if w.merge_threshold < float("inf"):
+            for other in block.similar(profile):
+                if (
+                    out.can_join(profile, other)
+                    and profile_score(profile, other, w) >= w.merge_threshold
+                ):
+                    profile = out.join(block, profile, other)
         first = full_first_name(m)
         if (
             people is not None

@@ -5,8 +5,9 @@ these functions decide, following DESIGN.md:
 
 * papers are the same when any strong id matches; references that share an id inside the batch
   are grouped (union-find); a group that touches two existing nodes merges them;
-* a paper without strong ids is keyed by its normalised title + year, and a record with strong
-  ids adopts a weak-only node with the same title key;
+* a paper without strong ids is keyed by its normalised title + year; it is the same work as a
+  reference or node with that title, the year within one, the same first-author surname and a
+  compatible venue (``same_work``), and a record with strong ids adopts such weak-only nodes;
 * authors are matched ORCID first, then source ids; two different ORCIDs or source ids are never
   merged, so a conflicting id is dropped from the write rather than forcing a merge.
 """
@@ -15,8 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from graph.ids import AUTHOR_ID_KINDS, PAPER_ID_KINDS
+from graph.ids import (
+    AUTHOR_ID_KINDS,
+    PAPER_ID_KINDS,
+    nearby_title_keys,
+    split_title_key,
+    venues_compatible,
+)
 
 IdMap = Mapping[str, str]  # {kind: value}
 
@@ -54,6 +62,82 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+class PaperRef(NamedTuple):
+    """One paper reference of a write batch, as identity resolution sees it."""
+
+    ids: IdMap  # strong ids
+    title_key: str | None  # ``graph.ids.title_key``: normalised title and year
+    full: bool = False  # a full record (not a citation end or a stub)
+    first_author: str | None = None  # ``graph.ids.surname_key`` of the first printed author
+    venue: str | None = None  # ``graph.ids.venue_key``
+
+
+class TitleCandidate(NamedTuple):
+    """An existing node found by a title key near a reference's."""
+
+    node: str
+    title_key: str
+    weak: bool  # holds no strong id
+    first_author: str | None = None
+    venue: str | None = None
+
+
+def same_work(
+    a_key: str, a_first: str | None, a_venue: str | None,
+    b_key: str, b_first: str | None, b_venue: str | None,
+) -> bool:  # fmt: skip
+    """Whether two references with title keys can be one work: the same normalised title, years
+    at most one apart, the same first-author surname and compatible venues (either side may
+    not know one). Same-title different works ("Ant Colony Optimization", two 2011 chapters
+    with other first authors in other books) stay apart."""
+    (ta, ya), (tb, yb) = split_title_key(a_key), split_title_key(b_key)
+    if ta != tb or (ya is not None and yb is not None and abs(ya - yb) > 1):
+        return False
+    if a_first is not None and b_first is not None and a_first != b_first:
+        return False
+    return venues_compatible(a_venue, b_venue)
+
+
+@dataclass(slots=True)
+class _Group:
+    """What a union-find root knows of its members, for title matching."""
+
+    title_key: str | None = None
+    first_author: str | None = None
+    venue: str | None = None
+    strong: bool = False
+    full: bool = False
+
+    def absorb(self, other: _Group) -> None:
+        self.title_key = self.title_key or other.title_key
+        self.first_author = self.first_author or other.first_author
+        self.venue = self.venue or other.venue
+        self.strong |= other.strong
+        self.full |= other.full
+
+    def fits(self, ref: PaperRef | TitleCandidate | _Group) -> bool:
+        if self.title_key is None or ref.title_key is None:
+            return False
+        return same_work(
+            self.title_key, self.first_author, self.venue,
+            ref.title_key, ref.first_author, ref.venue,
+        )  # fmt: skip
+
+
+def _free_id(node: str, first_author: str | None, taken: set[str]) -> str:
+    """``node`` (``title:<key>``), or when another work holds it (same title and year, another
+    first author or venue), the key followed by ``#`` and the first author's surname, then a
+    number: the first work loaded keeps the plain key."""
+    if node not in taken:
+        return node
+    base = f"{node}#{first_author or 'anonymous'}"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
 @dataclass(slots=True)
 class PaperResolution:
     node_of: list[str]  # node id for every input reference, by index
@@ -63,26 +147,59 @@ class PaperResolution:
 
 
 def resolve_papers(
-    refs: Sequence[tuple[IdMap, str | None, bool]],
+    refs: Sequence[PaperRef],
     existing_by_id: Mapping[tuple[str, str], str],
-    existing_weak_by_title: Mapping[str, str],
+    existing_by_title: Mapping[str, Sequence[TitleCandidate]],
 ) -> PaperResolution:
-    """``refs``: (strong ids, title key, is_full_record) per reference.
+    """Which node each reference denotes.
 
     ``existing_by_id``: (kind, value) → node id of every strong id already in the graph.
-    ``existing_weak_by_title``: title key → node id of weak-only nodes (no strong id).
-    """
+    ``existing_by_title``: title key → existing nodes carrying it (the lookup of every key
+    :func:`graph.ids.nearby_title_keys` gives for the batch's references).
+
+    References sharing a strong id are one paper. A reference without strong ids is also one
+    with an earlier reference, or an existing node, that is the :func:`same_work`; a full
+    record with strong ids adopts such weak-only references and nodes. Two references or nodes
+    that both hold strong ids are never joined by title (their ids decide)."""
     uf = _UnionFind()
     first_ref_of: dict[tuple[str, str], int] = {}
-    for i, (ids, weak_key, _full) in enumerate(refs):
+    for i, ref in enumerate(refs):
         uf.find(i)
-        keys = [(k, v) for k, v in ids.items() if v]
-        if not keys and weak_key:
-            keys = [("title", weak_key)]
-        for key in keys:
+        for key in ((k, v) for k, v in ref.ids.items() if v):
             j = first_ref_of.setdefault(key, i)
             if j != i:
                 uf.union(i, j)
+    group: dict[int, _Group] = {}
+    for i, ref in enumerate(refs):
+        g = group.setdefault(uf.find(i), _Group())
+        if ref.title_key and (ref.full and not g.full or g.title_key is None):
+            g.title_key = ref.title_key  # a full record's key over a citation end's
+        g.absorb(_Group(None, ref.first_author, ref.venue, bool(ref.ids), ref.full))
+
+    # Title matching inside the batch, group against group, in reference order.
+    by_title: dict[str, list[int]] = {}
+    for i, ref in enumerate(refs):
+        if not ref.title_key:
+            continue
+        title = split_title_key(ref.title_key)[0]
+        seen = by_title.setdefault(title, [])
+        for j in seen:
+            ri, rj = uf.find(i), uf.find(j)
+            if ri == rj:
+                continue
+            gi, gj = group[ri], group[rj]
+            if gi.strong and gj.strong:
+                continue
+            if gi.strong != gj.strong and not (gi.full or gj.full):
+                continue  # a citation end never hands a strong paper's ids to a weak record
+            if gj.fits(gi):
+                uf.union(i, j)
+                root = uf.find(i)
+                joined = _Group()
+                for g in (gj, gi) if root == rj else (gi, gj):
+                    joined.absorb(g)
+                group[root] = joined
+        seen.append(i)
 
     groups: dict[int, list[int]] = {}
     for i in range(len(refs)):
@@ -90,35 +207,39 @@ def resolve_papers(
 
     node_of = [""] * len(refs)
     result = PaperResolution(node_of)
-    for members in groups.values():
+    for root, members in groups.items():
+        g = group[root]
         merged: dict[str, str] = {}
-        tkey: str | None = None
         found: set[str] = set()
         for i in members:
-            ids, t, full = refs[i]
             for kind in PAPER_ID_KINDS:
-                value = ids.get(kind)
+                value = refs[i].ids.get(kind)
                 if value:
                     merged.setdefault(kind, value)
                     node = existing_by_id.get((kind, value))
                     if node:
                         found.add(node)
-            if t and (full or tkey is None):
-                tkey = t
-        if not merged and tkey:
-            weak = existing_weak_by_title.get(tkey)
-            if weak:
-                found.add(weak)
-        elif tkey and any(refs[i][2] for i in members):
-            weak = existing_weak_by_title.get(tkey)
-            if weak:  # a weak-only node gains its strong ids
-                found.add(weak)
-        if found:
+        if g.title_key and (not merged or g.full):
+            fitting = sorted(
+                (c for key in nearby_title_keys(g.title_key)
+                 for c in existing_by_title.get(key, ())
+                 if (c.weak or not merged) and g.fits(c)),
+                key=lambda c: (c.title_key != g.title_key, c.weak, _rank(c.node), c.node),
+            )  # fmt: skip
+            if merged:
+                found.update(c.node for c in fitting)  # weak-only nodes gain the strong ids
+            elif fitting and not found:
+                found.add(fitting[0].node)  # the best existing node of this work
+        if found and (not merged or any(existing_by_id.get(kv) for kv in merged.items())):
             survivor = min(found, key=lambda n: (_rank(n), n))
-            result.merges.extend((survivor, other) for other in sorted(found - {survivor}))
-        else:
-            survivor = paper_key(merged, tkey)
+        else:  # a new paper, or a new strong record adopting weak-only nodes: its own key
+            survivor = paper_key(merged, g.title_key)
+            if not merged and g.title_key:  # another work may hold this title's id already
+                taken = {c.node for key in nearby_title_keys(g.title_key)
+                         for c in existing_by_title.get(key, ())}  # fmt: skip
+                survivor = _free_id(survivor, g.first_author, taken | result.created)
             result.created.add(survivor)
+        result.merges.extend((survivor, other) for other in sorted(found - {survivor}))
         result.ids_of.setdefault(survivor, {}).update(
             {k: v for k, v in merged.items() if k not in result.ids_of.get(survivor, {})}
         )

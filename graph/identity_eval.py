@@ -21,7 +21,7 @@ from typing import Any
 from neo4j import Driver, RoutingControl
 
 from graph.cluster_metrics import BlockedScores, Scores, blocked_scores, scores
-from graph.ids import PAPER_ID_KINDS, PAPER_ID_PROPERTY, normalize_name
+from graph.ids import PAPER_ID_KINDS, PAPER_ID_PROPERTY, nearby_title_keys, normalize_name
 from graph.labels import identifier
 
 TITLE = "title"  # paper kind for a paper known only by its title key (``title|year``)
@@ -67,22 +67,41 @@ RETURN pid AS paper, a.id AS author, r.raw_name AS raw_name, r.position AS posit
 
 
 def read_back(driver: Driver, database: str, mentions: Sequence[MentionRef]) -> list[str | None]:
-    """The Author node id each mention landed on (None when its authorship is not found)."""
-    params: dict[str, list[str]] = {kind: [] for kind in (*PAPER_ID_KINDS, TITLE)}
+    """The Author node id each mention landed on (None when its authorship is not found). A
+    title-keyed mention's paper may have been matched to a record of the same work a year
+    apart (``graph.identity.same_work``), or share its title and year with another work: every
+    node under a nearby key is a candidate, the mention's own key and plain id first, and the
+    first holding the mention's slot (printed name and position) is its paper."""
+    params: dict[str, set[str]] = {kind: set() for kind in (*PAPER_ID_KINDS, TITLE)}
     for m in mentions:
-        params[m.paper_kind].append(m.paper_value)
-    params = {k: sorted(set(v)) for k, v in params.items()}
+        if m.paper_kind == TITLE:
+            params[TITLE].update(nearby_title_keys(m.paper_value))
+        else:
+            params[m.paper_kind].add(m.paper_value)
     records, _, _ = driver.execute_query(
-        PAPER_LOOKUP, params, database_=database, routing_=RoutingControl.READ
+        PAPER_LOOKUP,
+        {k: sorted(v) for k, v in params.items()},
+        database_=database,
+        routing_=RoutingControl.READ,
     )
-    papers: dict[tuple[str, str], str] = {}
-    for r in sorted(
-        records, key=lambda r: (r["kind"], r["value"], r["id"] != f"title:{r['value']}")
-    ):
-        papers.setdefault((r["kind"], r["value"]), r["id"])
+    papers: dict[tuple[str, str], list[str]] = {}
+    for r in records:
+        papers.setdefault((r["kind"], r["value"]), []).append(r["id"])
+
+    def candidates(m: MentionRef) -> list[str]:
+        if m.paper_kind != TITLE:
+            return papers.get((m.paper_kind, m.paper_value), [])
+        found = [
+            (key != m.paper_value, node != f"title:{key}", node)
+            for key in nearby_title_keys(m.paper_value)
+            for node in papers.get((TITLE, key), [])
+        ]
+        return list(dict.fromkeys(node for *_, node in sorted(found)))
+
+    wanted = {m.id: candidates(m) for m in mentions}
     records, _, _ = driver.execute_query(
         AUTHORSHIPS_ON,
-        {"papers": sorted(set(papers.values()))},
+        {"papers": sorted({n for nodes in wanted.values() for n in nodes})},
         database_=database,
         routing_=RoutingControl.READ,
     )
@@ -91,8 +110,12 @@ def read_back(driver: Driver, database: str, mentions: Sequence[MentionRef]) -> 
         slots.setdefault(r["paper"], []).append(r)
     out: list[str | None] = []
     for m in mentions:
-        paper = papers.get((m.paper_kind, m.paper_value))
-        out.append(_pick(m, slots.get(paper, [])) if paper else None)
+        landed = None
+        for node in wanted[m.id]:
+            landed = _pick(m, slots.get(node, []))
+            if landed is not None:
+                break
+        out.append(landed)
     return out
 
 

@@ -244,6 +244,65 @@ def title_key(title: str, year: int | None) -> str | None:
     return f"{norm}|{year if year is not None else ''}"
 
 
+def split_title_key(key: str) -> tuple[str, int | None]:
+    """``title_key``'s parts: the normalised title and the year (None when it had none)."""
+    title, _, year = key.rpartition("|")
+    return title, int(year) if year.isdigit() else None
+
+
+def nearby_title_keys(key: str, slack: int = 1) -> list[str]:
+    """The title keys a work printed with ``key`` may carry elsewhere: the same title, the year
+    within ``slack`` (a preprint and its journal version, a conference's year and its
+    proceedings'). A key without a year is its own only."""
+    title, year = split_title_key(key)
+    if year is None:
+        return [key]
+    return [f"{title}|{y}" for y in range(year - slack, year + slack + 1)]
+
+
+def surname_key(name: str | None) -> str | None:
+    """The folded, transliterated surname of a printed name (``"Lee, Herbert K. H."`` → ``lee``,
+    ``"J. Gratch"`` → ``gratch``): how two sources' first authors are compared."""
+    tokens = normalize_name(name).split() if name else []
+    return tokens[-1] if tokens else None
+
+
+_VENUE_TOKEN = re.compile(r"[a-z][a-z0-9]*")
+#: Words a venue's printed forms keep or drop at will ("Proceedings of the", "14th Annual").
+VENUE_STOP_WORDS = frozenset(
+    """a an and at de des for in of on the to th st nd rd proceedings proc annual""".split()  # noqa: SIM905
+)
+_VENUE_ABBREVIATIONS = {"j": "jou", "jnl": "jou", "intl": "int", "am": "ame"}
+#: Venue keys of preprint servers: a preprint is compatible with any venue of its final version.
+PREPRINT_VENUES = frozenset({"arxiv", "corr", "arx pre", "bio", "biorxiv", "medrxiv", "ssrn"})
+
+
+def venue_key(name: str | None) -> str | None:
+    """A venue name's key, equal for its full and abbreviated forms: every word cut to its first
+    three letters, function words dropped ("IEEE Trans. Computers" and "IEEE Transactions on
+    Computers" → ``iee tra com``; "J. Parallel Distrib. Comput." and "Journal of Parallel and
+    Distributed Computing" → ``jou par dis com``), since abbreviations (ISO 4 and the usual
+    ones) keep a word's beginning. A one-word name (an acronym: "ICML", "ICMLA") stays whole."""
+    if not name:
+        return None
+    tokens = [t for t in _VENUE_TOKEN.findall(fold(name)) if t not in VENUE_STOP_WORDS]
+    if len(tokens) <= 1:
+        return tokens[0] if tokens else None
+    return " ".join(_VENUE_ABBREVIATIONS.get(t, t[:3]) for t in tokens)
+
+
+def venues_compatible(a: str | None, b: str | None) -> bool:
+    """Two venue keys (:func:`venue_key`) can name where one work appeared: either unknown or
+    a preprint server, equal, or one the acronym of the other ("JAIR" and "Journal of
+    Artificial Intelligence Research")."""
+    if a is None or b is None or a == b or a in PREPRINT_VENUES or b in PREPRINT_VENUES:
+        return True
+    for short, long in ((a, b), (b, a)):
+        if " " not in short and " " in long and short == "".join(w[0] for w in long.split()):
+            return True
+    return False
+
+
 def match_key(name_key: str) -> str:
     """Surname and first initial (``s d odintsov`` → ``odintsov s``): the blocking key under
     which printed forms of one person's name meet (``names_compatible`` decides)."""

@@ -6,7 +6,8 @@ A batch arrives as plain dictionaries (built from canonical records by ``loaders
 
 * ``papers``: ``{ids, title_key, source, stub, props, authors_complete, source_citation_count,
   authors: [{ids, name, name_key, affiliation, position, raw_name}], venue, categories:
-  [{id, name, scheme, primary, parents: [{id, name, scheme}]}], references: [{ids, title_key}]}``
+  [{id, name, scheme, primary, parents: [{id, name, scheme}]}], references: [{ids, title_key}],
+  first_author, venue_key}`` (the last two: what title matching compares)
 * ``citations``: ``{citing: {ids, title_key}, cited: {ids, title_key}}``
 * ``profiles``: ``{author: {...as in papers...}, props}``
 """
@@ -38,13 +39,23 @@ from graph.author_links import (
 )
 from graph.identity import (
     ExistingAuthor,
+    PaperRef,
+    TitleCandidate,
     author_key,
     better_display_name,
     id_lookup_values,
     resolve_author,
     resolve_papers,
 )
-from graph.ids import AUTHOR_ID_KINDS, PAPER_ID_KINDS, names_compatible, normalize_name
+from graph.ids import (
+    AUTHOR_ID_KINDS,
+    PAPER_ID_KINDS,
+    names_compatible,
+    nearby_title_keys,
+    normalize_name,
+    surname_key,
+    venue_key,
+)
 from graph.schema import migrate
 
 Row = dict[str, Any]
@@ -107,31 +118,47 @@ def _resolve_and_write_papers(
 ) -> list[str]:
     """Resolves every paper reference of the batch; returns the node id of each reference in
     the order: papers, then each paper's references, then citation ends (citing, cited)."""
-    refs: list[tuple[dict[str, str], str | None, bool]] = []
+    refs = [
+        PaperRef(p["ids"], p.get("title_key"), not p.get("stub", False),
+                 p.get("first_author"), p.get("venue_key"))
+        for p in batch.papers
+    ]  # fmt: skip
     for paper in batch.papers:
-        refs.append((paper["ids"], paper.get("title_key"), not paper.get("stub", False)))
-    for paper in batch.papers:
-        refs.extend((r["ids"], r.get("title_key"), False) for r in paper["references"])
+        refs.extend(PaperRef(r["ids"], r.get("title_key")) for r in paper["references"])
     for cit in batch.citations:
-        refs.append((cit["citing"]["ids"], cit["citing"].get("title_key"), False))
-        refs.append((cit["cited"]["ids"], cit["cited"].get("title_key"), False))
+        refs.append(PaperRef(cit["citing"]["ids"], cit["citing"].get("title_key")))
+        refs.append(PaperRef(cit["cited"]["ids"], cit["cited"].get("title_key")))
 
-    params: dict[str, Any] = id_lookup_values((r[0] for r in refs), PAPER_ID_KINDS)
-    params["title"] = sorted({t for ids, t, _ in refs if t and not ids})
-    params["title"] += sorted({t for ids, t, full in refs if t and ids and full})
+    params: dict[str, Any] = id_lookup_values((r.ids for r in refs), PAPER_ID_KINDS)
     by_id: dict[tuple[str, str], str] = {}
-    weak: dict[str, str] = {}
     for rec in tx.run(q.PAPER_LOOKUP, **params):
-        if rec["kind"] == "title":
-            weak[rec["value"]] = rec["id"]
-        else:
-            by_id[(rec["kind"], rec["value"])] = rec["id"]
+        by_id[(rec["kind"], rec["value"])] = rec["id"]
+    titles = sorted(
+        {k for r in refs if r.title_key and (r.full or not r.ids)
+         for k in nearby_title_keys(r.title_key)}
+    )  # fmt: skip
+    by_title: dict[str, list[TitleCandidate]] = {}
+    for rec in tx.run(q.PAPER_TITLE_LOOKUP, titles=titles):
+        venue = rec["venue"]
+        by_title.setdefault(rec["key"], []).append(
+            TitleCandidate(rec["id"], rec["key"], rec["weak"], surname_key(rec["first_author"]),
+                           venue_key(venue) if venue else None)
+        )  # fmt: skip
 
-    res = resolve_papers(refs, by_id, weak)
+    res = resolve_papers(refs, by_id, by_title)
+    adopting = sorted({s for s, _ in res.merges if s in res.created})
+    if adopting:
+        tx.run(q.CREATE_PAPER_NODES, ids=adopting).consume()
     for survivor, absorbed in res.merges:
         tx.run(q.MERGE_TWO_PAPERS, survivor=survivor, absorbed=absorbed).consume()
         counts["papers_merged"] += 1
-    node_rows = [{"id": node, "ids": ids} for node, ids in res.ids_of.items()]
+    key_of: dict[str, str] = {}
+    for ref, node in zip(refs, res.node_of, strict=True):
+        if ref.title_key and (ref.full or node not in key_of):
+            key_of[node] = ref.title_key
+    node_rows = [
+        {"id": node, "ids": ids, "title_key": key_of.get(node)} for node, ids in res.ids_of.items()
+    ]
     tx.run(q.MERGE_PAPER_NODES, rows=node_rows).consume()
 
     prop_rows = []
@@ -285,7 +312,7 @@ def _name_only_clusters(
             if ref["ids"]:
                 continue
             node = same_authorship(ref, on_paper.get(pnode, ()))
-            if node is None and (node := _strong_match(ref, existing.get(pnode, []))):
+            if node is None and (node := _slot_match(ref, existing.get(pnode, []))):
                 slot[(pi, ai)] = Match(Rule.SAME_SLOT)
             if node is not None:
                 decided[(pi, ai)] = node
@@ -351,15 +378,21 @@ def link_by_coauthor_everywhere(
     return moved
 
 
-def _strong_match(ref: Row, prior: list[Row]) -> str | None:
-    """A strong-id author already on this paper who is this name-only authorship."""
-    for old in prior:
-        if old["author"].startswith("name:"):
-            continue
+def _slot_match(ref: Row, prior: list[Row]) -> str | None:
+    """The author already on this paper who is this name-only authorship: at the same printed
+    position with a compatible name (another source's printing of the same author list, "J.
+    Gratch" for "Jonathan Gratch"), a strong-id author first; without a position, a strong-id
+    author of the same name."""
+    ranked = sorted(prior, key=lambda old: (old["author"].startswith("name:"), old["author"]))
+    for old in ranked:
         if ref.get("position") is not None and old["position"] == ref["position"]:
             if names_compatible(ref["name"], old["name"]):
                 return str(old["author"])
-        elif ref.get("position") is None and ref["name_key"] == normalize_name(old["name"]):
+        elif (
+            ref.get("position") is None
+            and not old["author"].startswith("name:")
+            and ref["name_key"] == normalize_name(old["name"])
+        ):
             return str(old["author"])
     return None
 

@@ -20,12 +20,25 @@ def _lookup(label: str, props: dict[str, str], extra_return: str = "") -> str:
 _STRONG_NULL = " AND ".join(f"n.{p} IS NULL" for p in PAPER_ID_PROPERTY.values())
 
 #: (kind, value) → node id for every strong paper id of a batch, plus weak-only title nodes.
-PAPER_LOOKUP = (
-    _lookup("Paper", PAPER_ID_PROPERTY)
-    + " UNION ALL UNWIND $title AS v MATCH (n:Paper {id: 'title:' + v}) WHERE "
-    + _STRONG_NULL
-    + " RETURN 'title' AS kind, v AS value, n.id AS id"
-)
+PAPER_LOOKUP = _lookup("Paper", PAPER_ID_PROPERTY)
+
+#: Existing papers under each title key of ``$titles`` (``graph.identity.TitleCandidate``):
+#: whether they hold a strong id, their first printed author and their venue.
+PAPER_TITLE_LOOKUP = f"""
+UNWIND $titles AS t
+MATCH (n:Paper {{title_key: t}})
+RETURN t AS key, n.id AS id, ({_STRONG_NULL}) AS weak,
+  head(COLLECT {{ MATCH (n)<-[a:AUTHORED]-(au:Author) WHERE a.position = 1
+                 RETURN coalesce(a.raw_name, au.name) }}) AS first_author,
+  head(COLLECT {{ MATCH (n)-[:PUBLISHED_IN]->(v:Venue) RETURN v.name }}) AS venue
+"""
+
+#: New nodes a merge moves weak-only nodes into (a strong record adopting them).
+CREATE_PAPER_NODES = """
+UNWIND $ids AS id
+MERGE (p:Paper {id: id})
+  ON CREATE SET p.stub = true
+"""
 
 _AUTHOR_IDS = ", ".join(f"{kind}: n.{prop}" for kind, prop in AUTHOR_ID_PROPERTY.items())
 
@@ -45,7 +58,7 @@ MERGE_PAPER_NODES = f"""
 UNWIND $rows AS row
 MERGE (p:Paper {{id: row.id}})
   ON CREATE SET p.stub = true
-SET {_SET_PAPER_IDS}
+SET {_SET_PAPER_IDS}, p.title_key = coalesce(p.title_key, row.title_key)
 """
 
 #: Descriptive properties of full paper records; a stub becomes a real paper here.

@@ -218,6 +218,15 @@ RETURN max(p.id) AS last, count(p) AS papers
 """
 
 
+#: Title-keyed nodes made from a citation end before such nodes carried their key: title
+#: matching finds nodes by ``title_key``.
+WEAK_TITLE_KEYS = """
+MATCH (p:Paper) WHERE p.id STARTS WITH 'title:' AND p.title_key IS NULL
+SET p.title_key = substring(p.id, 6)
+RETURN count(p) AS keyed
+"""
+
+
 def migrate(driver: Driver, database: str) -> dict[str, int]:
     """The data migrations (module docstring); returns what each changed."""
     with driver.session(database=database) as session:
@@ -225,11 +234,16 @@ def migrate(driver: Driver, database: str) -> dict[str, int]:
             MOVE_TO_PHYSICS_GROUP, archive=PHYSICS_ARCHIVE, group=PHYSICS_GROUP
         ).single(strict=True)["moved"]
         missing = session.run(MISSING_IN_FIELD).single() is not None
+        keyed = session.run(WEAK_TITLE_KEYS).single(strict=True)["keyed"]
     backfilled = 0
     if moved or missing:
         backfilled = backfill_in_field(driver, database)
         logger.info("field membership computed for the graph (%d links made)", backfilled)
-    return {"hierarchy_moved": int(moved), "in_field_created": backfilled}
+    return {
+        "hierarchy_moved": int(moved),
+        "in_field_created": backfilled,
+        "title_keys_set": int(keyed),
+    }
 
 
 def backfill_in_field(driver: Driver, database: str, batch: int = BACKFILL_BATCH) -> int:

@@ -20,7 +20,7 @@ from neo4j import Driver
 from graph.author_clustering import IdentityRules
 from graph.author_links import printed_names
 from graph.errors import UnknownFormat
-from graph.ids import match_key, normalize_name
+from graph.ids import match_key, normalize_name, surname_key, title_key, venue_key
 from graph.ingest import IngestBatch, refresh_metrics, write_batch
 from graph.overrides import Overrides, apply_overrides
 from loaders.detect import expand, parse_unit, plan
@@ -89,8 +89,16 @@ def paper_row(paper: Paper) -> dict[str, Any]:
         row["position"] = a.position
         row["raw_name"] = a.raw_name or a.author.name
         authors.append(row)
+    first = min(paper.authors, key=lambda a: a.position or 0, default=None)
+    key = paper.ids.title_key
+    if key is None and paper.title and not paper.stub:  # strong ids and a title: matchable too
+        key = title_key(paper.title, paper.year)
     return {
-        **ref_row(paper.ids),
+        "ids": paper.ids.strong(),
+        "title_key": key,
+        # what title matching compares (graph.identity.same_work)
+        "first_author": surname_key(first.raw_name or first.author.name) if first else None,
+        "venue_key": venue_key(paper.venue.name) if paper.venue else None,
         "source": paper.source,
         "stub": paper.stub,
         "props": props,

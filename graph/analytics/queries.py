@@ -246,14 +246,16 @@ def staged_property(key: str, run_tag: str) -> str:
 
 def publish_query(label: Label, properties: list[str], staged: list[str]) -> str:
     """Makes a run's staged values the visible ones, for every node of ``label`` at once: a
-    node with a staged value gets it; a node without (it left the subgraph) loses the key."""
+    node with a staged value gets it; a node without (it left the subgraph) loses the key
+    (``SET n.p = null`` removes it). The staged copies stay (readers never read them) and are
+    dropped in batches after the publishing transaction, which so holds one change per node
+    and output rather than two: at 1M nodes that is what fits the server's transaction memory."""
     sets = ", ".join(
         f"n.{identifier(p)} = n.{identifier(s)}" for p, s in zip(properties, staged, strict=True)
     )
-    removes = ", ".join(f"n.{identifier(s)}" for s in staged)
     return (
         f"MATCH (n:{Label(label).value}) WHERE n.{identifier(staged[0])} IS NOT NULL "
-        f"OR n.{identifier(properties[0])} IS NOT NULL SET {sets} REMOVE {removes}"
+        f"OR n.{identifier(properties[0])} IS NOT NULL SET {sets}"
     )
 
 
@@ -297,8 +299,21 @@ MATCH (r:{RUN} {{id: $id}}) WHERE r.status = '{RUN_RUNNING}'
 SET r.status = '{RUN_COMPLETE}', r.parameters = $parameters, r.node_count = $node_count,
     r.edge_count = $edge_count, r.duration_ms = $duration_ms,
     r.finished_at = datetime($finished_at), r.modularity = $modularity,
-    r.community_count = $community_count, r.staged_keys = []
+    r.community_count = $community_count
 RETURN r.id AS id
+"""
+
+#: After a published run's staged copies are dropped: nothing left to clean.
+STAGED_DROPPED = f"MATCH (r:{RUN} {{id: $id}}) SET r.staged_keys = []"
+
+#: Published runs whose staged copies were not all dropped (the writer died after publishing),
+#: quiet for ``$stale_after`` seconds: the caller drops the copies, then ``STAGED_DROPPED``.
+LEFTOVER_STAGED = f"""
+MATCH (r:{RUN} {{status: '{RUN_COMPLETE}'}})
+WHERE size(coalesce(r.staged_keys, [])) > 0
+  AND r.heartbeat_at < datetime() - duration({{seconds: $stale_after}})
+  AND ($current IS NULL OR r.id <> $current)
+RETURN r.id AS id, r.label AS label, r.staged_keys AS staged_keys
 """
 
 FAIL_RUN = f"""

@@ -358,8 +358,9 @@ def clean_abandoned(
     current: str | None = None,
 ) -> list[str]:
     """Marks RUNNING runs without a heartbeat for ``stale_after`` seconds FAILED (their writer
-    was killed) and removes their staged values; returns their ids. ``current``: the caller's
-    own run, never touched."""
+    was killed) and removes their staged values, and drops the staged copies a published run
+    left behind (its writer died after publishing); returns the FAILED runs' ids.
+    ``current``: the caller's own run, never touched."""
     records, _, _ = driver.execute_query(
         queries.ABANDONED_RUNS,
         stale_after=float(stale_after),
@@ -369,7 +370,33 @@ def clean_abandoned(
     )
     for r in records:
         drop_staged(driver, database, Label(r["label"]), list(r["staged_keys"] or []), batch_size)
+    leftovers, _, _ = driver.execute_query(
+        queries.LEFTOVER_STAGED,
+        stale_after=float(stale_after),
+        current=current,
+        database_=database,
+        routing_=RoutingControl.WRITE,
+    )
+    for r in leftovers:
+        _drop_published(
+            driver, database, str(r["id"]), Label(r["label"]), r["staged_keys"], batch_size
+        )
     return [str(r["id"]) for r in records]
+
+
+def _drop_published(
+    driver: Driver,
+    database: str,
+    run_id: str,
+    label: Label,
+    staged: list[str] | None,
+    batch_size: int = WRITE_BATCH,
+) -> None:
+    """Drops a published run's staged copies in batches, then records that none are left."""
+    drop_staged(driver, database, label, list(staged or []), batch_size)
+    driver.execute_query(
+        queries.STAGED_DROPPED, id=run_id, database_=database, routing_=RoutingControl.WRITE
+    )
 
 
 def fail_run(driver: Driver, database: str, run: RunHandle, error: BaseException) -> None:
@@ -451,6 +478,7 @@ def write_run(
         session.execute_write(
             _publish, queries.publish_query(run.label, props, staged), queries.COMPLETE_RUN, params
         )
+    _drop_published(driver, database, run.id, run.label, staged, batch_size)
     timings = dict(outcome.timings_ms)
     timings["write"] = (time.perf_counter() - t_write) * 1e3
     return AnalysisOutcome(

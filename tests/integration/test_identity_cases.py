@@ -14,7 +14,7 @@ import pytest
 from neo4j import Driver
 
 from graph.author_clustering import given_names_compatible, split_name
-from graph.ids import normalize_name
+from graph.ids import names_compatible, normalize_name
 from loaders.detect import expand, parse_unit, plan
 from loaders.records import Paper
 from loaders.writer import load_paths
@@ -158,3 +158,42 @@ def test_the_profile_paper_lists_the_people_it_prints(
         given_node, node_surname = split_name(normalize_name(r["name"]))
         assert node_surname == surname
         assert given_names_compatible(given_printed, given_node), (r["printed"], r["name"])
+
+
+def test_one_slot_of_an_author_list_is_one_authorship(graph: Driver) -> None:
+    """Two sources printing one author list ("J.Gratch" and "Jonathan Gratch", both first)
+    give one authorship per slot: no paper holds two authorships at one position under
+    compatible names."""
+    rows, _, _ = graph.execute_query(
+        "MATCH (a:Author)-[r:AUTHORED]->(p:Paper) WHERE r.position IS NOT NULL "
+        "WITH p, r.position AS pos, collect(r.raw_name) AS printed WHERE size(printed) > 1 "
+        "RETURN p.id AS paper, pos, printed",
+        database_=DB,
+    )
+    doubled = [
+        (r["paper"], r["pos"], r["printed"])
+        for r in rows
+        if any(
+            names_compatible(a, b)
+            for i, a in enumerate(r["printed"])
+            for b in r["printed"][i + 1 :]
+        )
+    ]
+    assert not doubled, doubled[:5]
+
+
+def test_one_work_printed_by_bibtex_and_paperscape_is_one_paper(
+    graph: Driver, records: dict[str, list[Paper]]
+) -> None:
+    """Gratch & Chien 1996 is BibTeX ``GraChi1996jair`` (no id) and Paperscape ``cs/9605104``:
+    one node, in the order ``make load`` uses (both orders: test_paper_matching.py)."""
+    title = "Adaptive Problem-solving for Large-scale Scheduling Problems"
+    (bib,) = [p for p in records["bibtex-iridia"] if p.title and p.title.startswith(title)]
+    rows, _, _ = graph.execute_query(
+        "MATCH (p:Paper) WHERE p.title_key STARTS WITH $t RETURN p.id AS id, p.sources AS s",
+        t=(bib.ids.title_key or "").rpartition("|")[0],
+        database_=DB,
+    )
+    assert [(r["id"], sorted(r["s"])) for r in rows] == [
+        ("arxiv:cs/9605104", sorted({"bibtex", "paperscape"}))
+    ]
