@@ -89,7 +89,10 @@ def paper_row(paper: Paper) -> dict[str, Any]:
         row["position"] = a.position
         row["raw_name"] = a.raw_name or a.author.name
         authors.append(row)
-    first = min(paper.authors, key=lambda a: a.position or 0, default=None)
+    placed = [a for a in paper.authors if a.position is not None]
+    first = (
+        min(placed, key=lambda a: a.position or 0) if placed else next(iter(paper.authors), None)
+    )
     key = paper.ids.title_key
     if key is None and paper.title and not paper.stub:  # strong ids and a title: matchable too
         key = title_key(paper.title, paper.year)

@@ -194,3 +194,37 @@ async def test_a_failing_run_is_marked_failed_and_publishes_nothing(
     failed = (await gql(scope, RUNS, {"status": "FAILED"}))["analysisRuns"]
     assert failed and failed[0]["algorithm"] == "pagerank" and failed[0]["finishedAt"]
     assert running_run(driver) is None
+
+
+async def test_staged_copies_a_published_run_left_are_dropped_by_the_next_run(
+    loaded: Driver,
+) -> None:
+    """Publishing sets the visible values only; the staged copies are dropped after it. A
+    writer that died between the two leaves its run COMPLETE with ``staged_keys`` still set:
+    the next run drops those copies and clears the list, and the published values stay."""
+    driver = loaded
+    done = analyze(driver, DB, CITATION, "pagerank", {}, write=True, top=5)
+    (run,) = driver.execute_query(
+        "MATCH (r:AnalysisRun {id: $id}) RETURN r.staged_keys AS keys, r.result_key AS key",
+        id=done.run_id, database_=DB,
+    ).records  # fmt: skip
+    assert run["keys"] == []  # dropped right after publishing
+    visible = stored(driver)
+    # The writer dies after publishing: its copies are still on the nodes, its run lists them.
+    tag = done.run_id.removeprefix("run:")
+    leftover = f"{run['key']}__r{tag}"
+    driver.execute_query(
+        f"MATCH (p:Paper) WHERE p.pagerank IS NOT NULL SET p.`{leftover}` = p.pagerank "
+        "WITH count(p) AS n MATCH (r:AnalysisRun {id: $id}) "
+        "SET r.staged_keys = [$key], r.heartbeat_at = datetime() - duration('PT1H')",
+        id=done.run_id, key=leftover, database_=DB,
+    )  # fmt: skip
+    assert staged_count(driver, leftover) > 0
+    analyze(driver, DB, CITATION, "components", {}, write=True, stale_after=60, top=5)
+    assert staged_count(driver, leftover) == 0
+    (after,) = driver.execute_query(
+        "MATCH (r:AnalysisRun {id: $id}) RETURN r.staged_keys AS keys, r.status AS status",
+        id=done.run_id, database_=DB,
+    ).records  # fmt: skip
+    assert after["keys"] == [] and after["status"] == "COMPLETE"
+    assert stored(driver) == visible  # the published values are untouched
