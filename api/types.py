@@ -19,6 +19,7 @@ from api.pagination import check_first, decode_cursor, encode_cursor, first_or
 from graph import influence
 from graph import repository as repo
 from graph.errors import InputError
+from graph.paper_values import decode_source_values
 from graph.repository import Count, Facet, Node, Page, SortKey
 
 # --- enums (graph's own, wrapped) ---------------------------------------------------------
@@ -337,6 +338,14 @@ class AuthorNovelty:
         return cls(value=float(value), papers=int(n.get("novelty_papers") or 0))
 
 
+@strawberry.type(description="What one source printed for a paper (its own title, year, venue).")
+class PaperSourceValues:
+    source: str
+    title: str | None
+    year: int | None
+    venue: str | None
+
+
 @strawberry.type
 class Paper(PaperCollabFields):
     id: strawberry.ID
@@ -362,6 +371,13 @@ class Paper(PaperCollabFields):
     )
     stub: bool = strawberry.field(description="known only as the target of a citation so far")
     sources: list[str]
+    value_source: str | None = strawberry.field(
+        description="the source whose title, year and other values the paper shows: the first "
+        "in the documented precedence that printed them (docs/identity.md)"
+    )
+    source_values: list[PaperSourceValues] = strawberry.field(
+        description="every source's own title, year and venue, in precedence order"
+    )
     scores: Scores = strawberry.field(description="latest whole-graph analytics results")
     novelty: float | None = strawberry.field(
         default=None,
@@ -399,6 +415,14 @@ class Paper(PaperCollabFields):
             authors_complete=n.get("authors_complete") is not False,
             stub=bool(n.get("stub")),
             sources=list(n.get("sources") or []),
+            value_source=n.get("value_source"),
+            source_values=[
+                PaperSourceValues(
+                    source=str(v.get("source")), title=v.get("title"), year=v.get("year"),
+                    venue=v.get("venue"),
+                )
+                for v in decode_source_values(n.get("source_values"))
+            ],  # fmt: skip
             scores=Scores.from_node(n),
             novelty=n.get("novelty"),
         )

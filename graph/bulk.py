@@ -70,6 +70,7 @@ from graph.ids import AUTHOR_ID_KINDS, AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
 from graph.ingest import link_by_coauthor_everywhere, refresh_metrics
 from graph.name_stats import NameStats
 from graph.overrides import Overrides, apply_overrides
+from graph.paper_values import PAPER_PROPERTIES
 from graph.schema import apply_schema
 from graph.server import LocalNeo4j
 
@@ -87,19 +88,14 @@ class BulkImportError(ScholarGraphError):
 
 
 # -- CSV layout ---------------------------------------------------------------------------------
-_PAPER_PROPS: tuple[tuple[str, str], ...] = (
-    ("title", "string"), ("abstract", "string"), ("year", "long"), ("date", "string"),
-    ("url", "string"), ("has_code", "boolean"), ("code_url", "string"),
-    ("doc_type", "string"), ("journal_ref", "string"), ("counts_by_year", "long[]"),
-)  # fmt: skip
 _PAPER_ID_COLUMNS = tuple(p for k, p in PAPER_ID_PROPERTY.items() if k != "openalex")
 _AUTHOR_ID_COLUMNS = tuple(AUTHOR_ID_PROPERTY.values())
 
 PAPER_HEADER = (
     ["openalex_id:ID(Paper)", "id", *_PAPER_ID_COLUMNS]
-    + [f"{name}:{kind}" for name, kind in _PAPER_PROPS]
+    + [f"{name}:{kind}" for name, kind in PAPER_PROPERTIES]
     + ["title_key", "authors_complete:boolean", "source_citation_count:long", "sources:string[]",
-       "stub:boolean"]
+       "stub:boolean", "value_source", "value_rank:long", "source_values:string[]"]
 )  # fmt: skip
 STUB_HEADER = ["openalex_id:ID(Paper)", "id", "stub:boolean"]
 AUTHOR_HEADER = [
@@ -264,7 +260,7 @@ class BulkCsvWriter:
         props = row["props"]
         values: list[Any] = [w, node, *(ids.get(k) for k, p in PAPER_ID_PROPERTY.items()
                                         if k != "openalex")]  # fmt: skip
-        for name, kind in _PAPER_PROPS:
+        for name, kind in PAPER_PROPERTIES:
             value = props.get(name)
             if kind == "boolean":
                 value = _bool(value)
@@ -277,6 +273,9 @@ class BulkCsvWriter:
             row.get("source_citation_count"),
             row["source"],
             "false",
+            row["source"],
+            row["rank"],
+            row["source_value"],
         ]
         self._row("papers", values)
         self._pending.append((row, w))

@@ -173,6 +173,9 @@ def _resolve_and_write_papers(
                 "props": paper["props"],
                 "title_key": paper.get("title_key"),
                 "source": paper["source"],
+                "rank": paper["rank"],
+                "source_value": paper["source_value"],
+                "source_prefix": paper["source_prefix"],
                 "authors_complete": paper.get("authors_complete", True),
                 "source_citation_count": paper.get("source_citation_count"),
             }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from graph.identity import DISPLAY_NAME_FILLER
 from graph.ids import AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
+from graph.paper_values import PAPER_PROPERTY_NAMES
 
 
 def _lookup(label: str, props: dict[str, str], extra_return: str = "") -> str:
@@ -61,13 +62,25 @@ MERGE (p:Paper {{id: row.id}})
 SET {_SET_PAPER_IDS}, p.title_key = coalesce(p.title_key, row.title_key)
 """
 
-#: Descriptive properties of full paper records; a stub becomes a real paper here.
-SET_PAPER_PROPERTIES = """
+_FILL_GAPS = ", ".join(f"p.{n} = coalesce(p.{n}, row.props.{n})" for n in PAPER_PROPERTY_NAMES)
+
+#: Descriptive properties of full paper records; a stub becomes a real paper here. The values
+#: shown come from the best-ranked source that printed them (``graph.paper_values``): a row
+#: from a better or equal source sets its values, a worse one fills gaps; every source's own
+#: title, year and venue stay in ``source_values``.
+SET_PAPER_PROPERTIES = f"""
 UNWIND $rows AS row
-MATCH (p:Paper {id: row.id})
-SET p += row.props,
+MATCH (p:Paper {{id: row.id}})
+WITH p, row, row.rank <= coalesce(p.value_rank, 1000) AS wins
+SET p += CASE WHEN wins THEN row.props ELSE {{}} END,
+    p.value_rank = CASE WHEN wins THEN row.rank ELSE p.value_rank END,
+    p.value_source = CASE WHEN wins THEN row.source ELSE p.value_source END,
+    p.source_values = [v IN coalesce(p.source_values, []) WHERE NOT v STARTS WITH row.source_prefix]
+                      + row.source_value
+SET {_FILL_GAPS},
     p.stub = false,
-    p.title_key = coalesce(row.title_key, p.title_key),
+    p.title_key = CASE WHEN wins THEN coalesce(row.title_key, p.title_key)
+                       ELSE coalesce(p.title_key, row.title_key) END,
     p.authors_complete = coalesce(p.authors_complete, false) OR row.authors_complete,
     p.source_citation_count = CASE
         WHEN row.source_citation_count IS NULL THEN p.source_citation_count
@@ -77,8 +90,16 @@ SET p += row.props,
                      ELSE coalesce(p.sources, []) + row.source END
 """
 
+_TAKE_BETTER = ", ".join(
+    f"keep.{n} = CASE WHEN better AND gp.{n} IS NOT NULL THEN gp.{n} ELSE keep.{n} END"
+    for n in PAPER_PROPERTY_NAMES
+)
+_KEEP_FILL = ", ".join(f"keep.{n} = coalesce(keep.{n}, gp.{n})" for n in PAPER_PROPERTY_NAMES)
+
 #: Moves every relationship of ``$absorbed`` onto ``$survivor`` and deletes it (same paper
-#: found under two nodes). Relationship types are the closed set of the model.
+#: found under two nodes). Relationship types are the closed set of the model. The survivor
+#: shows the better-ranked node's values (``graph.paper_values``) and keeps both nodes'
+#: ``source_values``.
 MERGE_TWO_PAPERS = f"""
 MATCH (keep:Paper {{id: $survivor}}), (gone:Paper {{id: $absorbed}})
 CALL (keep, gone) {{
@@ -114,10 +135,14 @@ WITH keep, gone, properties(gone) AS gp
 DETACH DELETE gone
 WITH keep, gp
 SET {_ADOPT_PAPER_IDS}
-SET keep.stub = coalesce(keep.stub, true) AND coalesce(gp.stub, true),
-    keep.title = coalesce(keep.title, gp.title),
-    keep.abstract = coalesce(keep.abstract, gp.abstract),
-    keep.year = coalesce(keep.year, gp.year), keep.date = coalesce(keep.date, gp.date),
+WITH keep, gp, coalesce(gp.value_rank, 1000) < coalesce(keep.value_rank, 1000) AS better
+SET {_TAKE_BETTER}
+SET {_KEEP_FILL},
+    keep.value_rank = CASE WHEN better THEN gp.value_rank ELSE keep.value_rank END,
+    keep.value_source = CASE WHEN better THEN gp.value_source ELSE keep.value_source END,
+    keep.source_values = coalesce(keep.source_values, []) +
+        [v IN coalesce(gp.source_values, []) WHERE NOT v IN coalesce(keep.source_values, [])],
+    keep.stub = coalesce(keep.stub, true) AND coalesce(gp.stub, true),
     keep.title_key = coalesce(keep.title_key, gp.title_key),
     keep.authors_complete = coalesce(keep.authors_complete, false)
         OR coalesce(gp.authors_complete, false),

@@ -23,6 +23,7 @@ from graph.errors import UnknownFormat
 from graph.ids import match_key, normalize_name, surname_key, title_key, venue_key
 from graph.ingest import IngestBatch, refresh_metrics, write_batch
 from graph.overrides import Overrides, apply_overrides
+from graph.paper_values import PAPER_PROPERTY_NAMES, source_rank, source_value, source_value_prefix
 from loaders.detect import expand, parse_unit, plan
 from loaders.records import (
     AuthorProfile,
@@ -39,8 +40,8 @@ from loaders.records import (
 
 DEFAULT_BATCH_SIZE = 1000  # papers (with their links) per transaction; see docs/performance.md
 
-_PAPER_PROPS = ("title", "abstract", "year", "date", "url", "has_code", "code_url", "doc_type",
-                "journal_ref")  # fmt: skip
+#: What a record's attributes give (``counts_by_year`` is flattened below).
+_PAPER_PROPS = tuple(name for name in PAPER_PROPERTY_NAMES if name != "counts_by_year")
 
 
 # -- records → rows -----------------------------------------------------------------------------
@@ -89,6 +90,7 @@ def paper_row(paper: Paper) -> dict[str, Any]:
         row["position"] = a.position
         row["raw_name"] = a.raw_name or a.author.name
         authors.append(row)
+    venue_name = paper.venue.name if paper.venue else None
     placed = [a for a in paper.authors if a.position is not None]
     first = (
         min(placed, key=lambda a: a.position or 0) if placed else next(iter(paper.authors), None)
@@ -103,6 +105,9 @@ def paper_row(paper: Paper) -> dict[str, Any]:
         "first_author": surname_key(first.raw_name or first.author.name) if first else None,
         "venue_key": venue_key(paper.venue.name) if paper.venue else None,
         "source": paper.source,
+        "rank": source_rank(paper.source),  # graph.paper_values: whose values the paper shows
+        "source_value": source_value(paper.source, props, venue_name),
+        "source_prefix": source_value_prefix(paper.source),
         "stub": paper.stub,
         "props": props,
         "authors_complete": paper.authors_complete,

@@ -1,5 +1,6 @@
 """Paper identity beyond ids, on the real records: one work printed by two sources is one
-node in either load order; two works that share a title and a year stay two."""
+node in either load order, showing the better source's values; two works that share a title
+and a year stay two."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ from neo4j import Driver
 
 from graph.ids import normalize_title
 from graph.ingest import IngestBatch, write_batch
+from graph.paper_values import source_rank
+from graph.repository import ReadScope
+from graph.settings import Neo4jSettings
 from loaders.detect import expand, parse_unit, plan
 from loaders.records import Paper
 from loaders.writer import add_record
 from tests.conftest import wipe
+from tests.integration.api_helpers import api_driver, data
 
 DB = "neo4j"
 GRATCH = "Adaptive Problem-solving for Large-scale Scheduling Problems: A Case Study"
@@ -103,3 +108,36 @@ def test_same_title_and_year_other_first_author_are_two_papers(
         _write(driver, [chapter])
     assert len([n for n in _nodes(driver, ACO) if n["year"] == 2011]) == 2
     wipe(driver)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("bibtex_first", [True, False], ids=["bibtex-first", "paperscape-first"])
+async def test_values_come_from_the_better_source_whatever_the_order(
+    driver: Driver,
+    neo4j_settings: Neo4jSettings,
+    bibtex: list[Paper],
+    paperscape_1996: list[Paper],
+    bibtex_first: bool,
+) -> None:
+    """BibTeX ranks before Paperscape (graph.paper_values.SOURCE_PRECEDENCE): the merged paper
+    shows BibTeX's values in either load order, and keeps what each source printed."""
+    (bib,) = _titled(bibtex, GRATCH)
+    (pscp,) = _titled(paperscape_1996, GRATCH)
+    wipe(driver)
+    for paper in [bib, pscp] if bibtex_first else [pscp, bib]:
+        _write(driver, [paper])
+    async with api_driver(neo4j_settings) as drv:
+        got = await data(
+            ReadScope(drv, DB, 30.0),
+            """{ paper(id: "arxiv:cs/9605104") { title year valueSource
+                 sourceValues { source title year venue } } }""",
+        )
+    wipe(driver)
+    paper = got["paper"]
+    assert source_rank(bib.source) < source_rank(pscp.source)
+    assert paper["valueSource"] == bib.source and paper["title"] == bib.title
+    assert paper["sourceValues"] == [
+        {"source": p.source, "title": p.title, "year": p.year,
+         "venue": p.venue.name if p.venue else None}
+        for p in (bib, pscp)
+    ]  # fmt: skip
