@@ -65,7 +65,13 @@ from graph.author_clustering import (
 )
 from graph.author_links import profile_json
 from graph.errors import ScholarGraphError
-from graph.identity import ExistingAuthor, better_display_name, paper_key, resolve_author
+from graph.identity import (
+    ExistingAuthor,
+    VenueIndex,
+    better_display_name,
+    paper_key,
+    resolve_author,
+)
 from graph.ids import AUTHOR_ID_KINDS, AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
 from graph.ingest import link_by_coauthor_everywhere, refresh_metrics
 from graph.name_stats import NameStats
@@ -103,7 +109,16 @@ AUTHOR_HEADER = [
     "name_variants_text", "affiliation", "sources:string[]", *_AUTHOR_ID_COLUMNS,
     "cluster_profile",
 ]  # fmt: skip
-VENUE_HEADER = ["id:ID(Venue)", "name", "type", "issn", "openalex_id", "dblp_key"]
+VENUE_HEADER = [
+    "id:ID(Venue)",
+    "name",
+    "type",
+    "issn",
+    "openalex_id",
+    "dblp_key",
+    "name_key",
+    "alt_ids:string[]",
+]
 CATEGORY_HEADER = ["id:ID(Category)", "name", "scheme"]
 AUTHORED_HEADER = [
     ":START_ID(Author)",
@@ -186,6 +201,7 @@ class BulkCsvWriter:
         self._known_authors: dict[tuple[str, str], ExistingAuthor] = {}
         self._authors: dict[str, Row] = {}
         self._venues: dict[str, Row] = {}
+        self._venue_index = VenueIndex()
         self._categories: dict[str, Row] = {}
         self._hierarchy: set[tuple[str, str]] = set()
         # the name prior counts the names of the rows as they come (the database is empty)
@@ -362,11 +378,14 @@ class BulkCsvWriter:
 
     def _venue_and_categories(self, row: Row, w: str) -> None:
         venue = row.get("venue")
-        if venue:
-            held = self._venues.setdefault(venue["id"], dict(venue))
+        if venue:  # the transactional writer's rule (graph.identity.VenueIndex), in memory
+            vnode = self._venue_index.resolve(venue["id"], venue.get("issn"), venue.get("name_key"))
+            held = self._venues.setdefault(vnode, {**venue, "id": vnode, "alt_ids": []})
             for key in ("issn", "openalex_id", "dblp_key"):
                 held[key] = held.get(key) or venue.get(key)
-            self._row("published_in", [w, venue["id"]])
+            if venue["id"] != vnode and venue["id"] not in held["alt_ids"]:
+                held["alt_ids"].append(venue["id"])
+            self._row("published_in", [w, vnode])
         for cat in row["categories"]:
             chain = [cat, *cat["parents"]]
             for c in chain:
@@ -444,7 +463,8 @@ class BulkCsvWriter:
         self._open("venues", VENUE_HEADER)
         for vid, v in self._venues.items():
             self._row("venues", [vid, self._text(v["name"]), v["type"], v.get("issn"),
-                                 v.get("openalex_id"), v.get("dblp_key")])  # fmt: skip
+                                 v.get("openalex_id"), v.get("dblp_key"), v.get("name_key"),
+                                 _array(v["alt_ids"]) if v["alt_ids"] else None])  # fmt: skip
         self._open("categories", CATEGORY_HEADER)
         for cid, c in self._categories.items():
             self._row("categories", [cid, self._text(c["name"]), c["scheme"]])

@@ -248,6 +248,52 @@ def resolve_papers(
     return result
 
 
+class VenueNode(NamedTuple):
+    """A venue node as venue resolution sees it."""
+
+    node: str
+    issn: str | None
+    name_key: str | None
+
+
+@dataclass(slots=True)
+class VenueIndex:
+    """Venues known so far (the graph's, then the batch's), by id, ISSN and normalised name."""
+
+    nodes: dict[str, VenueNode] = field(default_factory=dict)  # node id → what it holds now
+    by_id: dict[str, str] = field(default_factory=dict)  # any id it is known under → node id
+    by_issn: dict[str, str] = field(default_factory=dict)
+    by_name: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, v: VenueNode, *ids: str) -> None:
+        held = self.nodes.get(v.node)
+        v = VenueNode(v.node, (held.issn if held else None) or v.issn,
+                      (held.name_key if held else None) or v.name_key)  # fmt: skip
+        self.nodes[v.node] = v
+        for i in (v.node, *ids):
+            self.by_id.setdefault(i, v.node)
+        if v.issn:
+            self.by_issn.setdefault(v.issn, v.node)
+        if v.name_key and v.node not in (known := self.by_name.setdefault(v.name_key, [])):
+            known.append(v.node)
+
+    def resolve(self, venue_id: str, issn: str | None, name_key: str | None) -> str:
+        """The node a venue reference (its own id, ISSN, normalised name) denotes, registered
+        for the next: the node holding its id; else one with its ISSN; else the first with its
+        normalised name and no other ISSN (two ISSNs are two venues); else its own id. One
+        venue printed under a ``name:`` id by one source and an ``s2-venue:`` or ``issn:`` id by
+        another ("IEEE Transactions on Evolutionary Computation") is so one node."""
+        node = self.by_id.get(venue_id) or (self.by_issn.get(issn) if issn else None)
+        if node is None and name_key:
+            node = next(
+                (n for n in self.by_name.get(name_key, ())
+                 if not (issn and self.nodes[n].issn and self.nodes[n].issn != issn)),
+                None,
+            )  # fmt: skip
+        self.add(VenueNode(node or venue_id, issn, name_key), venue_id)
+        return node or venue_id
+
+
 def author_key(ids: IdMap, name_key: str) -> str:
     for kind in AUTHOR_ID_KINDS:
         if ids.get(kind):

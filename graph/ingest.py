@@ -41,6 +41,8 @@ from graph.identity import (
     ExistingAuthor,
     PaperRef,
     TitleCandidate,
+    VenueIndex,
+    VenueNode,
     author_key,
     better_display_name,
     id_lookup_values,
@@ -409,11 +411,17 @@ def _write_venues_and_categories(
     categories: dict[str, Row] = {}
     hierarchy: set[tuple[str, str]] = set()
     in_category: list[Row] = []
+    index = _venue_index(tx, [v for p in batch.papers if (v := p.get("venue"))])
     for paper, node in zip(batch.papers, paper_nodes, strict=False):
         venue = paper.get("venue")
         if venue:
-            venues.setdefault(venue["id"], venue)
-            published.append({"paper": node, "venue": venue["id"]})
+            vnode = index.resolve(venue["id"], venue.get("issn"), venue.get("name_key"))
+            row = venues.setdefault(vnode, {**venue, "id": vnode, "alt_ids": []})
+            for key in ("issn", "openalex_id", "dblp_key"):
+                row[key] = row.get(key) or venue.get(key)
+            if venue["id"] != vnode and venue["id"] not in row["alt_ids"]:
+                row["alt_ids"].append(venue["id"])
+            published.append({"paper": node, "venue": vnode})
         for cat in paper["categories"]:
             categories.setdefault(cat["id"], cat)
             chain = [cat, *cat["parents"]]
@@ -438,6 +446,21 @@ def _write_venues_and_categories(
         _run(tx, q.MERGE_IN_CATEGORY, counts, "in_category", rows=in_category)
         papers = sorted({r["paper"] for r in in_category})
         _run(tx, q.MERGE_IN_FIELD, counts, "in_field", papers=papers)
+
+
+def _venue_index(tx: ManagedTransaction, refs: list[Row]) -> VenueIndex:
+    """The graph's venues a batch's venue references may denote (one query)."""
+    index = VenueIndex()
+    if not refs:
+        return index
+    params = {
+        "ids": sorted({r["id"] for r in refs}),
+        "issns": sorted({r["issn"] for r in refs if r.get("issn")}),
+        "names": sorted({r["name_key"] for r in refs if r.get("name_key")}),
+    }
+    for rec in sorted(tx.run(q.VENUE_LOOKUP, params), key=lambda r: str(r["node"])):
+        index.add(VenueNode(rec["node"], rec["issn"], rec["name_key"]), *rec["alt_ids"])
+    return index
 
 
 def _write_citations(

@@ -264,12 +264,29 @@ WHERE NOT (a)-[:AUTHORED]->() AND a.reported_source IS NULL
 DELETE a
 """
 
+#: Existing venues a batch's venue references may denote (``graph.identity.VenueIndex``): by
+#: id, by ISSN, by normalised name.
+VENUE_LOOKUP = """
+UNWIND $ids AS i MATCH (v:Venue {id: i})
+RETURN v.id AS node, v.issn AS issn, v.name_key AS name_key, coalesce(v.alt_ids, []) AS alt_ids
+UNION
+UNWIND $issns AS i MATCH (v:Venue {issn: i})
+RETURN v.id AS node, v.issn AS issn, v.name_key AS name_key, coalesce(v.alt_ids, []) AS alt_ids
+UNION
+UNWIND $names AS i MATCH (v:Venue {name_key: i})
+RETURN v.id AS node, v.issn AS issn, v.name_key AS name_key, coalesce(v.alt_ids, []) AS alt_ids
+"""
+
+#: ``row.id``: the node; ``row.alt_ids``: the other ids the batch's sources gave it.
 MERGE_VENUES = """
 UNWIND $rows AS row
 MERGE (v:Venue {id: row.id})
   ON CREATE SET v.name = row.name, v.type = row.type
 SET v.issn = coalesce(v.issn, row.issn), v.openalex_id = coalesce(v.openalex_id, row.openalex_id),
-    v.dblp_key = coalesce(v.dblp_key, row.dblp_key)
+    v.dblp_key = coalesce(v.dblp_key, row.dblp_key),
+    v.name_key = coalesce(v.name_key, row.name_key),
+    v.alt_ids = CASE WHEN size(row.alt_ids) = 0 THEN v.alt_ids ELSE coalesce(v.alt_ids, []) +
+        [i IN row.alt_ids WHERE NOT i IN coalesce(v.alt_ids, [])] END
 """
 
 MERGE_PUBLISHED_IN = """

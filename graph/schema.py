@@ -26,7 +26,10 @@ Data migrations run there too, each idempotent (a second run finds nothing to do
 - **field membership** (``IN_FIELD``, docs/model.md): written by both writers at load; a graph
   loaded before it existed, or whose hierarchy the migration above changed, gets it computed
   for every paper, in write transactions of ``BACKFILL_BATCH`` papers (by id). The check that
-  decides it is one query that stops at the first paper missing its links.
+  decides it is one query that stops at the first paper missing its links;
+- **matching keys** (docs/identity.md, "Papers"): a title-keyed node made from a citation end
+  gets its ``title_key``, and a venue its ``name_key`` (normalised name), which title and venue
+  matching look up.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from dataclasses import dataclass
 from neo4j import Driver, ManagedTransaction
 
 from graph.errors import IndexesNotOnline
-from graph.ids import AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
+from graph.ids import AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY, normalize_title
 from graph.labels import Label, identifier
 
 FOLDING = "standard-folding"
@@ -109,6 +112,8 @@ def _statements() -> list[str]:
         "CREATE INDEX author_match_key IF NOT EXISTS FOR (a:Author) ON (a.match_key)",
         "CREATE INDEX author_paper_count IF NOT EXISTS FOR (a:Author) ON (a.paper_count)",
         "CREATE INDEX category_scheme IF NOT EXISTS FOR (c:Category) ON (c.scheme)",
+        "CREATE INDEX venue_issn IF NOT EXISTS FOR (v:Venue) ON (v.issn)",
+        "CREATE INDEX venue_name_key IF NOT EXISTS FOR (v:Venue) ON (v.name_key)",
         "CREATE INDEX analysis_run_key IF NOT EXISTS FOR (r:AnalysisRun) ON (r.result_key)",
     ]
     stmts += [index.create() for index in FULLTEXT_INDEXES]
@@ -227,6 +232,13 @@ RETURN count(p) AS keyed
 """
 
 
+#: Venues written before venues carried their normalised name (venue matching reads it).
+VENUES_WITHOUT_NAME_KEY = """
+MATCH (v:Venue) WHERE v.name_key IS NULL RETURN v.id AS id, v.name AS name LIMIT $batch
+"""
+SET_VENUE_NAME_KEYS = "UNWIND $rows AS row MATCH (v:Venue {id: row.id}) SET v.name_key = row.key"
+
+
 def migrate(driver: Driver, database: str) -> dict[str, int]:
     """The data migrations (module docstring); returns what each changed."""
     with driver.session(database=database) as session:
@@ -235,6 +247,11 @@ def migrate(driver: Driver, database: str) -> dict[str, int]:
         ).single(strict=True)["moved"]
         missing = session.run(MISSING_IN_FIELD).single() is not None
         keyed = session.run(WEAK_TITLE_KEYS).single(strict=True)["keyed"]
+        venues = 0
+        while rows := [dict(r) for r in session.run(VENUES_WITHOUT_NAME_KEY, batch=10_000)]:
+            keys = [{"id": r["id"], "key": normalize_title(r["name"] or "")} for r in rows]
+            session.run(SET_VENUE_NAME_KEYS, rows=keys).consume()
+            venues += len(rows)
     backfilled = 0
     if moved or missing:
         backfilled = backfill_in_field(driver, database)
@@ -243,6 +260,7 @@ def migrate(driver: Driver, database: str) -> dict[str, int]:
         "hierarchy_moved": int(moved),
         "in_field_created": backfilled,
         "title_keys_set": int(keyed),
+        "venue_name_keys_set": venues,
     }
 
 

@@ -20,7 +20,14 @@ from neo4j import Driver
 from graph.author_clustering import IdentityRules
 from graph.author_links import printed_names
 from graph.errors import UnknownFormat
-from graph.ids import match_key, normalize_name, surname_key, title_key, venue_key
+from graph.ids import (
+    match_key,
+    normalize_name,
+    normalize_title,
+    surname_key,
+    title_key,
+    venue_key,
+)
 from graph.ingest import IngestBatch, refresh_metrics, write_batch
 from graph.overrides import Overrides, apply_overrides
 from graph.paper_values import PAPER_PROPERTY_NAMES, source_rank, source_value, source_value_prefix
@@ -64,6 +71,7 @@ def venue_row(venue: VenueRef) -> dict[str, Any]:
     return {
         "id": venue.key(),
         "name": venue.name,
+        "name_key": normalize_title(venue.name) or None,  # venue matching (graph.identity)
         "type": venue.type,
         "issn": venue.issn,
         "openalex_id": venue.openalex,

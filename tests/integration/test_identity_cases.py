@@ -197,3 +197,26 @@ def test_one_work_printed_by_bibtex_and_paperscape_is_one_paper(
     assert [(r["id"], sorted(r["s"])) for r in rows] == [
         ("arxiv:cs/9605104", sorted({"bibtex", "paperscape"}))
     ]
+
+
+def test_one_venue_under_several_source_ids_is_one_node(graph: Driver) -> None:
+    """IEEE Transactions on Evolutionary Computation is a BibTeX journal (``name:`` id) and an
+    S2 venue (``s2-venue:`` id): one node. Generally, venues that share a normalised name are
+    apart only when their ISSNs differ."""
+    from graph.ids import normalize_title
+
+    rows, _, _ = graph.execute_query(
+        "MATCH (v:Venue) WHERE v.name_key IS NOT NULL "
+        "WITH v.name_key AS key, collect(v.issn) AS issns, count(v) AS n WHERE n > 1 "
+        "RETURN key, issns, n",
+        database_=DB,
+    )
+    assert all(len(set(r["issns"])) == r["n"] for r in rows), [dict(r) for r in rows][:5]
+    tec, _, _ = graph.execute_query(
+        "MATCH (v:Venue {name_key: $k}) RETURN v.id AS id, v.alt_ids AS alt",
+        k=normalize_title("IEEE Transactions on Evolutionary Computation"),
+        database_=DB,
+    )
+    assert len(tec) == 1, [dict(r) for r in tec]
+    ids = {tec[0]["id"], *(tec[0]["alt"] or [])}
+    assert any(i.startswith("s2-venue:") for i in ids) and any(i.startswith("name:") for i in ids)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from graph.ids import normalize_title
+from graph.ids import normalize_title, surname_key
 from graph.ingest import IngestBatch, write_batch
 from graph.paper_values import source_rank
 from graph.repository import ReadScope
@@ -101,6 +101,9 @@ def test_same_title_and_year_other_first_author_are_two_papers(
     _write(driver, chapters)
     in_2011 = [n for n in _nodes(driver, ACO) if n["year"] == 2011]
     assert len(in_2011) == 2, in_2011
+    key = chapters[0].ids.title_key
+    second = surname_key(chapters[1].authors[0].author.name)
+    assert [n["id"] for n in in_2011] == [f"title:{key}", f"title:{key}#{second}"]
     _write(driver, chapters[::-1])  # a re-run, in the other order, changes nothing
     assert [n for n in _nodes(driver, ACO) if n["year"] == 2011] == in_2011
     wipe(driver)

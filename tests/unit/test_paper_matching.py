@@ -93,3 +93,18 @@ def test_a_weak_record_of_another_work_is_not_joined_to_an_existing_node() -> No
     existing = {ACO: [TitleCandidate(f"title:{ACO}", ACO, True, "blum", None)]}
     res = resolve_papers([PaperRef({}, ACO, True, "dorigo", None)], {}, existing)
     assert res.node_of != [f"title:{ACO}"] and res.created == set(res.node_of)
+
+
+def test_one_venue_under_a_name_id_and_a_source_id_is_one_node() -> None:
+    from graph.identity import VenueIndex, VenueNode
+    from graph.ids import normalize_title
+
+    tec = normalize_title("IEEE Transactions on Evolutionary Computation")
+    index = VenueIndex()
+    index.add(VenueNode(f"name:{tec}", None, tec))  # in the graph: a BibTeX journal
+    assert index.resolve("s2-venue:abc", "1089-778X", tec) == f"name:{tec}"  # S2: by name
+    assert index.resolve("issn:1089-778X", "1089-778X", None) == f"name:{tec}"  # by ISSN now
+    assert index.resolve("s2-venue:abc", None, None) == f"name:{tec}"  # by the id it was given
+    # the same name with another ISSN is another venue (two ISSNs are two venues)
+    assert index.resolve("issn:9999-9999", "9999-9999", tec) == "issn:9999-9999"
+    assert index.resolve(f"name:{tec}", None, tec) == f"name:{tec}"
