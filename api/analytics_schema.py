@@ -12,7 +12,11 @@ read with the request's timeout. ``analyze`` is public and paid for by the query
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
+import threading
+import time
+import uuid
 from enum import Enum
 from typing import Any
 
@@ -27,7 +31,7 @@ from graph.analytics.algorithms import ALGORITHMS, SEEDED
 from graph.analytics.queries import RUN_COMPLETE, RUN_FAILED, RUN_RUNNING
 from graph.analytics.spec import GraphSpec
 from graph.analytics.worker import shared_pool
-from graph.errors import InputError, ScholarGraphError
+from graph.errors import InputError, RequestTimeout, ScholarGraphError
 
 MAX_TOP = 100
 
@@ -240,7 +244,9 @@ async def _run_spark(
     info: Info, spec: GraphSpec, input: AnalysisInput, write: bool
 ) -> runs.AnalysisOutcome:
     """On Spark (one session per API process), in a thread: the JVM does the work. The graph
-    comes through the project's export on the jobs driver (``ExportSource``)."""
+    comes through the project's export on the jobs driver (``ExportSource``). The request's
+    deadline holds inside the run: its Spark jobs carry a job group that is cancelled when the
+    time is up, no later phase starts, and nothing is published (the run is marked FAILED)."""
     from graph.analytics.spark import engine
     from graph.analytics.spark.session import shared_session
     from graph.analytics.spark.sources import ExportSource
@@ -252,13 +258,40 @@ async def _run_spark(
     if jobs is None:
         raise ScholarGraphError("analytics are not available in this process")
     settings = info.context.settings
-    database = info.context.scope.database
+    scope = info.context.scope
     session = await asyncio.to_thread(shared_session, SparkSettings())
-    return await asyncio.to_thread(
-        engine.analyze, jobs, database, session, ExportSource(jobs, database),
-        spec, algorithm, params, write=write, top=input.top,
-        batch_size=settings.analysis_write_batch, stale_after=settings.analysis_stale_after,
-    )  # fmt: skip
+    group = f"scholargraph-run-{uuid.uuid4().hex[:12]}"
+    stop = threading.Event()
+
+    def stopped(phase: str) -> None:
+        if stop.is_set():
+            raise runs.RunCancelled(f"the Spark analysis was stopped before its {phase} phase")
+
+    def job() -> runs.AnalysisOutcome:
+        context = session.sparkContext
+        context.setJobGroup(group, "runAnalysis", interruptOnCancel=True)
+        try:
+            return engine.analyze(
+                jobs, scope.database, session, ExportSource(jobs, scope.database), spec,
+                algorithm, params, write=write, top=input.top,
+                batch_size=settings.analysis_write_batch, stale_after=settings.analysis_stale_after,
+                on_phase=stopped, should_stop=stop.is_set,
+            )  # fmt: skip
+        finally:
+            context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+
+    task = asyncio.ensure_future(asyncio.to_thread(job))
+    left = None if scope.deadline is None else max(0.0, scope.deadline - time.monotonic())
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), left)
+    except BaseException as e:
+        stop.set()
+        session.sparkContext.cancelJobGroup(group)
+        with contextlib.suppress(BaseException):  # the run is marked FAILED before we answer
+            await task
+        if isinstance(e, TimeoutError):
+            raise RequestTimeout(scope.limit or left or 0.0, "the Spark analysis") from None
+        raise
 
 
 async def _run(info: Info, input: AnalysisInput, write: bool) -> runs.AnalysisOutcome:

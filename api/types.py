@@ -418,7 +418,9 @@ class Paper(PaperCollabFields):
             value_source=n.get("value_source"),
             source_values=[
                 PaperSourceValues(
-                    source=str(v.get("source")), title=v.get("title"), year=v.get("year"),
+                    source=str(v.get("source")),
+                    title=v.get("title"),
+                    year=v.get("year"),
                     venue=v.get("venue"),
                 )
                 for v in decode_source_values(n.get("source_values"))

@@ -289,3 +289,43 @@ async def test_run_analysis_on_spark_through_the_api(
                               headers={"Authorization": f"Bearer {token}"})  # fmt: skip
         message = r.json()["errors"][0]["message"]
         assert "spark" in message and "leiden" in message
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_request_deadline_stops_a_spark_run(
+    spark: SparkSession, paperscape: Driver, neo4j_settings: Neo4jSettings
+) -> None:
+    """A runAnalysis on Spark that outlives its mutation deadline is stopped inside the run:
+    its Spark jobs are cancelled or no later phase starts, the answer is a TIMEOUT error, the
+    run is FAILED and nothing is published."""
+    from pydantic import SecretStr
+
+    from api.app import create_app
+    from graph.settings import AppSettings
+    from tests.integration.api_helpers import app_client
+
+    def runs_by_status() -> dict[str, int]:
+        records, _, _ = paperscape.execute_query(
+            "MATCH (r:AnalysisRun) RETURN r.status AS s, count(r) AS n", database_=DATABASE
+        )
+        return {r["s"]: r["n"] for r in records}
+
+    before = runs_by_status()
+    token = "spark-token-0123456789"
+    variables = {"input": {"graph": "CITATION", "algorithm": "PAGERANK", "engine": "SPARK",
+                           "top": 5}}  # fmt: skip
+    settings = AppSettings(api_token=SecretStr(token), mutation_timeout=0.5)
+    async for client in app_client(create_app(settings, neo4j_settings)):
+        r = await client.post("/graphql", json={"query": RUN, "variables": variables},
+                              headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        (err,) = r.json()["errors"]
+        assert err["extensions"]["code"] == "TIMEOUT", err
+    after = runs_by_status()
+    assert after.get("FAILED", 0) == before.get("FAILED", 0) + 1
+    assert after.get("COMPLETE", 0) == before.get("COMPLETE", 0)
+    assert after.get("RUNNING", 0) == before.get("RUNNING", 0) == 0
+    staged, _, _ = paperscape.execute_query(
+        "MATCH (p:Paper) WHERE any(k IN keys(p) WHERE k CONTAINS '__r') RETURN count(p) AS n",
+        database_=DATABASE,
+    )
+    assert staged[0]["n"] == 0
