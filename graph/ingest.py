@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from neo4j import Driver, ManagedTransaction
 
@@ -107,29 +107,49 @@ def _run(tx: ManagedTransaction, query: str, counts: Counter[str], key: str, **p
 
 def _write(tx: ManagedTransaction, batch: IngestBatch, rules: IdentityRules) -> Counter[str]:
     counts: Counter[str] = Counter()
-    paper_nodes = _resolve_and_write_papers(tx, batch, counts)
-    _write_authors(tx, batch, paper_nodes, counts, rules)
-    _write_venues_and_categories(tx, batch, paper_nodes, counts)
-    _write_citations(tx, batch, paper_nodes, counts)
+    nodes = _resolve_and_write_papers(tx, batch, counts)
+    _write_authors(tx, batch, nodes.papers, counts, rules)
+    _write_venues_and_categories(tx, batch, nodes.papers, counts)
+    _write_citations(tx, nodes.cites, counts)
     return counts
 
 
 # -- papers -------------------------------------------------------------------------------------
+#: What a paper reference of a batch is: record ``i`` ("paper"), a reference of record ``i``
+#: ("cites"), the citing or cited end of citation ``k``.
+_Role = tuple[Literal["paper", "cites", "citing", "cited"], int]
+
+
+@dataclass(frozen=True, slots=True)
+class PaperNodes:
+    """Where the batch's paper references landed: the node of each paper record (in batch
+    order) and every citation as (citing node, cited node)."""
+
+    papers: list[str]
+    cites: list[tuple[str, str]]
+
+
 def _resolve_and_write_papers(
     tx: ManagedTransaction, batch: IngestBatch, counts: Counter[str]
-) -> list[str]:
-    """Resolves every paper reference of the batch; returns the node id of each reference in
-    the order: papers, then each paper's references, then citation ends (citing, cited)."""
-    refs = [
-        PaperRef(p["ids"], p.get("title_key"), not p.get("stub", False),
-                 p.get("first_author"), p.get("venue_key"))
-        for p in batch.papers
-    ]  # fmt: skip
-    for paper in batch.papers:
-        refs.extend(PaperRef(r["ids"], r.get("title_key")) for r in paper["references"])
-    for cit in batch.citations:
-        refs.append(PaperRef(cit["citing"]["ids"], cit["citing"].get("title_key")))
-        refs.append(PaperRef(cit["cited"]["ids"], cit["cited"].get("title_key")))
+) -> PaperNodes:
+    """Resolves every paper reference of the batch (records, their references, citation ends)
+    and writes the paper nodes. Each reference carries what it is (``_Role``), so the result
+    is read back by role, never by position arithmetic."""
+    refs: list[PaperRef] = []
+    roles: list[_Role] = []
+
+    def add(ref: PaperRef, role: _Role) -> None:
+        refs.append(ref)
+        roles.append(role)
+
+    for i, p in enumerate(batch.papers):
+        add(PaperRef(p["ids"], p.get("title_key"), not p.get("stub", False),
+                     p.get("first_author"), p.get("venue_key")), ("paper", i))  # fmt: skip
+        for r in p["references"]:
+            add(PaperRef(r["ids"], r.get("title_key")), ("cites", i))
+    for k, cit in enumerate(batch.citations):
+        add(PaperRef(cit["citing"]["ids"], cit["citing"].get("title_key")), ("citing", k))
+        add(PaperRef(cit["cited"]["ids"], cit["cited"].get("title_key")), ("cited", k))
 
     params: dict[str, Any] = id_lookup_values((r.ids for r in refs), PAPER_ID_KINDS)
     by_id: dict[tuple[str, str], str] = {}
@@ -163,9 +183,21 @@ def _resolve_and_write_papers(
     ]
     tx.run(q.MERGE_PAPER_NODES, rows=node_rows).consume()
 
+    papers = [""] * len(batch.papers)
+    cites: list[tuple[str, str]] = []
+    ends: dict[int, dict[str, str]] = {}
+    for (what, at), node in zip(roles, res.node_of, strict=True):
+        if what == "paper":
+            papers[at] = node
+        elif what == "cites":  # a record's references follow the record
+            cites.append((papers[at], node))
+        else:
+            ends.setdefault(at, {})[what] = node
+    cites += [(e["citing"], e["cited"]) for _k, e in sorted(ends.items())]
+
     prop_rows = []
     full_nodes: set[str] = set()
-    for paper, node in zip(batch.papers, res.node_of, strict=False):
+    for paper, node in zip(batch.papers, papers, strict=True):
         if paper.get("stub"):
             continue
         full_nodes.add(node)
@@ -186,7 +218,7 @@ def _resolve_and_write_papers(
     counts["papers_created"] += len(full_nodes & res.created)
     counts["papers_matched"] += len(full_nodes - res.created)
     counts["stubs_created"] += len(res.created - full_nodes)
-    return res.node_of
+    return PaperNodes(papers, cites)
 
 
 # -- authors ------------------------------------------------------------------------------------
@@ -464,18 +496,9 @@ def _venue_index(tx: ManagedTransaction, refs: list[Row]) -> VenueIndex:
 
 
 def _write_citations(
-    tx: ManagedTransaction, batch: IngestBatch, paper_nodes: list[str], counts: Counter[str]
+    tx: ManagedTransaction, cites: list[tuple[str, str]], counts: Counter[str]
 ) -> None:
-    n = len(batch.papers)
-    rows = []
-    cursor = n
-    for i, paper in enumerate(batch.papers):
-        for _ in paper["references"]:
-            rows.append({"src": paper_nodes[i], "dst": paper_nodes[cursor]})
-            cursor += 1
-    for _ in batch.citations:
-        rows.append({"src": paper_nodes[cursor], "dst": paper_nodes[cursor + 1]})
-        cursor += 2
+    rows = [{"src": src, "dst": dst} for src, dst in cites]
     if rows:
         summary = tx.run(q.MERGE_CITES, rows=rows).consume()
         counts["citations_created"] += summary.counters.relationships_created

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from graph import ids
+from graph.identity import paper_key
 
 VenueType = Literal["journal", "conference", "repository", "book", "other"]
 
@@ -75,10 +76,9 @@ class PaperIds:
         return out
 
     def key(self) -> str:
-        """The preferred node id: the first strong id by precedence, else the title key."""
-        for kind, value in self.strong().items():
-            return f"{kind}:{value}"
-        return f"title:{self.title_key}"
+        """The preferred node id (``graph.identity.paper_key``): the first strong id by
+        precedence, else the title key."""
+        return paper_key(self.strong(), self.title_key)
 
 
 @dataclass(frozen=True, slots=True)
