@@ -361,23 +361,18 @@ def clean_abandoned(
     was killed) and removes their staged values, and drops the staged copies a published run
     left behind (its writer died after publishing); returns the FAILED runs' ids.
     ``current``: the caller's own run, never touched."""
-    records, _, _ = driver.execute_query(
-        queries.ABANDONED_RUNS,
-        stale_after=float(stale_after),
-        current=current,
-        database_=database,
-        routing_=RoutingControl.WRITE,
-    )
+
+    def stale(query: str) -> list[Any]:
+        records, _, _ = driver.execute_query(
+            query, stale_after=float(stale_after), current=current, database_=database,
+            routing_=RoutingControl.WRITE,
+        )  # fmt: skip
+        return list(records)
+
+    records = stale(queries.ABANDONED_RUNS)
     for r in records:
         drop_staged(driver, database, Label(r["label"]), list(r["staged_keys"] or []), batch_size)
-    leftovers, _, _ = driver.execute_query(
-        queries.LEFTOVER_STAGED,
-        stale_after=float(stale_after),
-        current=current,
-        database_=database,
-        routing_=RoutingControl.WRITE,
-    )
-    for r in leftovers:
+    for r in stale(queries.LEFTOVER_STAGED):
         _drop_published(
             driver, database, str(r["id"]), Label(r["label"]), r["staged_keys"], batch_size
         )
