@@ -144,3 +144,39 @@ async def test_values_come_from_the_better_source_whatever_the_order(
          "venue": p.venue.name if p.venue else None}
         for p in (bib, pscp)
     ]  # fmt: skip
+
+
+def test_matching_keys_of_a_graph_written_before_are_migrated_once(
+    driver: Driver, bibtex: list[Paper]
+) -> None:
+    """A graph written before venues carried ``name_key`` and title-keyed citation ends their
+    ``title_key``: ``migrate`` sets both (what a load writes now), and a second run finds
+    nothing to do."""
+    from graph.schema import migrate
+
+    wipe(driver)
+    _write(driver, [p for p in bibtex if p.venue is not None][:50])
+    driver.execute_query("MERGE (p:Paper {id: 'title:a cited work|1990'})", database_=DB)
+
+    def keys() -> tuple[dict[str, object], dict[str, object]]:
+        venues, _, _ = driver.execute_query(
+            "MATCH (v:Venue) RETURN v.id AS id, v.name_key AS k", database_=DB
+        )
+        titled, _, _ = driver.execute_query(
+            "MATCH (p:Paper) WHERE p.id STARTS WITH 'title:' RETURN p.id AS id, p.title_key AS k",
+            database_=DB,
+        )
+        return {r["id"]: r["k"] for r in venues}, {r["id"]: r["k"] for r in titled}
+
+    venue_keys, _ = keys()
+    assert venue_keys and all(venue_keys.values())
+    driver.execute_query("MATCH (v:Venue) REMOVE v.name_key", database_=DB)
+    done = migrate(driver, DB)
+    assert done["venue_name_keys_set"] == len(venue_keys) and done["title_keys_set"] >= 1
+    after_venues, after_titles = keys()
+    assert after_venues == venue_keys
+    assert after_titles["title:a cited work|1990"] == "a cited work|1990"
+    assert all(after_titles.values())
+    again = migrate(driver, DB)
+    assert again["venue_name_keys_set"] == 0 and again["title_keys_set"] == 0
+    wipe(driver)
