@@ -65,22 +65,15 @@ from graph.author_clustering import (
 )
 from graph.author_links import profile_json
 from graph.errors import ScholarGraphError
-from graph.identity import (
-    ExistingAuthor,
-    VenueIndex,
-    better_display_name,
-    paper_key,
-    resolve_author,
-)
+from graph.identity import paper_key
 from graph.ids import AUTHOR_ID_KINDS, AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
 from graph.ingest import link_by_coauthor_everywhere, refresh_metrics
 from graph.name_stats import NameStats
 from graph.overrides import Overrides, apply_overrides
 from graph.paper_values import PAPER_PROPERTIES
+from graph.rows import AuthorTable, PaperRow, VenueTable
 from graph.schema import apply_schema
 from graph.server import LocalNeo4j
-
-Row = dict[str, Any]
 
 ADMIN_MAIN_CLASS = "org.neo4j.cli.AdminTool"  # in org.neo4j:neo4j-command-line (server classpath)
 ARRAY_DELIMITER = "\x1f"  # unit separator: never part of a name or a source label
@@ -198,18 +191,16 @@ class BulkCsvWriter:
         self._work_numbers = array("q")
         self._ref_numbers = array("q")
         self._strong_owner: dict[tuple[str, str], str] = {}  # (kind, doi/arxiv) → W id
-        self._known_authors: dict[tuple[str, str], ExistingAuthor] = {}
-        self._authors: dict[str, Row] = {}
-        self._venues: dict[str, Row] = {}
-        self._venue_index = VenueIndex()
-        self._categories: dict[str, Row] = {}
+        self._authors = AuthorTable()
+        self._venues = VenueTable()
+        self._categories: dict[str, dict[str, str | None]] = {}
         self._hierarchy: set[tuple[str, str]] = set()
         # the name prior counts the names of the rows as they come (the database is empty)
         self._clusters = MemoryClusters(apart=rules.apart, name_stats=NameStats())
         self._cluster = rules.cluster
         self._cluster_batch = cluster_batch
         self._batch_rows = 0
-        self._pending: list[tuple[Row, str]] = []  # rows of the batch, authorships not written
+        self._pending: list[tuple[PaperRow, str]] = []  # rows of the batch, authorships not written
         self._name_only_authored: list[list[Any]] = []  # written at the end (clusters may join)
         for name, header in (
             ("papers", PAPER_HEADER), ("authored", AUTHORED_HEADER),
@@ -240,7 +231,7 @@ class BulkCsvWriter:
         self.counts[name] += 1
 
     # -- papers ---------------------------------------------------------------------------------
-    def add_paper(self, row: Row) -> None:
+    def add_paper(self, row: PaperRow) -> None:
         self._batch_rows += 1
         try:
             self._add_paper(row)
@@ -248,7 +239,7 @@ class BulkCsvWriter:
             if self._batch_rows >= self._cluster_batch:
                 self._flush_authorships()
 
-    def _add_paper(self, row: Row) -> None:
+    def _add_paper(self, row: PaperRow) -> None:
         if row.get("stub"):
             return  # a stub record adds nothing an unresolved reference would not
         ids: dict[str, str] = row["ids"]
@@ -326,45 +317,15 @@ class BulkCsvWriter:
     def _join(self, clusters: BatchClusters) -> None:
         """Clusters of earlier batches shown to be one person (``JOIN_AUTHORS``' rule)."""
         for survivor, gone in clusters.merges:
-            keep, old = self._authors[survivor], self._authors.pop(gone, None)
-            if old is None:
-                continue
-            keep["variants"] += [n for n in old["variants"] if n not in keep["variants"]]
-            keep["sources"] += [s for s in old["sources"] if s not in keep["sources"]]
-            keep["affiliation"] = keep["affiliation"] or old["affiliation"]
-            if better_display_name(old["name"], keep["name"]):
-                keep["name"], keep["name_key"] = old["name"], old["name_key"]
+            self._authors.join(survivor, gone)
 
     def _authorships(
-        self, row: Row, w: str, clustered: dict[int, str], match_of: Callable[[int], Match | None]
-    ) -> None:
+        self, row: PaperRow, w: str, clustered: dict[int, str],
+        match_of: Callable[[int], Match | None],
+    ) -> None:  # fmt: skip
         authored: dict[str, list[Any]] = {}
         for ai, ref in enumerate(row["authors"]):
-            addable: dict[str, str] = {}
-            node = clustered.get(ai)
-            if node is None:
-                node, addable, _new = resolve_author(
-                    ref["ids"], ref["name_key"], self._known_authors
-                )
-            for kind, value in addable.items():
-                held = self._known_authors.get((kind, value))
-                self._known_authors[(kind, value)] = ExistingAuthor(
-                    node, {**(held.ids if held else {}), **addable}
-                )
-            author = self._authors.get(node)
-            if author is None:
-                author = {"ids": {}, "name": ref["name"], "name_key": ref["name_key"],
-                          "match_key": ref["match_key"],
-                          "affiliation": None, "variants": [], "sources": []}  # fmt: skip
-                self._authors[node] = author
-            author["ids"].update(addable)
-            if better_display_name(ref["name"], author["name"]):  # the writer's rule
-                author["name"], author["name_key"] = ref["name"], ref["name_key"]
-            author["affiliation"] = ref.get("affiliation") or author["affiliation"]
-            if ref["name"] not in author["variants"]:
-                author["variants"].append(ref["name"])
-            if row["source"] not in author["sources"]:
-                author["sources"].append(row["source"])
+            node = self._authors.assign(ref, row["source"], clustered.get(ai))
             match = Match(Rule.ID) if ref["ids"] else match_of(ai)
             why = match.row() if match is not None else NO_MATCH_ROW
             authored[node] = [node, w, ref.get("position"), self._text(ref.get("raw_name")),
@@ -376,16 +337,9 @@ class BulkCsvWriter:
             else:
                 self._row("authored", values)
 
-    def _venue_and_categories(self, row: Row, w: str) -> None:
-        venue = row.get("venue")
-        if venue:  # the transactional writer's rule (graph.identity.VenueIndex), in memory
-            vnode = self._venue_index.resolve(venue["id"], venue.get("issn"), venue.get("name_key"))
-            held = self._venues.setdefault(vnode, {**venue, "id": vnode, "alt_ids": []})
-            for key in ("issn", "openalex_id", "dblp_key"):
-                held[key] = held.get(key) or venue.get(key)
-            if venue["id"] != vnode and venue["id"] not in held["alt_ids"]:
-                held["alt_ids"].append(venue["id"])
-            self._row("published_in", [w, vnode])
+    def _venue_and_categories(self, row: PaperRow, w: str) -> None:
+        if row["venue"]:  # the transactional writer's rule (graph.rows.VenueTable), in memory
+            self._row("published_in", [w, self._venues.add(row["venue"])])
         for cat in row["categories"]:
             chain = [cat, *cat["parents"]]
             for c in chain:
@@ -450,7 +404,7 @@ class BulkCsvWriter:
                 written.add((values[0], values[1]))
                 self._row("authored", values)
         self._open("authors", AUTHOR_HEADER)
-        for node, a in self._authors.items():
+        for node, a in self._authors.nodes.items():
             profile = self._clusters.profiles.get(node)
             self._row(
                 "authors",
@@ -461,9 +415,9 @@ class BulkCsvWriter:
                  profile_json(profile) if profile is not None else None],
             )  # fmt: skip
         self._open("venues", VENUE_HEADER)
-        for vid, v in self._venues.items():
-            self._row("venues", [vid, self._text(v["name"]), v["type"], v.get("issn"),
-                                 v.get("openalex_id"), v.get("dblp_key"), v.get("name_key"),
+        for vid, v in self._venues.nodes.items():
+            self._row("venues", [vid, self._text(v["name"]), v["type"], v["issn"],
+                                 v["openalex_id"], v["dblp_key"], v["name_key"],
                                  _array(v["alt_ids"]) if v["alt_ids"] else None])  # fmt: skip
         self._open("categories", CATEGORY_HEADER)
         for cid, c in self._categories.items():
@@ -514,7 +468,9 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def write_csvs(rows: Iterable[Row], folder: Path, rules: IdentityRules = DEFAULT_RULES) -> CsvSet:
+def write_csvs(
+    rows: Iterable[PaperRow], folder: Path, rules: IdentityRules = DEFAULT_RULES
+) -> CsvSet:
     """All rows into one CSV set (files closed on any error); ``rules``: the clustering on or
     off and the authors it never joins (``graph.overrides``)."""
     writer = BulkCsvWriter(folder, rules=rules)

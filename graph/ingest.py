@@ -2,20 +2,14 @@
 UNWIND statements per batch, idempotent (MERGE on constraint-backed keys) so the driver may
 retry it and a re-run changes nothing.
 
-A batch arrives as plain dictionaries (built from canonical records by ``loaders.writer``):
-
-* ``papers``: ``{ids, title_key, source, stub, props, authors_complete, source_citation_count,
-  authors: [{ids, name, name_key, affiliation, position, raw_name}], venue, categories:
-  [{id, name, scheme, primary, parents: [{id, name, scheme}]}], references: [{ids, title_key}],
-  first_author, venue_key}`` (the last two: what title matching compares)
-* ``citations``: ``{citing: {ids, title_key}, cited: {ids, title_key}}``
-* ``profiles``: ``{author: {...as in papers...}, props}``
+A batch (``graph.rows.IngestBatch``) holds the typed rows of ``graph.rows``, built from
+canonical records by ``loaders.writer``; the bulk path (``graph.bulk``) takes the same rows.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from neo4j import Driver, ManagedTransaction
@@ -44,9 +38,7 @@ from graph.identity import (
     VenueIndex,
     VenueNode,
     author_key,
-    better_display_name,
     id_lookup_values,
-    resolve_author,
     resolve_papers,
 )
 from graph.ids import (
@@ -58,19 +50,21 @@ from graph.ids import (
     surname_key,
     venue_key,
 )
+from graph.rows import (
+    AuthorNode,
+    AuthorRow,
+    AuthorTable,
+    CategoryRow,
+    IngestBatch,
+    ParentRow,
+    VenueRow,
+    VenueTable,
+)
 from graph.schema import migrate
 
-Row = dict[str, Any]
+__all__ = ["IngestBatch", "link_by_coauthor_everywhere", "refresh_metrics", "write_batch"]
 
-
-@dataclass(slots=True)
-class IngestBatch:
-    papers: list[Row] = field(default_factory=list)
-    citations: list[Row] = field(default_factory=list)
-    profiles: list[Row] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.papers) + len(self.citations) + len(self.profiles)
+Row = dict[str, Any]  # a record read back from the database
 
 
 _MIGRATED: set[tuple[int, str]] = set()
@@ -143,13 +137,13 @@ def _resolve_and_write_papers(
         roles.append(role)
 
     for i, p in enumerate(batch.papers):
-        add(PaperRef(p["ids"], p.get("title_key"), not p.get("stub", False),
-                     p.get("first_author"), p.get("venue_key")), ("paper", i))  # fmt: skip
+        add(PaperRef(p["ids"], p["title_key"], not p["stub"], p["first_author"], p["venue_key"]),
+            ("paper", i))  # fmt: skip
         for r in p["references"]:
-            add(PaperRef(r["ids"], r.get("title_key")), ("cites", i))
+            add(PaperRef(r["ids"], r["title_key"]), ("cites", i))
     for k, cit in enumerate(batch.citations):
-        add(PaperRef(cit["citing"]["ids"], cit["citing"].get("title_key")), ("citing", k))
-        add(PaperRef(cit["cited"]["ids"], cit["cited"].get("title_key")), ("cited", k))
+        add(PaperRef(cit["citing"]["ids"], cit["citing"]["title_key"]), ("citing", k))
+        add(PaperRef(cit["cited"]["ids"], cit["cited"]["title_key"]), ("cited", k))
 
     params: dict[str, Any] = id_lookup_values((r.ids for r in refs), PAPER_ID_KINDS)
     by_id: dict[tuple[str, str], str] = {}
@@ -198,20 +192,20 @@ def _resolve_and_write_papers(
     prop_rows = []
     full_nodes: set[str] = set()
     for paper, node in zip(batch.papers, papers, strict=True):
-        if paper.get("stub"):
+        if paper["stub"]:
             continue
         full_nodes.add(node)
         prop_rows.append(
             {
                 "id": node,
                 "props": paper["props"],
-                "title_key": paper.get("title_key"),
+                "title_key": paper["title_key"],
                 "source": paper["source"],
                 "rank": paper["rank"],
                 "source_value": paper["source_value"],
                 "source_prefix": paper["source_prefix"],
-                "authors_complete": paper.get("authors_complete", True),
-                "source_citation_count": paper.get("source_citation_count"),
+                "authors_complete": paper["authors_complete"],
+                "source_citation_count": paper["source_citation_count"],
             }
         )
     tx.run(q.SET_PAPER_PROPERTIES, rows=prop_rows).consume()
@@ -223,7 +217,7 @@ def _resolve_and_write_papers(
 
 # -- authors ------------------------------------------------------------------------------------
 def _author_lookup(
-    tx: ManagedTransaction, refs: list[Row]
+    tx: ManagedTransaction, refs: list[AuthorRow]
 ) -> dict[tuple[str, str], ExistingAuthor]:
     params = id_lookup_values((r["ids"] for r in refs), AUTHOR_ID_KINDS)
     found: dict[tuple[str, str], ExistingAuthor] = {}
@@ -240,9 +234,8 @@ def _write_authors(
     counts: Counter[str],
     rules: IdentityRules = DEFAULT_RULES,
 ) -> None:
-    all_refs = [a for p in batch.papers for a in p["authors"]] + [
-        p["author"] for p in batch.profiles
-    ]
+    all_refs: list[AuthorRow] = [a for p in batch.papers for a in p["authors"]]
+    all_refs += [p["author"] for p in batch.profiles]
     if not all_refs:
         return
     known = _author_lookup(tx, all_refs)
@@ -255,31 +248,9 @@ def _write_authors(
     for rec in tx.run(q.EXISTING_AUTHORSHIPS, papers=full_papers):
         existing.setdefault(rec["paper"], []).append(dict(rec))
 
-    author_rows: dict[str, Row] = {}
+    table = AuthorTable(known)
     authored: dict[tuple[str, str], Row] = {}
     superseded: list[Row] = []
-
-    def assign(ref: Row, source: str, node: str | None = None) -> str:
-        addable: dict[str, str] = {}
-        if node is None:
-            node, addable, _new = resolve_author(ref["ids"], ref["name_key"], known)
-        for kind, value in addable.items():
-            held = known.get((kind, value))
-            known[(kind, value)] = ExistingAuthor(node, {**(held.ids if held else {}), **addable})
-        row = author_rows.setdefault(
-            node,
-            {"id": node, "ids": {}, "name": ref["name"], "name_key": ref["name_key"],
-             "match_key": ref["match_key"], "affiliation": None, "variants": [], "sources": []},
-        )  # fmt: skip
-        row["ids"].update(addable)
-        if better_display_name(ref["name"], row["name"]):
-            row["name"], row["name_key"] = ref["name"], ref["name_key"]
-        row["affiliation"] = ref.get("affiliation") or row["affiliation"]
-        if ref["name"] not in row["variants"]:
-            row["variants"].append(ref["name"])
-        if source not in row["sources"]:
-            row["sources"].append(source)
-        return node
 
     clusters = _name_only_clusters(tx, batch, paper_nodes, existing, full_papers, rules)
     for pi, (paper, pnode) in enumerate(zip(batch.papers, paper_nodes, strict=False)):
@@ -288,7 +259,7 @@ def _write_authors(
             prior = existing.get(pnode, [])
             node = None if strong else clusters.node_of.get((pi, ai))
             if node is None or node.startswith("name:"):  # else a strong-id author holds it
-                node = assign(ref, paper["source"], node)
+                node = table.assign(ref, paper["source"], node)
             if strong:
                 for old in prior:
                     if (
@@ -305,10 +276,10 @@ def _write_authors(
             }  # fmt: skip
     profile_rows = []
     for prof in batch.profiles:
-        node = assign(prof["author"], prof["props"].get("reported_source", "profile"))
+        node = table.assign(prof["author"], prof["props"].get("reported_source", "profile"))
         profile_rows.append({"id": node, "props": prof["props"]})
 
-    tx.run(q.MERGE_AUTHORS, rows=list(author_rows.values())).consume()
+    tx.run(q.MERGE_AUTHORS, rows=list(table.nodes.values())).consume()
     summary = tx.run(q.MERGE_AUTHORED, rows=list(authored.values())).consume()
     counts["authorships_created"] += summary.counters.relationships_created
     counts["authorships_matched"] += len(authored) - summary.counters.relationships_created
@@ -317,10 +288,10 @@ def _write_authors(
         counts["authorships_relinked"] += len(superseded)
     store_clusters(tx, clusters)
     counts["author_clusters_joined"] += len(clusters.merges)
-    _link_by_coauthor(tx, list(authored.values()), author_rows, counts, rules.apart)
+    _link_by_coauthor(tx, list(authored.values()), table.nodes, counts, rules.apart)
     if profile_rows:
         tx.run(q.SET_AUTHOR_REPORTED, rows=profile_rows).consume()
-    counts["authors_seen"] += len(author_rows)
+    counts["authors_seen"] += len(table.nodes)
 
 
 def _name_only_clusters(
@@ -366,7 +337,7 @@ def _name_only_clusters(
     return clusters
 
 
-def _same_slot(ref: Row, old: Row) -> bool:
+def _same_slot(ref: AuthorRow, old: Row) -> bool:
     if ref.get("position") is not None and old["position"] is not None:
         return bool(
             ref["position"] == old["position"] and names_compatible(ref["name"], old["name"])
@@ -377,7 +348,7 @@ def _same_slot(ref: Row, old: Row) -> bool:
 def _link_by_coauthor(
     tx: ManagedTransaction,
     authored: list[Row],
-    author_rows: dict[str, Row],
+    author_rows: dict[str, AuthorNode],
     counts: Counter[str],
     apart: Apart | None = None,
 ) -> None:
@@ -415,7 +386,7 @@ def link_by_coauthor_everywhere(
     return moved
 
 
-def _slot_match(ref: Row, prior: list[Row]) -> str | None:
+def _slot_match(ref: AuthorRow, prior: list[Row]) -> str | None:
     """The author already on this paper who is this name-only authorship: at the same printed
     position with a compatible name (another source's printing of the same author list, "J.
     Gratch" for "Jonathan Gratch"), a strong-id author first; without a position, a strong-id
@@ -438,22 +409,14 @@ def _slot_match(ref: Row, prior: list[Row]) -> str | None:
 def _write_venues_and_categories(
     tx: ManagedTransaction, batch: IngestBatch, paper_nodes: list[str], counts: Counter[str]
 ) -> None:
-    venues: dict[str, Row] = {}
     published: list[Row] = []
-    categories: dict[str, Row] = {}
+    categories: dict[str, CategoryRow | ParentRow] = {}
     hierarchy: set[tuple[str, str]] = set()
     in_category: list[Row] = []
-    index = _venue_index(tx, [v for p in batch.papers if (v := p.get("venue"))])
+    venues = VenueTable(_venue_index(tx, [v for p in batch.papers if (v := p["venue"])]))
     for paper, node in zip(batch.papers, paper_nodes, strict=False):
-        venue = paper.get("venue")
-        if venue:
-            vnode = index.resolve(venue["id"], venue.get("issn"), venue.get("name_key"))
-            row = venues.setdefault(vnode, {**venue, "id": vnode, "alt_ids": []})
-            for key in ("issn", "openalex_id", "dblp_key"):
-                row[key] = row.get(key) or venue.get(key)
-            if venue["id"] != vnode and venue["id"] not in row["alt_ids"]:
-                row["alt_ids"].append(venue["id"])
-            published.append({"paper": node, "venue": vnode})
+        if paper["venue"]:
+            published.append({"paper": node, "venue": venues.add(paper["venue"])})
         for cat in paper["categories"]:
             categories.setdefault(cat["id"], cat)
             chain = [cat, *cat["parents"]]
@@ -461,8 +424,8 @@ def _write_venues_and_categories(
                 categories.setdefault(parent["id"], parent)
                 hierarchy.add((child["id"], parent["id"]))
             in_category.append({"paper": node, "category": cat["id"], "primary": cat["primary"]})
-    if venues:
-        _run(tx, q.MERGE_VENUES, counts, "venues", rows=list(venues.values()))
+    if venues.nodes:
+        _run(tx, q.MERGE_VENUES, counts, "venues", rows=list(venues.nodes.values()))
         _run(tx, q.MERGE_PUBLISHED_IN, counts, "published_in", rows=published)
     if categories:
         rows = [
@@ -480,15 +443,15 @@ def _write_venues_and_categories(
         _run(tx, q.MERGE_IN_FIELD, counts, "in_field", papers=papers)
 
 
-def _venue_index(tx: ManagedTransaction, refs: list[Row]) -> VenueIndex:
+def _venue_index(tx: ManagedTransaction, refs: list[VenueRow]) -> VenueIndex:
     """The graph's venues a batch's venue references may denote (one query)."""
     index = VenueIndex()
     if not refs:
         return index
     params = {
         "ids": sorted({r["id"] for r in refs}),
-        "issns": sorted({r["issn"] for r in refs if r.get("issn")}),
-        "names": sorted({r["name_key"] for r in refs if r.get("name_key")}),
+        "issns": sorted({issn for r in refs if (issn := r["issn"])}),
+        "names": sorted({key for r in refs if (key := r["name_key"])}),
     }
     for rec in sorted(tx.run(q.VENUE_LOOKUP, params), key=lambda r: str(r["node"])):
         index.add(VenueNode(rec["node"], rec["issn"], rec["name_key"]), *rec["alt_ids"])

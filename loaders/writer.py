@@ -1,5 +1,8 @@
 """The shared batched writer: canonical records → batches of rows → ``graph.ingest``.
 
+The rows are the typed contract of ``graph.rows``; the bulk path (``graph.bulk``) takes the
+same rows from :func:`paper_row`.
+
 Streams each file through its parser, turns records into plain rows, and writes them in
 batches of ``batch_size`` records, one write transaction per batch. Bad records are reported
 (file, line or index, reason) to an errors report and counted; the valid ones around them are
@@ -28,9 +31,20 @@ from graph.ids import (
     title_key,
     venue_key,
 )
-from graph.ingest import IngestBatch, refresh_metrics, write_batch
+from graph.ingest import refresh_metrics, write_batch
 from graph.overrides import Overrides, apply_overrides
 from graph.paper_values import PAPER_PROPERTY_NAMES, source_rank, source_value, source_value_prefix
+from graph.rows import (
+    AuthorRow,
+    CategoryRow,
+    CitationRow,
+    IngestBatch,
+    PaperRow,
+    ParentRow,
+    ProfileRow,
+    RefRow,
+    VenueRow,
+)
 from loaders.detect import expand, parse_unit, plan
 from loaders.records import (
     AuthorProfile,
@@ -52,11 +66,11 @@ _PAPER_PROPS = tuple(name for name in PAPER_PROPERTY_NAMES if name != "counts_by
 
 
 # -- records → rows -----------------------------------------------------------------------------
-def ref_row(ids: PaperIds) -> dict[str, Any]:
+def ref_row(ids: PaperIds) -> RefRow:
     return {"ids": ids.strong(), "title_key": ids.title_key}
 
 
-def author_row(author: AuthorRef) -> dict[str, Any]:
+def author_row(author: AuthorRef) -> AuthorRow:
     name_key = normalize_name(author.name)
     return {
         "ids": author.strong(),
@@ -67,7 +81,7 @@ def author_row(author: AuthorRef) -> dict[str, Any]:
     }
 
 
-def venue_row(venue: VenueRef) -> dict[str, Any]:
+def venue_row(venue: VenueRef) -> VenueRow:
     return {
         "id": venue.key(),
         "name": venue.name,
@@ -79,8 +93,8 @@ def venue_row(venue: VenueRef) -> dict[str, Any]:
     }
 
 
-def _parents(cat: CategoryRef) -> list[dict[str, str]]:
-    out = []
+def _parents(cat: CategoryRef) -> list[ParentRow]:
+    out: list[ParentRow] = []
     parent = cat.parent
     while parent is not None:
         out.append({"id": parent.id, "name": parent.name, "scheme": parent.scheme})
@@ -88,11 +102,11 @@ def _parents(cat: CategoryRef) -> list[dict[str, str]]:
     return out
 
 
-def paper_row(paper: Paper) -> dict[str, Any]:
+def paper_row(paper: Paper) -> PaperRow:
     props = {k: v for k in _PAPER_PROPS if (v := getattr(paper, k)) is not None}
     if paper.counts_by_year:
         props["counts_by_year"] = [x for pair in paper.counts_by_year for x in pair]
-    authors = []
+    authors: list[AuthorRow] = []
     for a in paper.authors:
         row = author_row(a.author)
         row["position"] = a.position
@@ -123,20 +137,24 @@ def paper_row(paper: Paper) -> dict[str, Any]:
         "authors": authors,
         "venue": venue_row(paper.venue) if paper.venue else None,
         "categories": [
-            {
-                "id": c.id,
-                "name": c.name,
-                "scheme": c.scheme,
-                "primary": c.id == paper.primary_category,
-                "parents": _parents(c),
-            }
+            CategoryRow(
+                id=c.id,
+                name=c.name,
+                scheme=c.scheme,
+                primary=c.id == paper.primary_category,
+                parents=_parents(c),
+            )
             for c in paper.categories
         ],  # fmt: skip
         "references": [ref_row(r) for r in paper.references],
     }
 
 
-def profile_row(profile: AuthorProfile) -> dict[str, Any]:
+def citation_row(citation: Citation) -> CitationRow:
+    return {"citing": ref_row(citation.citing), "cited": ref_row(citation.cited)}
+
+
+def profile_row(profile: AuthorProfile) -> ProfileRow:
     props: dict[str, Any] = {f"reported_{k}": v for k, v in profile.reported}
     props["reported_source"] = profile.source
     props["reported_as_of"] = profile.as_of
@@ -149,7 +167,7 @@ def add_record(batch: IngestBatch, record: Record) -> None:
     if isinstance(record, Paper):
         batch.papers.append(paper_row(record))
     elif isinstance(record, Citation):
-        batch.citations.append({"citing": ref_row(record.citing), "cited": ref_row(record.cited)})
+        batch.citations.append(citation_row(record))
     elif isinstance(record, AuthorProfile):
         batch.profiles.append(profile_row(record))
 
