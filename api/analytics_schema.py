@@ -23,9 +23,9 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from api.collab_types import GraphKind
 from api.context import Info
 from api.pagination import check_first
+from api.types.collab import GraphKind
 from graph.analytics import requests, runs
 from graph.analytics.algorithms import ALGORITHMS, SEEDED
 from graph.analytics.queries import RUN_COMPLETE, RUN_FAILED, RUN_RUNNING

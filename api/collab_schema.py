@@ -1,5 +1,5 @@
-"""Query fields of collaboration discovery and influence analysis, as a mixin the schema's
-``Query`` inherits (``class Query(CollabQuery)`` in ``api.schema``). Resolvers are thin: they
+"""Query fields of collaboration discovery and influence analysis; ``api.schema`` merges them
+into ``Query`` (``strawberry.tools.merge_types``). Resolvers are thin: they
 bound their arguments and call ``graph.collaboration`` / ``graph.influence``."""
 
 from __future__ import annotations
@@ -8,7 +8,10 @@ from typing import Annotated
 
 import strawberry
 
-from api.collab_types import (
+from api.context import Info
+from api.pagination import check_first
+from api.types.authors import Author
+from api.types.collab import (
     AuthorScore,
     CoauthorNetwork,
     CollaborationPath,
@@ -20,10 +23,7 @@ from api.collab_types import (
     RisingAuthor,
     RisingAuthors,
     YearRange,
-    author_of,
 )
-from api.context import Info
-from api.pagination import check_first
 from graph import collaboration as collab
 from graph import influence
 
@@ -164,7 +164,7 @@ class CollabQuery:
             recent_window=YearRange(start=w.recent[0], end=w.recent[1]),
             authors=[
                 RisingAuthor(
-                    author=author_of(r.author),
+                    author=Author.from_node(r.author),
                     recent_velocity=r.recent_velocity,
                     previous_velocity=r.previous_velocity,
                     velocity_change=r.velocity_change,

@@ -18,6 +18,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.tools import merge_types
 
 from api.analytics_schema import AnalyticsQuery, Mutation
 from api.collab_schema import CollabQuery
@@ -76,7 +77,10 @@ def _venue_id(raw: str) -> str:
 
 
 @strawberry.type
-class Query(CollabQuery, AnalyticsQuery):
+class CoreQuery:
+    """Lookups, lists, search and graph counts; ``Query`` merges it with the collaboration and
+    analytics fields (``strawberry.tools.merge_types``)."""
+
     @strawberry.field(description="An author by any id form: orcid:, ORCID URL, openalex:A…, …")
     async def author(self, info: Info, id: strawberry.ID) -> Author | None:
         n = await info.context.loaders.author_ref.load(parse_author_id(id))
@@ -209,6 +213,9 @@ class Query(CollabQuery, AnalyticsQuery):
     @strawberry.field(description="Counts of nodes and relationships.")
     async def stats(self, info: Info) -> GraphStats:
         return GraphStats.from_stats(await repo.graph_stats(info.context.scope))
+
+
+Query = merge_types("Query", (CoreQuery, CollabQuery, AnalyticsQuery))
 
 
 def build_schema(settings: AppSettings | None = None) -> strawberry.Schema:

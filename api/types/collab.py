@@ -1,111 +1,38 @@
-"""GraphQL types of collaboration discovery and influence analysis, and the field mixins that
-``api.types.Author`` / ``api.types.Paper`` inherit (``reported``, ``topCitingAuthors``,
-``similar``). ``Author``, ``Paper`` and ``Category`` are referenced lazily (``strawberry.lazy``)
-so ``api.types`` can import this module without a cycle. Scores are defined in
+"""Collaboration discovery and influence analysis: paths, suggestions, communities, the
+co-author network, influence rankings and rising authors. Scores are defined in
 docs/collaboration.md and in ``graph.collaboration`` / ``graph.influence``."""
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
-
 import strawberry
 
-from api.context import Info
-from api.pagination import check_first
+from api.types.authors import Author
+from api.types.papers import Paper
+from api.types.venues import Category, Venue
 from graph import collaboration as collab
 from graph import influence
+from graph.analytics.spec import GraphKind as _GraphKind
 
-if TYPE_CHECKING:
-    from api.types import Author, Category, Paper, Venue
-
-AuthorT = Annotated["Author", strawberry.lazy("api.types")]
-PaperT = Annotated["Paper", strawberry.lazy("api.types")]
-CategoryT = Annotated["Category", strawberry.lazy("api.types")]
-VenueT = Annotated["Venue", strawberry.lazy("api.types")]
-
-
-def author_of(node: dict[str, Any]) -> Author:
-    from api.types import Author as A
-
-    return A.from_node(node)
-
-
-def paper_of(node: dict[str, Any]) -> Paper:
-    from api.types import Paper as P
-
-    return P.from_node(node)
-
-
-def category_of(node: dict[str, Any]) -> Category:
-    from api.types import Category as C
-
-    return C.from_node(node)
-
-
-def venue_of(node: dict[str, Any]) -> Venue:
-    from api.types import Venue as V
-
-    return V.from_node(node)
-
-
-# --- enums ----------------------------------------------------------------------------------
-
-
-@strawberry.enum(description="What an influence ranking is ordered by (see docs/collaboration.md).")
-class InfluenceMeasure(Enum):
-    PAGERANK = "pagerank"
-    CITATIONS = "citations"
-    HINDEX = "hindex"
-
-
-@strawberry.enum(description="Which graph: co-authorship (authors), citation (papers), …")
-class GraphKind(Enum):
-    COAUTHORSHIP = "coauthorship"
-    CITATION = "citation"
-    AUTHOR_CITATION = "author-citation"
-
-
-# --- profile parity -------------------------------------------------------------------------
-
-
-@strawberry.type(description="Figures a source (a profile page) printed, not computed here.")
-class ReportedMetrics:
-    h_index: int | None
-    citation_count: int | None
-    paper_count: int | None
-    novelty: float | None = strawberry.field(description="a fraction: the page's 64% is 0.64")
-    ai_score: float | None = strawberry.field(description="the site's own 0-100 score")
-    source: str | None
-    as_of: str | None = strawberry.field(description="when the source was captured")
-
-    @classmethod
-    def build(cls, r: influence.ReportedMetrics) -> ReportedMetrics:
-        return cls(
-            h_index=r.h_index,
-            citation_count=r.citation_count,
-            paper_count=r.paper_count,
-            novelty=r.novelty,
-            ai_score=r.ai_score,
-            source=r.source,
-            as_of=r.as_of,
-        )
-
-
-# --- collaboration --------------------------------------------------------------------------
+InfluenceMeasure = strawberry.enum(
+    influence.InfluenceMeasure,
+    description="What an influence ranking is ordered by (see docs/collaboration.md).",
+)
+GraphKind = strawberry.enum(
+    _GraphKind, description="Which graph: co-authorship (authors), citation (papers), …"
+)
 
 
 @strawberry.type(description="Two consecutive authors of a path and the joint papers linking them.")
 class CollaborationHop:
-    source: AuthorT = strawberry.field(name="from")
-    target: AuthorT = strawberry.field(name="to")
-    papers: list[PaperT] = strawberry.field(description="joint papers, oldest first (at most 5)")
+    source: Author = strawberry.field(name="from")
+    target: Author = strawberry.field(name="to")
+    papers: list[Paper] = strawberry.field(description="joint papers, oldest first (at most 5)")
     joint_paper_count: int
 
 
 @strawberry.type
 class CollaborationPath:
-    authors: list[AuthorT] = strawberry.field(description="from the first author to the last")
+    authors: list[Author] = strawberry.field(description="from the first author to the last")
     hops: list[CollaborationHop]
     length: int = strawberry.field(description="number of hops")
     alternatives: list[CollaborationPath] = strawberry.field(
@@ -117,12 +44,12 @@ class CollaborationPath:
         cls, p: collab.CollaborationPath, alternatives: list[CollaborationPath] | None = None
     ) -> CollaborationPath:
         return cls(
-            authors=[author_of(a) for a in p.authors],
+            authors=[Author.from_node(a) for a in p.authors],
             hops=[
                 CollaborationHop(
-                    source=author_of(h.source),
-                    target=author_of(h.target),
-                    papers=[paper_of(x) for x in h.papers],
+                    source=Author.from_node(h.source),
+                    target=Author.from_node(h.target),
+                    papers=[Paper.from_node(x) for x in h.papers],
                     joint_paper_count=h.joint_paper_count,
                 )
                 for h in p.hops
@@ -134,7 +61,7 @@ class CollaborationPath:
 
 @strawberry.type(description="Why an author is suggested.")
 class SuggestionReasons:
-    common_coauthors: list[AuthorT] = strawberry.field(description="at most 5, rarest first")
+    common_coauthors: list[Author] = strawberry.field(description="at most 5, rarest first")
     common_coauthor_count: int
     shared_categories: list[strawberry.ID]
     community: int | None = strawberry.field(
@@ -145,7 +72,7 @@ class SuggestionReasons:
 
 @strawberry.type(description="score = adamicAdar + 1.0 * categoryJaccard + 0.5 * (same community)")
 class CollaboratorSuggestion:
-    author: AuthorT
+    author: Author
     score: float
     adamic_adar: float
     category_jaccard: float
@@ -154,12 +81,12 @@ class CollaboratorSuggestion:
     @classmethod
     def build(cls, s: collab.Suggestion) -> CollaboratorSuggestion:
         return cls(
-            author=author_of(s.author),
+            author=Author.from_node(s.author),
             score=s.score,
             adamic_adar=s.adamic_adar,
             category_jaccard=s.category_jaccard,
             reasons=SuggestionReasons(
-                common_coauthors=[author_of(a) for a in s.common_coauthors],
+                common_coauthors=[Author.from_node(a) for a in s.common_coauthors],
                 common_coauthor_count=s.common_coauthor_count,
                 shared_categories=[strawberry.ID(c) for c in s.shared_categories],
                 community=s.community,
@@ -170,20 +97,20 @@ class CollaboratorSuggestion:
 
 @strawberry.type
 class CommunityMember:
-    author: AuthorT
+    author: Author
     pagerank: float | None = strawberry.field(description="persisted whole-graph PageRank")
     degree: int = strawberry.field(description="distinct co-authors")
 
 
 @strawberry.type
 class CategoryShare:
-    category: CategoryT
+    category: Category
     paper_count: int = strawberry.field(description="member papers in this category")
 
 
 @strawberry.type
 class NetworkAuthor:
-    author: AuthorT
+    author: Author
     hop: int = strawberry.field(description="0 = the author, 1 = co-author, 2 = theirs")
 
 
@@ -211,7 +138,7 @@ class CoauthorNetwork:
         return cls(
             centre=strawberry.ID(net.centre),
             found=net.found,
-            nodes=[NetworkAuthor(author=author_of(n.author), hop=n.hop) for n in net.nodes],
+            nodes=[NetworkAuthor(author=Author.from_node(n.author), hop=n.hop) for n in net.nodes],
             links=[
                 NetworkLink(source=strawberry.ID(a), target=strawberry.ID(b), joint_paper_count=w)
                 for a, b, w in net.edges
@@ -221,7 +148,7 @@ class CoauthorNetwork:
 
 @strawberry.type
 class VenueShare:
-    venue: VenueT
+    venue: Venue
     paper_count: int = strawberry.field(description="member papers in this venue")
 
 
@@ -257,13 +184,18 @@ class Community:
             id=c.community,
             size=c.size,
             top_members=[
-                CommunityMember(author=author_of(m.author), pagerank=m.pagerank, degree=m.degree)
+                CommunityMember(
+                    author=Author.from_node(m.author), pagerank=m.pagerank, degree=m.degree
+                )
                 for m in c.top_members
             ],
             dominant_categories=[
-                CategoryShare(category=category_of(n), paper_count=k) for n, k in c.categories
+                CategoryShare(category=Category.from_node(n), paper_count=k)
+                for n, k in c.categories
             ],
-            dominant_venues=[VenueShare(venue=venue_of(n), paper_count=k) for n, k in c.venues],
+            dominant_venues=[
+                VenueShare(venue=Venue.from_node(n), paper_count=k) for n, k in c.venues
+            ],
             internal_edges=c.internal_edges,
             density=c.density,
             paper_count=c.paper_count,
@@ -276,12 +208,9 @@ class Community:
         )
 
 
-# --- influence ------------------------------------------------------------------------------
-
-
 @strawberry.type
 class PaperScore:
-    paper: PaperT
+    paper: Paper
     score: float = strawberry.field(description="the value of the `by` measure")
     pagerank: float = strawberry.field(description="PageRank in the filtered citation graph")
     citations: int = strawberry.field(description="citations inside the filtered graph")
@@ -289,13 +218,16 @@ class PaperScore:
     @classmethod
     def build(cls, s: influence.PaperScore) -> PaperScore:
         return cls(
-            paper=paper_of(s.paper), score=s.score, pagerank=s.pagerank, citations=s.citations
+            paper=Paper.from_node(s.paper),
+            score=s.score,
+            pagerank=s.pagerank,
+            citations=s.citations,
         )
 
 
 @strawberry.type
 class AuthorScore:
-    author: AuthorT
+    author: Author
     score: float = strawberry.field(description="the value of the `by` measure")
     pagerank: float = strawberry.field(description="paper PageRank split 1/n among authors")
     citations: float = strawberry.field(
@@ -311,7 +243,7 @@ class AuthorScore:
     @classmethod
     def build(cls, s: influence.AuthorScore) -> AuthorScore:
         return cls(
-            author=author_of(s.author),
+            author=Author.from_node(s.author),
             score=s.score,
             pagerank=s.pagerank,
             citations=s.citations,
@@ -322,24 +254,8 @@ class AuthorScore:
 
 
 @strawberry.type
-class CitingAuthor:
-    author: AuthorT
-    citations: int = strawberry.field(description="citation links to the author's papers")
-    citing_papers: int
-
-
-@strawberry.type(description="Who cites an author; self-citations excluded and counted apart.")
-class CitingAuthors:
-    total_citations: int
-    self_citations: int = strawberry.field(
-        description="citations from papers the author co-wrote (not in `authors`)"
-    )
-    authors: list[CitingAuthor]
-
-
-@strawberry.type
 class RisingAuthor:
-    author: AuthorT
+    author: Author
     recent_velocity: float = strawberry.field(description="citations per year, recent window")
     previous_velocity: float
     velocity_change: float
@@ -362,65 +278,3 @@ class RisingAuthors:
     previous_window: YearRange
     recent_window: YearRange
     authors: list[RisingAuthor]
-
-
-@strawberry.type
-class SimilarPaper:
-    paper: PaperT
-    score: int = strawberry.field(description="cocitation + coupling")
-    cocitation: int = strawberry.field(description="papers citing both")
-    coupling: int = strawberry.field(description="references in common")
-
-
-# --- mixins for api.types.Author / api.types.Paper ------------------------------------------
-
-
-@strawberry.type
-class AuthorCollabFields:
-    """Inherited by ``api.types.Author`` (which has ``id``)."""
-
-    @strawberry.field(
-        description="Figures a source reported (profile page), separate from computed ones."
-    )
-    async def reported(self, info: Info) -> ReportedMetrics | None:
-        node = await info.context.loaders.author.load(self.id)  # type: ignore[attr-defined]
-        r = influence.reported_metrics(node) if node else None
-        return ReportedMetrics.build(r) if r else None
-
-    @strawberry.field(
-        description="Authors citing this author's papers most; self-citations excluded."
-    )
-    async def top_citing_authors(self, info: Info, first: int | None = 10) -> CitingAuthors:
-        n = check_first(10 if first is None else first)
-        r = await info.context.loaders.top_citing.load((self.id, n))  # type: ignore[attr-defined]
-        return CitingAuthors(
-            total_citations=r["total"],
-            self_citations=r["self_citations"],
-            authors=[
-                CitingAuthor(
-                    author=author_of(a["author"]),
-                    citations=a["citations"],
-                    citing_papers=a["citing_papers"],
-                )
-                for a in r["rows"]
-            ],
-        )
-
-
-@strawberry.type
-class PaperCollabFields:
-    """Inherited by ``api.types.Paper`` (which has ``id``)."""
-
-    @strawberry.field(description="Similar papers by co-citation and bibliographic coupling.")
-    async def similar(self, info: Info, first: int | None = 10) -> list[SimilarPaper]:
-        n = check_first(10 if first is None else first)
-        rows = await info.context.loaders.similar.load((self.id, n))  # type: ignore[attr-defined]
-        return [
-            SimilarPaper(
-                paper=paper_of(s["paper"]),
-                score=s["score"],
-                cocitation=s["cocitation"],
-                coupling=s["coupling"],
-            )
-            for s in rows
-        ]
