@@ -11,11 +11,13 @@ one scorer here, :func:`score`, against the one threshold, ``Weights.threshold``
   "Xinnian", "Xingya" does not fit "Xiaolei").
 * **Evidence** between a mention and a cluster's profile (bounded counters of what the
   cluster's mentions carried): shared co-authors (compatible names), venue, categories, content
-  words of title and abstract, affiliation words, and the distance in years. Each kind adds a
-  fixed, interpretable weight (:class:`Weights`); years apart subtract.
+  words of title and abstract, the same title (a work printed twice), affiliation words (the
+  institution's own words: boilerplate, department fields and their abbreviations left out),
+  and the distance in years. Each kind adds a fixed, interpretable weight (:class:`Weights`);
+  years apart subtract.
 * **Precision first.** A mention joins the best cluster only when the score reaches the
-  threshold, which one shared co-author reaches, or venue plus topic, or affiliation plus topic;
-  words or a venue alone do not. Otherwise it starts a cluster of its own.
+  threshold, which one shared co-author reaches, or the same title, or venue plus topic, or
+  affiliation plus topic; words or a venue alone do not. Otherwise it starts a cluster of its own.
 * **Name prior (optional).** With ``name_stats`` (:class:`graph.name_stats.NameStats`,
   counts of first given names and surnames over every printed name loaded so far), a mention
   whose full name is expected to be borne by at most ``Weights.rare_people`` people joins a
@@ -23,6 +25,11 @@ one scorer here, :func:`score`, against the one threshold, ``Weights.threshold``
   are then enough), and the cluster it lands in absorbs the block's clusters of that first
   name whose profiles score ``Weights.rare_merge_threshold`` against it (:func:`profile_score`).
   Initial-only forms never get the prior. Without ``name_stats`` nothing changes.
+* **Late attachment.** A mention that came before its person's cluster had grown started a
+  cluster of its own; once a later mention lands in the grown cluster, that cluster takes in
+  the block's clusters of at most ``Weights.attach_max`` mentions sharing a feature with the
+  later mention whose evidence, scored as one mention (:func:`attach_score`), now reaches
+  ``Weights.attach_threshold`` (the ordinary threshold) against it.
 * **Incremental and deterministic.** :func:`assign` takes the stored profiles of the blocks
   and a batch's mentions in record order, attaches each to the best profile (ties: the smaller
   cluster id) or starts one, and updates that profile as it goes, so the result is a function
@@ -116,6 +123,19 @@ AFFILIATION_STOP_WORDS = STOP_WORDS | _words(
     division group graduate academy usa china japan uk germany france korea india canada italy
     spain email road street"""
 )
+# Fields a department is named after: shared by people of every institution.
+AFFILIATION_FIELD_WORDS = _words(
+    """computer computing computation computational electrical electronic electronics
+    information informatics mathematics mathematical applied physics chemistry biology software
+    automation control communication communications telecommunication telecommunications
+    mechanical industrial medical medicine business management economics statistics
+    intelligent intelligence artificial technological polytechnic"""
+)
+_AFFILIATION_BOILERPLATE = (AFFILIATION_STOP_WORDS - STOP_WORDS) | AFFILIATION_FIELD_WORDS
+# ... and their abbreviations ("comput", "electr", "eng", "sch", "sci", "technol")
+_AFFILIATION_ABBREVIATIONS = frozenset(
+    w[:k] for w in _AFFILIATION_BOILERPLATE for k in range(3, len(w))
+)
 MAX_TERMS = 40  # content words kept per mention (title first, then abstract)
 
 
@@ -128,15 +148,31 @@ def _stem(word: str) -> str:
     return word
 
 
-def content_words(text: str | None, stop: frozenset[str] = STOP_WORDS) -> list[str]:
-    """Folded, lightly stemmed words of a text without stop words, in first-seen order."""
+def content_words(
+    text: str | None, stop: frozenset[str] = STOP_WORDS, limit: int | None = None
+) -> list[str]:
+    """Folded, lightly stemmed words of a text without stop words, in first-seen order (the
+    first ``limit`` of them when given)."""
     if not text:
         return []
     out: dict[str, None] = {}
     for w in _WORD.findall(fold(text)):
         if len(w) >= 3 and w not in stop and not w.isdigit():
             out.setdefault(_stem(w), None)
+            if limit is not None and len(out) >= limit:
+                break
     return list(out)
+
+
+def affiliation_words(text: str | None) -> list[str]:
+    """Content words of an affiliation without institution boilerplate ("university",
+    "department", country names), the fields departments are named after ("computer",
+    "electrical"), or abbreviations of either ("comput", "sch", "technol"): what is left names
+    the institution or its place ("tsinghua", "nanyang", "chicago")."""
+    words = content_words(text, AFFILIATION_STOP_WORDS)
+    return [
+        w for w in words if w not in AFFILIATION_FIELD_WORDS and w not in _AFFILIATION_ABBREVIATIONS
+    ]
 
 
 def coauthor_key(name: str) -> str | None:
@@ -176,6 +212,7 @@ class Mention:
     terms: frozenset[str]
     affiliation: frozenset[str]
     year: int | None
+    title: str | None = None  # digest of the title's content words (:func:`title_digest`)
 
     def __post_init__(self) -> None:
         if not self.id or not self.surname:
@@ -200,7 +237,10 @@ def make_mention(
     given, surname = split_name(name_key)
     own = coauthor_key(name)
     keys = {k for n in coauthors if (k := coauthor_key(n)) and k != own}
-    words = content_words(title) + content_words(abstract)
+    title_words = content_words(title)
+    words = title_words[:MAX_TERMS]
+    if len(words) < MAX_TERMS:  # the abstract's first words fill up to MAX_TERMS distinct ones
+        words += content_words(abstract, limit=MAX_TERMS)
     return Mention(
         id=mention_id,
         paper=paper or mention_id.rpartition("#")[0] or mention_id,
@@ -212,9 +252,26 @@ def make_mention(
         venue=venue_key(venue),
         categories=frozenset(categories),
         terms=frozenset(list(dict.fromkeys(words))[:MAX_TERMS]),
-        affiliation=frozenset(content_words(affiliation, AFFILIATION_STOP_WORDS)),
+        affiliation=frozenset(affiliation_words(affiliation)),
         year=year,
+        title=_words_digest(title_words),
     )
+
+
+MIN_TITLE_WORDS = 3  # content words a title needs for its digest (not "Editorial", "Preface")
+
+
+def title_digest(title: str | None) -> str | None:
+    """8 hex digits of SHA-1 of a title's content words (:func:`content_words`, in order), or
+    None for a title of fewer than ``MIN_TITLE_WORDS`` of them: two papers printing one title
+    ("Web Data Mining: Exploring Hyperlinks, Contents, and Usage Data" in two years) meet."""
+    return _words_digest(content_words(title))
+
+
+def _words_digest(words: list[str]) -> str | None:
+    if len(words) < MIN_TITLE_WORDS:
+        return None
+    return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()[:8]
 
 
 # -- cluster profiles ---------------------------------------------------------------------------
@@ -263,6 +320,7 @@ class Profile:
     first_year: int | None = None
     last_year: int | None = None
     papers: set[str] = field(default_factory=set)  # digests of its mentions' papers (bounded)
+    titles: set[str] = field(default_factory=set)  # digests of their titles (bounded)
     retired: set[str] = field(default_factory=set)  # ids of the clusters it absorbed
     never: set[str] = field(default_factory=set)  # authors it is never joined with (overrides)
 
@@ -273,6 +331,8 @@ class Profile:
         self.size += 1
         if len(self.papers) < MAX_PAPERS:
             self.papers.add(paper_digest(m.paper))
+        if m.title is not None and len(self.titles) < MAX_PAPERS:
+            self.titles.add(m.title)
         self.names[" ".join(m.given)] += 1
         self.coauthors.update(m.coauthors)
         if m.venue:
@@ -292,6 +352,9 @@ class Profile:
         self.retired |= other.retired | {other.id}
         self.never |= other.never
         self.papers |= set(sorted(other.papers)[: max(0, MAX_PAPERS - len(self.papers))])
+        self.titles |= set(
+            sorted(other.titles - self.titles)[: max(0, MAX_PAPERS - len(self.titles))]
+        )
         for attr, limit in PROFILE_LIMITS.items():
             counter: Counter[str] = getattr(self, attr)
             counter.update(getattr(other, attr))
@@ -307,6 +370,8 @@ class Profile:
                                "papers": sorted(self.papers)}  # fmt: skip
         if self.retired:
             out["retired"] = sorted(self.retired)
+        if self.titles:
+            out["titles"] = sorted(self.titles)
         for attr in PROFILE_LIMITS:
             counter: Counter[str] = getattr(self, attr)
             out[attr] = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -321,6 +386,7 @@ class Profile:
             setattr(profile, attr, Counter({str(k): int(v) for k, v in data.get(attr, [])}))
         profile.papers = set(data.get("papers", []))
         profile.retired = set(data.get("retired", []))
+        profile.titles = set(data.get("titles", []))  # absent in profiles stored before
         return profile
 
     @classmethod
@@ -348,8 +414,9 @@ class Weights:
     venue: float = 1.0  # the mention's venue is among the cluster's ...
     venue_share: float = 0.1  # ... for at least this share of its mentions
     category: float = 0.5  # a shared category
-    term: float = 6.0  # times the cosine of the mention's words and the cluster's word counts
+    term: float = 7.0  # times the cosine of the mention's words and the cluster's word counts
     term_cap: float = 2.0
+    same_title: float = 3.0  # the mention's title is one of the cluster's titles
     affiliation: float = 1.5  # a shared affiliation word (beyond institution boilerplate)
     year_slack: int = 10  # years outside the cluster's span that cost nothing
     year_penalty: float = 0.25  # per year beyond the slack
@@ -368,6 +435,11 @@ class Weights:
     # Any name: the cluster a mention lands in absorbs the block's clusters whose profiles
     # score at least this against its own (names fitting; inf: never).
     merge_threshold: float = float("inf")
+    # The cluster a mention lands in takes in the block's small clusters (at most
+    # ``attach_max`` mentions) that share a feature with the mention and whose evidence, scored
+    # as one mention (:func:`attach_score`), now reaches this against it (inf: never).
+    attach_threshold: float = 3.0
+    attach_max: int = 2
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -385,6 +457,7 @@ class Evidence:
     affiliation: int = 0
     year_gap: int = 0
     names_fit: bool = True
+    title: bool = False  # the mention's title is one of the cluster's titles
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -395,6 +468,7 @@ class Evidence:
             "terms": round(self.terms, 3),
             "affiliation": self.affiliation,
             "year_gap": self.year_gap,
+            "title": self.title,
         }
 
 
@@ -494,6 +568,45 @@ def profile_score(a: Profile, b: Profile, w: Weights = DEFAULT_WEIGHTS) -> float
     return total
 
 
+def profile_mention(p: Profile, near: Profile | None = None) -> Mention:
+    """A small cluster's evidence as one mention, to score it against another cluster (``near``)
+    with :func:`score`: its co-authors, words, affiliation words, categories and titles, its most
+    frequent given-name form and venue, and of its years the one nearest ``near``'s span."""
+    given = min(p.names, key=lambda g: (-p.names[g], g)) if p.names else ""
+    year = p.first_year if p.first_year is not None else p.last_year
+    if p.first_year is not None and p.last_year is not None and near is not None:
+        if near.last_year is not None and near.last_year < p.first_year:
+            year = p.first_year
+        elif near.first_year is not None and near.first_year > p.last_year:
+            year = p.last_year
+        elif near.first_year is not None:
+            year = min(max(near.first_year, p.first_year), p.last_year)
+    return Mention(
+        id=p.id,
+        paper=p.id,
+        name=p.id,
+        given=tuple(given.split()),
+        surname=p.block.split()[0] if p.block else p.id,
+        block=p.block,
+        coauthors=frozenset(p.coauthors),
+        venue=min(p.venues, key=lambda v: (-p.venues[v], v)) if p.venues else None,
+        categories=frozenset(p.categories),
+        terms=frozenset(p.terms),
+        affiliation=frozenset(p.affiliation),
+        year=year,
+        title=min(p.titles) if len(p.titles) == 1 else None,
+    )
+
+
+def attach_score(small: Profile, p: Profile, w: Weights = DEFAULT_WEIGHTS) -> float:
+    """:func:`score` of a small cluster, as one mention (:func:`profile_mention`), against ``p``;
+    a title of ``small`` among ``p``'s titles counts as a shared title."""
+    ev = score(profile_mention(small, p), p, w)
+    if not ev.names_fit:
+        return ev.score
+    return ev.score + w.same_title * (not ev.title and bool(small.titles & p.titles))
+
+
 def year_gap(m: Mention, p: Profile) -> int:
     if m.year is None or p.first_year is None or p.last_year is None:
         return 0
@@ -513,12 +626,14 @@ def score(m: Mention, p: Profile, w: Weights = DEFAULT_WEIGHTS) -> Evidence:
     total = 0.0
     if coauthors:
         total += w.coauthor + w.coauthor_more * (min(len(coauthors), w.coauthor_cap) - 1)
+    title = m.title is not None and m.title in p.titles
     total += w.venue * venue
+    total += w.same_title * title
     total += w.category * min(categories, 2)
     total += min(w.term * terms, w.term_cap)
     total += w.affiliation * (affiliation > 0)
     total -= w.year_penalty * max(0, gap - w.year_slack)
-    return Evidence(total, coauthors, venue, categories, terms, affiliation, gap)
+    return Evidence(total, coauthors, venue, categories, terms, affiliation, gap, title=title)
 
 
 # -- assignment ---------------------------------------------------------------------------------
@@ -595,6 +710,31 @@ class _BlockIndex:
         feats = self._features(p.coauthors, p.venues, p.terms, p.affiliation, p.categories)
         for f in feats:
             self.index.setdefault(f, set()).add(p.id)
+
+    def put_mention(self, p: Profile, m: Mention) -> None:
+        """Index what ``m`` just added to ``p`` (indexed before it): the entries :meth:`put`
+        would add, without walking the whole profile again."""
+        feats = self._features(
+            [k for k in m.coauthors if k in p.coauthors],
+            [m.venue] if m.venue and m.venue in p.venues else [],
+            [t for t in m.terms if t in p.terms],
+            [a for a in m.affiliation if a in p.affiliation],
+            [c for c in m.categories if c in p.categories],
+        )
+        for f in feats:
+            self.index.setdefault(f, set()).add(p.id)
+
+    def put_merged(self, survivor: Profile, gone: Profile) -> None:
+        """Index what ``gone`` brought to ``survivor`` (both indexed before the merge)."""
+        feats = self._features(
+            [k for k in gone.coauthors if k in survivor.coauthors],
+            [v for v in gone.venues if v in survivor.venues],
+            [t for t in gone.terms if t in survivor.terms],
+            [a for a in gone.affiliation if a in survivor.affiliation],
+            [c for c in gone.categories if c in survivor.categories],
+        )
+        for f in feats:
+            self.index.setdefault(f, set()).add(survivor.id)
 
     def drop(self, cluster_id: str) -> None:
         self.profiles.pop(cluster_id, None)  # index entries are filtered on lookup
@@ -686,9 +826,13 @@ class Outcome:
         """One of two clusters absorbs the other: a kept one survives, then the larger, then
         the smaller id."""
         survivor, gone = sorted((a, b), key=lambda p: (p.id not in self.keep, -p.size, p.id))
+        indexed = all(block.profiles.get(p.id) is p for p in (a, b))
         survivor.merge(gone)
         block.drop(gone.id)
-        block.put(survivor)
+        if indexed:
+            block.put_merged(survivor, gone)
+        else:
+            block.put(survivor)
         self.profiles.pop(gone.id, None)
         self.profiles[survivor.id] = survivor
         self.merges.append((survivor.id, gone.id))
@@ -709,6 +853,7 @@ def assign(
     keep: set[str] | None = None,
     apart: Apart | None = None,
     prior: Mapping[str, float | None] | None = None,
+    indexes: dict[str, _BlockIndex] | None = None,
 ) -> Outcome:
     """Attach each mention (in the order given) to the best profile of its block or start one.
 
@@ -719,12 +864,17 @@ def assign(
     absorbed, nor joined with each other. Assignments name the cluster at the time; follow
     ``Outcome.cluster_of`` for the final one. ``prior``: mention id → expected people sharing
     its printed name (:class:`graph.name_stats.NameStats`; absent or None: no prior), which
-    lowers the threshold for rare full names (:func:`join_threshold`)."""
-    by_block: dict[str, _BlockIndex] = {}
+    lowers the threshold for rare full names (:func:`join_threshold`). ``indexes``: block →
+    inverted index kept by the caller from one batch to the next (``MemoryClusters``); it must
+    index ``profiles`` as they are (a profile changed outside ``assign`` is put again)."""
+    profiles = list(profiles)
+    by_block: dict[str, _BlockIndex] = {} if indexes is None else indexes
     for p in profiles:
-        by_block.setdefault(p.block, _BlockIndex(())).put(p)
+        block = by_block.setdefault(p.block, _BlockIndex(()))
+        if block.profiles.get(p.id) is not p:
+            block.put(p)
     out = Outcome(
-        existing={p.id for b in by_block.values() for p in b.profiles.values()},
+        existing={p.id for p in profiles},
         keep=keep or set(),
         apart=apart or Apart(()),
     )
@@ -747,8 +897,12 @@ def assign(
                         needed = lowered + w.bridge_threshold - w.threshold
                     if ev.score >= needed and out.can_join(profile, other):
                         profile = out.join(block, profile, other)
+        indexed = block.profiles.get(profile.id) is profile
         profile.add(m)
-        block.put(profile)
+        if indexed:  # every feature it had is in the index already
+            block.put_mention(profile, m)
+        else:
+            block.put(profile)
         out.profiles[profile.id] = profile
         out.assignments.append(Assignment(m.id, profile.id, evidence, not found))
         if w.merge_threshold < float("inf"):
@@ -756,6 +910,15 @@ def assign(
                 if (
                     out.can_join(profile, other)
                     and profile_score(profile, other, w) >= w.merge_threshold
+                ):
+                    profile = out.join(block, profile, other)
+        if w.attach_threshold < float("inf"):
+            for other in block.candidates(m):
+                if (
+                    other.id != profile.id
+                    and other.size <= w.attach_max
+                    and out.can_join(profile, other)
+                    and attach_score(other, profile, w) >= w.attach_threshold
                 ):
                     profile = out.join(block, profile, other)
         first = full_first_name(m)
@@ -877,6 +1040,7 @@ def cluster_rows(
     w: Weights = DEFAULT_WEIGHTS,
     apart: Apart | None = None,
     name_stats: NameStats | None = None,
+    indexes: dict[str, _BlockIndex] | None = None,
 ) -> BatchClusters:
     """Clusters the name-only authorships of a batch's paper rows (both writers call this).
 
@@ -923,7 +1087,11 @@ def cluster_rows(
     touched: dict[str, Profile] = {}
     for node, m in sorted(pins, key=lambda nm: (nm[0], nm[1].id)):
         profile = stored.get(node) or touched.get(node) or Profile(node, m.block)
+        index = indexes.get(profile.block) if indexes is not None else None
+        indexed = index is not None and index.profiles.get(profile.id) is profile
         profile.add(m)
+        if index is not None and indexed:
+            index.put_mention(profile, m)
         stored[node] = touched[node] = profile
     retired = (i for p in stored.values() for i in p.retired)
     names = ClusterNames(
@@ -931,7 +1099,7 @@ def cluster_rows(
     )
     outcome = assign(
         mentions, stored.values(), names, w, keep=set(pinned.values()), apart=apart,
-        prior=prior if name_stats is not None else None,
+        prior=prior if name_stats is not None else None, indexes=indexes,
     )  # fmt: skip
     node_of = {key: outcome.cluster_of(node) for key, node in pinned.items()}
     settled = dict.fromkeys(pinned, Match(Rule.PROFILE_OWNER))
@@ -976,6 +1144,7 @@ class MemoryClusters:
         self.by_block: dict[str, set[str]] = {}
         self.ids: set[str] = set()
         self.absorbed: dict[str, str] = {}
+        self.indexes: dict[str, _BlockIndex] = {}  # kept from batch to batch (``assign``)
 
     def _of_blocks(self, blocks: Iterable[str]) -> list[Profile]:
         ids = sorted(i for b in blocks for i in self.by_block.get(b, ()))
@@ -994,6 +1163,7 @@ class MemoryClusters:
         out = cluster_rows(
             papers, paper_nodes, decided or {}, pinned or {}, self._of_blocks,
             lambda ids: [i for i in ids if i in self.ids], self.w, self.apart, self.name_stats,
+            self.indexes,
         )  # fmt: skip
         for survivor, gone in out.merges:
             self.absorbed[gone] = survivor
