@@ -99,7 +99,7 @@ class CoreQuery:
         tree, order, scope = filter_tree(where), order_keys(order_by), info.context.scope
         keys = repo.list_order(Label.AUTHOR, order)
         values = cursor_values(after, keys)
-        await repo.check_filter_ids(scope, Label.AUTHOR, tree)
+        tree = await repo.check_filter_ids(scope, Label.AUTHOR, tree)
         page = (
             await repo.list_page(scope, Label.AUTHOR, tree, order, first=n, after=values)
             if page_selected(info)
@@ -130,7 +130,7 @@ class CoreQuery:
         n = check_first(first, maximum=repo.MAX_ID_BATCH if ids else MAX_FIRST)
         keys = repo.list_order(Label.PAPER, order)
         values = cursor_values(after, keys)
-        await repo.check_filter_ids(scope, Label.PAPER, tree)
+        tree = await repo.check_filter_ids(scope, Label.PAPER, tree)
         page = (
             await repo.list_page(scope, Label.PAPER, tree, order, first=n, after=values)
             if page_selected(info)
@@ -145,9 +145,15 @@ class CoreQuery:
             page, Paper.from_node, keys, values is not None, count, facets=facet, ids=ids
         )
 
-    @strawberry.field(description="A venue by its id (issn:…, openalex:S…, dblp:…, arxiv, name:…)")
+    @strawberry.field(
+        description="A venue by its id (issn:…, openalex:S…, dblp:…, arxiv, name:…) or by an id "
+        "another source gave it (its `altIds`)"
+    )
     async def venue(self, info: Info, id: strawberry.ID) -> Venue | None:
-        n = await info.context.loaders.venue.load(_venue_id(id))
+        vid = _venue_id(id)
+        n = await info.context.loaders.venue.load(vid)
+        if n is None:  # an id the venue is known under besides its own (Venue.alt_ids)
+            n = (await repo.venues_by_alt_ids(info.context.scope, [vid])).get(vid)
         return Venue.from_node(n) if n else None
 
     @strawberry.field(description="A category by its id (arxiv:cs.CL, openalex-topic:T…, …)")

@@ -313,6 +313,15 @@ RETURN [id IN $categories WHERE NOT EXISTS {{ MATCH (:{CATEGORY} {{id: id}}) }}]
        [id IN $venues WHERE NOT EXISTS {{ MATCH (:{VENUE} {{id: id}}) }}] AS venues
 """
 
+#: Venues holding any of ``$ids`` as another source's id (``Venue.alt_ids``: one venue printed
+#: under a ``name:`` id by one source and an ``s2-venue:`` id by another): a scan of the venues,
+#: run only for ids no venue holds as its own.
+VENUES_BY_ALT_IDS = f"""
+MATCH (v:{VENUE}) WHERE any(i IN coalesce(v.alt_ids, []) WHERE i IN $ids)
+RETURN v.id AS node, [i IN v.alt_ids WHERE i IN $ids] AS ids, v {{.*}} AS properties
+ORDER BY node
+"""
+
 # --- co-author pages ------------------------------------------------------------------------
 
 

@@ -643,27 +643,70 @@ async def check_known(
     scope: ReadScope,
     categories: Sequence[tuple[str, str]] = (),
     venues: Sequence[tuple[str, str]] = (),
-) -> None:
+) -> dict[str, str]:
     """Raises :class:`UnknownId` naming the first ``(argument, id)`` whose category or venue does
     not exist: an unknown id in a filter or an analysis argument is an input error, not an empty
-    answer. One query (index lookups), none when there is nothing to check."""
+    answer. A venue id may be one a venue is known under besides its own (``Venue.alt_ids``);
+    returns those ids with the id of their venue. One query (index lookups), a second only for
+    venue ids no venue holds as its own, none when there is nothing to check."""
     if not categories and not venues:
-        return
+        return {}
     params = {"categories": [c for _, c in categories], "venues": [v for _, v in venues]}
     row = (await _read(scope, q.UNKNOWN_IDS, params))[0]
     unknown_categories, unknown_venues = set(row["categories"]), set(row["venues"])
     for argument, ident in categories:
         if ident in unknown_categories:
             raise UnknownId(argument, "category", ident)
+    aliases = await venues_by_alt_ids(scope, sorted(unknown_venues)) if unknown_venues else {}
     for argument, ident in venues:
-        if ident in unknown_venues:
+        if ident in unknown_venues and ident not in aliases:
             raise UnknownId(argument, "venue", ident)
+    return {alt: node["id"] for alt, node in aliases.items()}
 
 
-async def check_filter_ids(scope: ReadScope, label: Label, tree: Mapping[str, Any] | None) -> None:
-    """:func:`check_known` for the category and venue ids of a Paper or Author filter."""
+async def venues_by_alt_ids(scope: ReadScope, ids: Sequence[str]) -> dict[str, Node]:
+    """``{id: venue}`` for the ids a venue holds as another source's id (``alt_ids``)."""
+    out: dict[str, Node] = {}
+    for r in await _read(scope, q.VENUES_BY_ALT_IDS, {"ids": list(ids)}):
+        for ident in r["ids"]:
+            out.setdefault(ident, r["properties"])
+    return out
+
+
+async def check_filter_ids(
+    scope: ReadScope, label: Label, tree: Mapping[str, Any] | None
+) -> Mapping[str, Any] | None:
+    """:func:`check_known` for the category and venue ids of a Paper or Author filter; returns
+    the filter with every venue id a venue holds as another source's id replaced by the venue's
+    own id (the filter then reads as if the venue's id had been given)."""
     venues = filter_ids(tree, "venue") if label is Label.PAPER else []
-    await check_known(scope, filter_ids(tree, "category"), venues)
+    aliases = await check_known(scope, filter_ids(tree, "category"), venues)
+    return replace_ids(tree, "venue", aliases) if aliases else tree
+
+
+def replace_ids(
+    tree: Mapping[str, Any] | None, name: str, ids: Mapping[str, str]
+) -> Mapping[str, Any] | None:
+    """``tree`` with the ids of field ``name`` (``eq`` and ``in``, at any depth of
+    ``AND``/``OR``/``NOT``) mapped through ``ids`` (the others unchanged)."""
+    if tree is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if key in ("and_", "or_") and value is not None:
+            out[key] = [replace_ids(sub, name, ids) for sub in value]
+        elif key == "not_" and value is not None:
+            out[key] = replace_ids(value, name, ids)
+        elif key == name and isinstance(value, Mapping):
+            cond = dict(value)
+            if cond.get("eq") is not None:
+                cond["eq"] = ids.get(str(cond["eq"]), cond["eq"])
+            if cond.get("in_") is not None:
+                cond["in_"] = [ids.get(str(v), v) for v in cond["in_"]]
+            out[key] = cond
+        else:
+            out[key] = value
+    return out
 
 
 async def missing_papers(scope: ReadScope, ids: Sequence[str]) -> list[str]:

@@ -62,11 +62,19 @@ class Venue:
     name: str | None
     type: str | None
     issn: str | None
+    alt_ids: list[str] = strawberry.field(
+        description="other ids sources gave this venue (one venue printed under a name: id and "
+        "an s2-venue: id is one node); `venue(id:)` and filters accept them too"
+    )
 
     @classmethod
     def from_node(cls, n: Node) -> Venue:
         return cls(
-            id=strawberry.ID(n["id"]), name=n.get("name"), type=n.get("type"), issn=n.get("issn")
+            id=strawberry.ID(n["id"]),
+            name=n.get("name"),
+            type=n.get("type"),
+            issn=n.get("issn"),
+            alt_ids=list(n.get("alt_ids") or []),
         )
 
     @strawberry.field

@@ -446,3 +446,27 @@ async def test_top_citing_authors_is_one_query_per_level_and_equals_the_single_q
             "authors": [{"citations": c.citations, "citingPapers": c.citing_papers,
                          "author": {"id": c.author["id"]}} for c in single.authors],
         }  # fmt: skip
+
+
+async def test_a_venue_is_found_and_filtered_by_an_id_another_source_gave_it(
+    scope: ReadScope, loaded: Driver
+) -> None:
+    """One venue printed under two sources' ids is one node holding the other id in
+    ``alt_ids``; ``venue(id:)`` and the paper filter accept that id as the venue's own."""
+    rows = cypher(
+        loaded,
+        "MATCH (v:Venue) WHERE size(coalesce(v.alt_ids, [])) > 0 "
+        "RETURN v.id AS id, v.alt_ids[0] AS alt, COUNT { (v)<-[:PUBLISHED_IN]-() } AS papers "
+        "ORDER BY papers DESC, id LIMIT 1",
+    )
+    assert rows, "the samples hold no venue known under two sources' ids"
+    own, alt, papers = rows[0]["id"], rows[0]["alt"], rows[0]["papers"]
+    query = "query($id: ID!) { venue(id: $id) { id altIds paperCount } }"
+    by_alt = (await data(scope, query, {"id": alt}))["venue"]
+    assert by_alt == {"id": own, "altIds": by_alt["altIds"], "paperCount": papers}
+    assert alt in by_alt["altIds"]
+    count = "query($w: PaperWhere) { papers(where: $w) { totalCount } }"
+    for given in (own, alt):
+        got = await data(scope, count, {"w": {"venue": {"in": [given]}}})
+        assert got["papers"]["totalCount"] == papers
+    assert "venue" in await error(scope, count, {"w": {"venue": {"eq": alt + "-no-such"}}})
