@@ -1,6 +1,6 @@
 """What the identity work costs the writers, side by side in one run.
 
-    .venv/bin/python -m bench.bench_identity_cost [--papers N] [--repeats R]
+    .venv/bin/python -m bench.bench_identity_cost [--papers N] [--repeats R] [--only WRITER]
 
 Each writer runs with the clustering of name-only authorships on (the product) and off (one
 author per printed name, the rule before it: ``cluster_authors=False``), alternating, on the
@@ -25,7 +25,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import DB, PAPERSCAPE, median, neo4j_for_bench, wipe, write_results
+import orjson
+
+from bench.common import (
+    DB,
+    PAPERSCAPE,
+    RESULTS,
+    machine,
+    median,
+    neo4j_for_bench,
+    wipe,
+    write_results,
+)
 from bench.synth import SynthConfig, write_corpus
 from cli.bulk import run_bulk_import
 from graph.server import LocalNeo4j, free_port
@@ -34,6 +45,7 @@ from graph.stats import graph_stats
 from loaders.writer import load_paths
 
 MODES = {"clustering on": True, "clustering off": False}
+WRITERS = ("transactional", "bulk")
 
 
 def transactional(repeats: int) -> dict[str, Any]:
@@ -97,13 +109,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=200_000, help="bulk corpus size")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument(
+        "--only",
+        choices=WRITERS,
+        default=None,
+        help="measure one writer (the other's figures "
+        "stay as the results file has them, each with the machine and time of its own run)",
+    )
     args = parser.parse_args()
-    results = {
-        "transactional": transactional(args.repeats),
-        "bulk": bulk(args.papers, args.repeats),
-        "goal": "the identity work adds at most 25 % to each writer",
-    }
-    for name in ("transactional", "bulk"):
+    path = RESULTS / "identity-cost.json"
+    results: dict[str, Any] = {}
+    if args.only and path.is_file():
+        old = orjson.loads(path.read_bytes())
+        results = {w: {"machine": old.get("machine"), **old[w]} if "machine" not in old[w]
+                   else old[w] for w in WRITERS if w in old}  # fmt: skip
+    for name in WRITERS if args.only is None else (args.only,):
+        run = (
+            transactional(args.repeats)
+            if name == "transactional"
+            else bulk(args.papers, args.repeats)
+        )
+        results[name] = {"machine": machine(), **run}
+    results["goal"] = "the identity work adds at most 25 % to each writer"
+    for name in WRITERS:
+        if name not in results:
+            continue
         r = results[name]
         print(f"{name}: on {r['median_s']['clustering on']} s, off "
               f"{r['median_s']['clustering off']} s: +{r['added_percent']} %")  # fmt: skip

@@ -63,14 +63,6 @@ def taken_ids(tx: ManagedTransaction, ids: Sequence[str]) -> list[str]:
     return [r["id"] for r in tx.run(cq.AUTHOR_IDS_IN_USE, ids=list(ids))]
 
 
-def authorships_on(tx: ManagedTransaction, papers: Sequence[str]) -> dict[str, list[Any]]:
-    """Authorships already on these papers: paper → [(author, raw name, position)]."""
-    out: dict[str, list[Any]] = {}
-    for r in tx.run(cq.AUTHORSHIPS_ON, papers=sorted(set(papers))):
-        out.setdefault(r["paper"], []).append((r["author"], r["raw_name"], r["position"]))
-    return out
-
-
 def same_authorship(ref: Mapping[str, Any], on_paper: Iterable[Any]) -> str | None:
     """The author of the authorship a re-run writes again: same printed name and position,
     else the same printed name (a name printed twice in one list is one authorship)."""

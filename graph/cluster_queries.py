@@ -29,13 +29,6 @@ MATCH (a:Author {id: row.id})
 SET a.cluster_profile = row.profile
 """
 
-#: Authorships already on the papers of a batch (a re-run finds its own).
-AUTHORSHIPS_ON = """
-UNWIND $papers AS pid
-MATCH (a:Author)-[r:AUTHORED]->(:Paper {id: pid})
-RETURN pid AS paper, a.id AS author, r.raw_name AS raw_name, r.position AS position
-"""
-
 #: Which of some author ids a node already holds (a new cluster takes a free one).
 AUTHOR_IDS_IN_USE = """
 UNWIND $ids AS i

@@ -25,7 +25,6 @@ from graph.author_clustering import (
     Rule,
 )
 from graph.author_links import (
-    authorships_on,
     cluster_batch,
     relink_to_strong,
     same_authorship,
@@ -252,7 +251,7 @@ def _write_authors(
     authored: dict[tuple[str, str], Row] = {}
     superseded: list[Row] = []
 
-    clusters = _name_only_clusters(tx, batch, paper_nodes, existing, full_papers, rules)
+    clusters = _name_only_clusters(tx, batch, paper_nodes, existing, rules)
     for pi, (paper, pnode) in enumerate(zip(batch.papers, paper_nodes, strict=False)):
         for ai, ref in enumerate(paper["authors"]):
             strong = bool(ref["ids"])
@@ -299,19 +298,22 @@ def _name_only_clusters(
     batch: IngestBatch,
     paper_nodes: list[str],
     existing: dict[str, list[Row]],
-    full_papers: list[str],
     rules: IdentityRules = DEFAULT_RULES,
 ) -> BatchClusters:
     """Where each name-only authorship of the batch goes (``graph.author_clustering``). The
     same authorship already in the graph (a re-run) and a strong-id author in the same slot
     settle it; a profile page's owner is pinned on the page's own papers (the owner wrote every
-    one); every other one joins the cluster its evidence points to, or starts one."""
+    one); every other one joins the cluster its evidence points to, or starts one.
+    ``existing``: the authorships already on the batch's papers (one read for both rules)."""
     owners = {
         (prof["props"].get("reported_source", "profile"), prof["author"]["name_key"])
         for prof in batch.profiles
         if not prof["author"]["ids"]
     }
-    on_paper = authorships_on(tx, full_papers)
+    on_paper = {
+        paper: [(old["author"], old["raw_name"], old["position"]) for old in rows]
+        for paper, rows in existing.items()
+    }
     decided: dict[tuple[int, int], str] = {}
     pinned: dict[tuple[int, int], str] = {}
     slot: dict[tuple[int, int], Match] = {}

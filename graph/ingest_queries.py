@@ -198,7 +198,8 @@ SET a.name_key = CASE WHEN a.name = row.name THEN row.name_key ELSE a.name_key E
 EXISTING_AUTHORSHIPS = """
 UNWIND $papers AS pid
 MATCH (a:Author)-[r:AUTHORED]->(:Paper {id: pid})
-RETURN pid AS paper, a.id AS author, a.name AS name, r.position AS position
+RETURN pid AS paper, a.id AS author, a.name AS name, r.raw_name AS raw_name,
+       r.position AS position
 """
 
 ALL_NAME_ONLY_AUTHORSHIPS = """

@@ -262,3 +262,27 @@ def test_an_id_list_is_one_filter_term_priced_per_id() -> None:
     where = {"id": {"in": [f"10.1/{i}" for i in range(400)]}, "year": {"gte": 1, "lte": 2}}
     assert where_terms(where) == 3 and where_ids(where) == 400
     assert where_ids({"OR": [{"id": {"eq": "x"}}, {"year": {"eq": 1}}]}) == 1
+
+
+def test_venue_ids_of_a_filter_are_replaced_at_any_depth_and_nothing_else() -> None:
+    tree = {
+        "venue": {"eq": "s2-venue:a"},
+        "year": {"gte": 2000},
+        "or_": [
+            {"venue": {"in_": ["s2-venue:a", "name:b", "s2-venue:c"]}},
+            {"category": {"eq": "x"}},
+        ],
+        "not_": {"venue": {"eq": "name:b"}},
+    }
+    ids = {"s2-venue:a": "name:a", "s2-venue:c": "issn:c"}
+    out = repo.replace_ids(tree, "venue", ids)
+    assert out == {
+        "venue": {"eq": "name:a"},
+        "year": {"gte": 2000},
+        "or_": [{"venue": {"in_": ["name:a", "name:b", "issn:c"]}}, {"category": {"eq": "x"}}],
+        "not_": {"venue": {"eq": "name:b"}},
+    }
+    assert tree["venue"] == {"eq": "s2-venue:a"}  # the given tree is left as it was
+    assert [i for _, i in repo.filter_ids(out, "venue")] == [
+        ids.get(i, i) for _, i in repo.filter_ids(tree, "venue")
+    ]
