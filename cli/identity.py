@@ -77,14 +77,16 @@ def write_records(
 ) -> Counter[str]:
     """The ``load`` command's writer on records already in memory: batches of
     ``batch_size`` records, one write transaction each, then the metrics refresh."""
-    from graph.author_clustering import IdentityRules
+    from graph.author_clustering import IdentityRules, KeptProfiles
     from graph.author_links import printed_names
     from graph.ingest import IngestBatch, refresh_metrics, write_batch
     from loaders.writer import DEFAULT_BATCH_SIZE, add_record
 
     size = batch_size or DEFAULT_BATCH_SIZE
     counts: Counter[str] = Counter()
-    rules = IdentityRules(name_stats=printed_names(driver, database))  # as `load` does
+    rules = IdentityRules(  # as `load` does
+        name_stats=printed_names(driver, database), kept=KeptProfiles()
+    )
     batch = IngestBatch()
     for record in records:
         add_record(batch, record)

@@ -671,6 +671,7 @@ class IdentityRules:
     cluster: bool = True
     apart: Apart | None = None
     name_stats: NameStats | None = None
+    kept: KeptProfiles | None = None  # a load's profiles kept from batch to batch
 
 
 DEFAULT_RULES = IdentityRules()
@@ -1181,3 +1182,98 @@ class MemoryClusters:
         while cluster in self.absorbed:
             cluster = self.absorbed[cluster]
         return cluster
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """What the graph holds for one cluster profile without the profile itself: its id,
+    block, token (None: stored before tokens were) and the authors it is never joined with."""
+
+    id: str
+    block: str
+    token: str | None
+    never: tuple[str, ...] = ()
+
+
+class KeptProfiles:
+    """A transactional load's cluster profiles and their block indexes, kept in memory from
+    one write batch to the next so a batch re-reads only what changed.
+
+    Every stored profile carries a token, a digest of its stored form
+    (``graph.author_links.profile_token``). A batch reads the tokens of its blocks
+    (:meth:`stale`): a profile kept under an equal token is the stored one; any other (changed
+    by another writer or an overrides run, or not seen yet) is read again, and a block whose
+    stored ids or profiles differ from its index's is indexed again. A batch whose transaction
+    does not commit leaves profiles changed in memory, so the next :meth:`begin` drops
+    everything kept. Past ``limit`` profiles the memory is emptied (the load then reads its
+    blocks again, as it would without it)."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self.profiles: dict[str, Profile] = {}
+        self.tokens: dict[str, str] = {}
+        self.indexes: dict[str, _BlockIndex] = {}
+        self._open = False  # a batch is under way
+        self._written: dict[str, tuple[str, Profile]] = {}
+        self._gone: list[str] = []
+
+    def begin(self) -> None:
+        """A batch starts clustering."""
+        if self._open:  # the last batch did not commit
+            self.clear()
+        self._open, self._written, self._gone = True, {}, []
+
+    def clear(self) -> None:
+        self.profiles.clear()
+        self.tokens.clear()
+        self.indexes.clear()
+
+    def stale(self, stored: Iterable[StoredState]) -> list[str]:
+        """The ids among ``stored`` whose profile must be read from the graph."""
+        return sorted(s.id for s in stored if s.token is None or self.tokens.get(s.id) != s.token)
+
+    def profiles_of(
+        self, stored: Iterable[StoredState], read: Mapping[str, Profile]
+    ) -> list[Profile]:
+        """The profiles of ``stored``, by id: the kept ones, else the ones just ``read``. The
+        index of a block that no longer matches the graph is dropped (``assign`` builds it
+        again from these profiles)."""
+        ids_of: dict[str, set[str]] = {}
+        out = []
+        for s in sorted(stored, key=lambda s: s.id):
+            ids_of.setdefault(s.block, set()).add(s.id)
+            if s.id in read:
+                self.profiles[s.id] = read[s.id]
+                self.tokens.pop(s.id, None)
+                if s.token is not None:
+                    self.tokens[s.id] = s.token
+                self.indexes.pop(s.block, None)
+            profile = self.profiles[s.id]
+            profile.never = set(s.never)
+            out.append(profile)
+        for block, ids in ids_of.items():
+            index = self.indexes.get(block)
+            if index is not None and set(index.profiles) != ids:
+                del self.indexes[block]
+        return out
+
+    def written(self, gone: Iterable[str], stored: Mapping[str, tuple[str, Profile]]) -> None:
+        """The batch under way joined away the clusters ``gone`` and stored these profiles
+        (id → (token, profile)); they are kept once it commits."""
+        self._gone = list(gone)
+        self._written = dict(stored)
+
+    def settle(self) -> None:
+        """The batch under way committed: what it stored is kept under its tokens."""
+        if not self._open:
+            return
+        self._open = False
+        for gone in self._gone:
+            self.profiles.pop(gone, None)
+            self.tokens.pop(gone, None)
+        for cid, (token, profile) in self._written.items():
+            self.profiles[cid] = profile
+            self.tokens[cid] = token
+        self._written, self._gone = {}, []
+        if len(self.profiles) > self.limit:
+            self.clear()

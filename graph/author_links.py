@@ -16,6 +16,7 @@ one query per step of a write batch, and writes the outcome:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -29,10 +30,12 @@ from graph.author_clustering import (
     NO_MATCH_ROW,
     Apart,
     BatchClusters,
+    KeptProfiles,
     Match,
     Mention,
     Profile,
     Rule,
+    StoredState,
     Weights,
     cluster_rows,
     make_mention,
@@ -49,7 +52,20 @@ def profile_json(profile: Profile) -> str:
     return orjson.dumps(profile.to_dict(), option=orjson.OPT_SORT_KEYS).decode("utf-8")
 
 
+def profile_token(stored: str) -> str:
+    """The token stored with a profile: a digest of its stored form (equal token, equal
+    profile; ``KeptProfiles``)."""
+    return hashlib.blake2b(stored.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def profile_row(profile: Profile) -> dict[str, str]:
+    """A row of ``SET_CLUSTER_PROFILES``."""
+    stored = profile_json(profile)
+    return {"id": profile.id, "profile": stored, "token": profile_token(stored)}
+
+
 def load_profiles(tx: ManagedTransaction, blocks: Sequence[str]) -> list[Profile]:
+    """Every stored profile under ``blocks``, read and parsed."""
     records = tx.run(cq.CLUSTER_PROFILES, blocks=list(blocks))
     out = []
     for r in sorted(records, key=lambda r: r["id"]):
@@ -57,6 +73,23 @@ def load_profiles(tx: ManagedTransaction, blocks: Sequence[str]) -> list[Profile
         profile.never = set(r["never"] or ())
         out.append(profile)
     return out
+
+
+def kept_profiles(
+    tx: ManagedTransaction, blocks: Sequence[str], kept: KeptProfiles
+) -> list[Profile]:
+    """The stored profiles under ``blocks`` as :func:`load_profiles` gives them, reading only
+    the ones ``kept`` does not hold under their stored token."""
+    stored = [
+        StoredState(r["id"], r["block"], r["token"], tuple(r["never"] or ()))
+        for r in tx.run(cq.CLUSTER_TOKENS, blocks=list(blocks))
+    ]
+    block_of = {s.id: s.block for s in stored}
+    read = {
+        r["id"]: Profile.from_dict(r["id"], block_of[r["id"]], orjson.loads(r["profile"]))
+        for r in tx.run(cq.STORED_PROFILES_OF, ids=kept.stale(stored))
+    }
+    return kept.profiles_of(stored, read)
 
 
 def taken_ids(tx: ManagedTransaction, ids: Sequence[str]) -> list[str]:
@@ -84,12 +117,20 @@ def cluster_batch(
     w: Weights = DEFAULT_WEIGHTS,
     apart: Apart | None = None,
     name_stats: NameStats | None = None,
+    kept: KeptProfiles | None = None,
 ) -> BatchClusters:
     """The cluster of every name-only authorship of a batch (``cluster_rows``) against the
-    graph's stored profiles."""
+    graph's stored profiles (``kept``: a load's profiles and indexes from its earlier
+    batches; None: every batch reads its blocks' profiles)."""
+    if kept is None:
+        return cluster_rows(
+            papers, paper_nodes, decided, pinned, lambda b: load_profiles(tx, b),
+            lambda ids: taken_ids(tx, ids), w, apart, name_stats,
+        )  # fmt: skip
+    kept.begin()
     return cluster_rows(
-        papers, paper_nodes, decided, pinned, lambda b: load_profiles(tx, b),
-        lambda ids: taken_ids(tx, ids), w, apart, name_stats,
+        papers, paper_nodes, decided, pinned, lambda b: kept_profiles(tx, b, kept),
+        lambda ids: taken_ids(tx, ids), w, apart, name_stats, kept.indexes,
     )  # fmt: skip
 
 
@@ -107,14 +148,22 @@ def printed_names(driver: Driver, database: str) -> NameStats:
     return stats
 
 
-def store_clusters(tx: ManagedTransaction, clusters: BatchClusters) -> None:
-    """After the batch's authors and authorships are written: joins, then profiles."""
+def store_clusters(
+    tx: ManagedTransaction, clusters: BatchClusters, kept: KeptProfiles | None = None
+) -> None:
+    """After the batch's authors and authorships are written: joins, then profiles (``kept``
+    keeps them once the batch commits)."""
     if clusters.merges:
         rows = [{"survivor": s, "absorbed": g, **NO_MATCH_ROW} for s, g in clusters.merges]
         tx.run(cq.JOIN_AUTHORS, rows=rows).consume()
-    rows = [{"id": p.id, "profile": profile_json(p)} for _, p in sorted(clusters.profiles.items())]
+    rows = [profile_row(p) for _, p in sorted(clusters.profiles.items())]
     if rows:
         tx.run(cq.SET_CLUSTER_PROFILES, rows=rows).consume()
+    if kept is not None:
+        kept.written(
+            [g for _s, g in clusters.merges],
+            {r["id"]: (r["token"], clusters.profiles[r["id"]]) for r in rows},
+        )
 
 
 # -- the relink to strong-id authors -------------------------------------------------------------

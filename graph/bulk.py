@@ -61,9 +61,10 @@ from graph.author_clustering import (
     IdentityRules,
     Match,
     MemoryClusters,
+    Profile,
     Rule,
 )
-from graph.author_links import profile_json
+from graph.author_links import profile_json, profile_token
 from graph.errors import ScholarGraphError
 from graph.identity import paper_key
 from graph.ids import AUTHOR_ID_KINDS, AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY
@@ -100,8 +101,18 @@ STUB_HEADER = ["openalex_id:ID(Paper)", "id", "stub:boolean"]
 AUTHOR_HEADER = [
     "id:ID(Author)", "name", "name_key", "match_key", "name_variants:string[]",
     "name_variants_text", "affiliation", "sources:string[]", *_AUTHOR_ID_COLUMNS,
-    "cluster_profile",
+    "cluster_profile", "profile_token",
 ]  # fmt: skip
+
+
+def _stored_profile(profile: Profile | None) -> tuple[str | None, str | None]:
+    """An author's ``cluster_profile`` and ``profile_token`` columns."""
+    if profile is None:
+        return None, None
+    stored = profile_json(profile)
+    return stored, profile_token(stored)
+
+
 VENUE_HEADER = [
     "id:ID(Venue)",
     "name",
@@ -412,7 +423,7 @@ class BulkCsvWriter:
                  _array(a["variants"]),
                  "".join(" " + v for v in a["variants"]), self._text(a["affiliation"]),
                  _array(a["sources"]), *(a["ids"].get(k) for k in AUTHOR_ID_KINDS),
-                 profile_json(profile) if profile is not None else None],
+                 *_stored_profile(profile)],
             )  # fmt: skip
         self._open("venues", VENUE_HEADER)
         for vid, v in self._venues.nodes.items():

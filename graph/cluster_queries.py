@@ -15,6 +15,15 @@ WHERE a.cluster_profile IS NOT NULL
 RETURN a.id AS id, k AS block, a.cluster_profile AS profile, a.never_with AS never
 """
 
+#: The stored profiles' tokens under some blocking keys (``graph.author_clustering.KeptProfiles``:
+#: a load reads again only the profiles it does not hold under their token).
+CLUSTER_TOKENS = """
+UNWIND $blocks AS k
+MATCH (a:Author {match_key: k})
+WHERE a.cluster_profile IS NOT NULL
+RETURN a.id AS id, k AS block, a.profile_token AS token, a.never_with AS never
+"""
+
 #: The stored profiles of some authors (null: none stored).
 STORED_PROFILES_OF = """
 UNWIND $ids AS i
@@ -22,11 +31,12 @@ MATCH (a:Author {id: i})
 RETURN a.id AS id, a.cluster_profile AS profile
 """
 
-#: A cluster's evidence, after its mentions were written.
+#: A cluster's evidence, after its mentions were written, with its token
+#: (``graph.author_links.profile_row``).
 SET_CLUSTER_PROFILES = """
 UNWIND $rows AS row
 MATCH (a:Author {id: row.id})
-SET a.cluster_profile = row.profile
+SET a.cluster_profile = row.profile, a.profile_token = row.token
 """
 
 #: Which of some author ids a node already holds (a new cluster takes a free one).

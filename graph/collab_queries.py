@@ -87,11 +87,11 @@ RETURN a.id AS id, a.paper_count AS n
 """
 
 #: Authors of a co-author network by id, as property maps without the clustering evidence
-#: (``cluster_profile``, kilobytes per name-only author, never shown).
+#: (``cluster_profile``, kilobytes per name-only author, and its token: never shown).
 NETWORK_AUTHORS = f"""
 UNWIND $ids AS aid
 MATCH (a:{AUTHOR} {{id: aid}})
-RETURN a.id AS id, a {{.*, cluster_profile: null}} AS node
+RETURN a.id AS id, a {{.*, cluster_profile: null, profile_token: null}} AS node
 """
 
 #: Authors by id, as property maps (names of common co-authors in suggestion reasons).

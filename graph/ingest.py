@@ -88,7 +88,10 @@ def write_batch(
     The first batch of a process into a database runs the data migrations first."""
     ensure_migrated(driver, database)
     with driver.session(database=database) as session:
-        return session.execute_write(_write, batch, rules)
+        counts = session.execute_write(_write, batch, rules)
+    if rules.kept is not None:
+        rules.kept.settle()
+    return counts
 
 
 def _run(tx: ManagedTransaction, query: str, counts: Counter[str], key: str, **params: Any) -> None:
@@ -285,7 +288,7 @@ def _write_authors(
     if superseded:
         tx.run(q.DELETE_SUPERSEDED_AUTHORED, rows=superseded).consume()
         counts["authorships_relinked"] += len(superseded)
-    store_clusters(tx, clusters)
+    store_clusters(tx, clusters, rules.kept)
     counts["author_clusters_joined"] += len(clusters.merges)
     _link_by_coauthor(tx, list(authored.values()), table.nodes, counts, rules.apart)
     if profile_rows:
@@ -332,7 +335,7 @@ def _name_only_clusters(
         return BatchClusters(dict(decided), {}, [], {}, slot)
     clusters = cluster_batch(
         tx, batch.papers, paper_nodes, decided, pinned, apart=rules.apart,
-        name_stats=rules.name_stats,
+        name_stats=rules.name_stats, kept=rules.kept,
     )  # fmt: skip
     clusters.node_of.update(decided)
     clusters.settled.update(slot)

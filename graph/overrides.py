@@ -36,7 +36,7 @@ from neo4j import Driver, ManagedTransaction
 
 from graph import cluster_queries as cq
 from graph.author_clustering import Apart, Match, Profile, Rule
-from graph.author_links import profile_json, profiles_from_graph
+from graph.author_links import profile_row, profiles_from_graph
 from graph.errors import InputError
 from graph.ids import PAPER_ID_PROPERTY, parse_author_id, parse_paper_id
 from graph.labels import Label
@@ -268,6 +268,6 @@ def _refresh_profiles(
     rows = []
     for author, profile in sorted(profiles_from_graph(tx, ids).items()):
         profile.retired = set(retired.get(author, set()))
-        rows.append({"id": author, "profile": profile_json(profile)})
+        rows.append(profile_row(profile))
     if rows:
         tx.run(cq.SET_CLUSTER_PROFILES, rows=rows).consume()

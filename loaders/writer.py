@@ -20,7 +20,7 @@ from typing import IO, Any
 import orjson
 from neo4j import Driver
 
-from graph.author_clustering import IdentityRules
+from graph.author_clustering import IdentityRules, KeptProfiles
 from graph.author_links import printed_names
 from graph.errors import UnknownFormat
 from graph.ids import (
@@ -274,6 +274,7 @@ def load_paths(
         cluster=cluster_authors,
         apart=overrides.apart if overrides else None,
         name_stats=printed_names(driver, database) if cluster_authors else None,
+        kept=KeptProfiles() if cluster_authors else None,
     )
     summary = LoadSummary()
     report = ErrorReport(errors_to)
