@@ -219,6 +219,71 @@ class Mention:
             raise ValueError(f"a mention needs an id and a surname (id={self.id!r})")
 
 
+@dataclass(frozen=True, slots=True)
+class PaperEvidence:
+    """What one paper gives each of its mentions, computed once per paper: the co-author key
+    of every printed author, the venue key, categories, words and title digest."""
+
+    paper: str
+    keys: tuple[str | None, ...]  # :func:`coauthor_key` of each printed author, in order
+    venue: str | None
+    categories: frozenset[str]
+    terms: frozenset[str]
+    title: str | None
+    year: int | None
+
+
+def paper_evidence(
+    paper: str,
+    names: Sequence[str],
+    *,
+    title: str | None = None,
+    abstract: str | None = None,
+    venue: str | None = None,
+    categories: Iterable[str] = (),
+    year: int | None = None,
+) -> PaperEvidence:
+    """The evidence of a paper whose author list prints ``names``."""
+    title_words = content_words(title)
+    words = title_words[:MAX_TERMS]
+    if len(words) < MAX_TERMS:  # the abstract's first words fill up to MAX_TERMS distinct ones
+        words += content_words(abstract, limit=MAX_TERMS)
+    return PaperEvidence(
+        paper=paper,
+        keys=tuple(coauthor_key(n) for n in names),
+        venue=venue_key(venue),
+        categories=frozenset(categories),
+        terms=frozenset(list(dict.fromkeys(words))[:MAX_TERMS]),
+        title=_words_digest(title_words),
+        year=year,
+    )
+
+
+def mention_on(
+    ev: PaperEvidence, index: int, mention_id: str, name: str, affiliation: str | None = None
+) -> Mention:
+    """The mention of the author printed ``name`` at ``index`` of ``ev``'s author list."""
+    name_key = normalize_name(name)
+    given, surname = split_name(name_key)
+    own = ev.keys[index]
+    keys = {k for j, k in enumerate(ev.keys) if j != index and k and k != own}
+    return Mention(
+        id=mention_id,
+        paper=ev.paper or mention_id.rpartition("#")[0] or mention_id,
+        name=name,
+        given=given,
+        surname=surname,
+        block=match_key(name_key),
+        coauthors=frozenset(keys),
+        venue=ev.venue,
+        categories=ev.categories,
+        terms=ev.terms,
+        affiliation=frozenset(affiliation_words(affiliation)),
+        year=ev.year,
+        title=ev.title,
+    )
+
+
 def make_mention(
     mention_id: str,
     name: str,
@@ -233,29 +298,11 @@ def make_mention(
     year: int | None = None,
 ) -> Mention:
     """A mention from what a paper record prints (``coauthors``: the other printed names)."""
-    name_key = normalize_name(name)
-    given, surname = split_name(name_key)
-    own = coauthor_key(name)
-    keys = {k for n in coauthors if (k := coauthor_key(n)) and k != own}
-    title_words = content_words(title)
-    words = title_words[:MAX_TERMS]
-    if len(words) < MAX_TERMS:  # the abstract's first words fill up to MAX_TERMS distinct ones
-        words += content_words(abstract, limit=MAX_TERMS)
-    return Mention(
-        id=mention_id,
-        paper=paper or mention_id.rpartition("#")[0] or mention_id,
-        name=name,
-        given=given,
-        surname=surname,
-        block=match_key(name_key),
-        coauthors=frozenset(keys),
-        venue=venue_key(venue),
-        categories=frozenset(categories),
-        terms=frozenset(list(dict.fromkeys(words))[:MAX_TERMS]),
-        affiliation=frozenset(affiliation_words(affiliation)),
-        year=year,
-        title=_words_digest(title_words),
-    )
+    ev = paper_evidence(
+        paper, [name, *coauthors], title=title, abstract=abstract, venue=venue,
+        categories=categories, year=year,
+    )  # fmt: skip
+    return mention_on(ev, 0, mention_id, name, affiliation)
 
 
 MIN_TITLE_WORDS = 3  # content words a title needs for its digest (not "Editorial", "Preface")
@@ -966,26 +1013,20 @@ def paper_mentions(row: Mapping[str, Any], paper_node: str) -> list[tuple[int, M
     mentions, with the index of each in ``row["authors"]``."""
     authors: Sequence[Mapping[str, Any]] = row.get("authors") or ()
     props: Mapping[str, Any] = row.get("props") or {}
-    venue = row.get("venue") or {}
-    categories = [c["id"] for c in row.get("categories") or ()]
+    ev: PaperEvidence | None = None
     out: list[tuple[int, Mention]] = []
     for i, a in enumerate(authors):
         if a.get("ids") or not a.get("name_key"):
             continue
-        others = [b["name"] for j, b in enumerate(authors) if j != i]
-        m = make_mention(
-            mention_id(paper_node, a.get("position"), a["name_key"]),
-            a["name"],
-            paper=paper_node,
-            coauthors=others,
-            title=props.get("title"),
-            abstract=props.get("abstract"),
-            venue=venue.get("name"),
-            categories=categories,
-            affiliation=a.get("affiliation"),
-            year=props.get("year"),
-        )
-        out.append((i, m))
+        if ev is None:  # once per paper, for all its name-only authors
+            ev = paper_evidence(
+                paper_node, [b["name"] for b in authors], title=props.get("title"),
+                abstract=props.get("abstract"), venue=(row.get("venue") or {}).get("name"),
+                categories=[c["id"] for c in row.get("categories") or ()],
+                year=props.get("year"),
+            )  # fmt: skip
+        mid = mention_id(paper_node, a.get("position"), a["name_key"])
+        out.append((i, mention_on(ev, i, mid, a["name"], a.get("affiliation"))))
     return out
 
 
