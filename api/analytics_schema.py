@@ -4,9 +4,10 @@ the ``runAnalysis`` mutation (atomic write-back with an ``AnalysisRun``; needs t
 
 igraph holds the GIL, so the algorithm of a request runs in a worker process
 (``graph.analytics.worker``) that is killed at the request's deadline; the export is an async
-read with the request's timeout. ``analyze`` is public and paid for by the query cost
-(``api.cost``: a betweenness run with cutoff 4 nearly fills the default budget); ``cutoff`` and
-``iterations`` are bounded (``graph.analytics.requests``).
+read with the request's timeout, and a write run is recorded and published through the
+process's writer: everything on the API's one async driver. ``analyze`` is public and paid for
+by the query cost (``api.cost``: a betweenness run with cutoff 4 nearly fills the default
+budget); ``cutoff`` and ``iterations`` are bounded (``graph.analytics.requests``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import threading
 import time
 import uuid
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -27,11 +28,14 @@ from api.context import Info
 from api.pagination import check_first
 from api.types.collab import GraphKind
 from graph.analytics import requests, runs
-from graph.analytics.algorithms import ALGORITHMS, SEEDED
+from graph.analytics.algorithms import ALGORITHMS, SEEDED, check_parameters
+from graph.analytics.export import EdgeList
+from graph.analytics.parameters import EXPOSED
 from graph.analytics.queries import RUN_COMPLETE, RUN_FAILED, RUN_RUNNING
 from graph.analytics.spec import GraphSpec
 from graph.analytics.worker import shared_pool
 from graph.errors import InputError, RequestTimeout, ScholarGraphError
+from graph.repository import ReadScope
 
 MAX_TOP = 100
 
@@ -61,7 +65,25 @@ class RunStatus(Enum):
     FAILED = RUN_FAILED
 
 
+_Input = TypeVar("_Input", bound=type)
+
+
+def parameter_fields(cls: _Input) -> _Input:
+    """``cls`` with one optional field per exposed algorithm parameter (``PARAMETER_SPECS`` of
+    ``graph.analytics.parameters``: name, type, description), placed before its ``top``."""
+    annotations: dict[str, Any] = {}
+    for name, annotation in cls.__annotations__.items():
+        if name == "top":
+            for p in EXPOSED:
+                annotations[p.name] = p.type | None
+                setattr(cls, p.name, strawberry.field(default=None, description=p.help))
+        annotations[name] = annotation
+    cls.__annotations__ = annotations
+    return cls
+
+
 @strawberry.input(description="A subgraph, an algorithm and its parameters.")
+@parameter_fields
 class AnalysisInput:
     graph: GraphKind = GraphKind.COAUTHORSHIP
     algorithm: Algorithm  # type: ignore[valid-type]
@@ -77,12 +99,7 @@ class AnalysisInput:
     hops: int = 1
     min_weight: int = 1
     self_citations: bool = False
-    resolution: float | None = None
-    iterations: int | None = strawberry.field(
-        default=None, description="leiden: iterations, -1 = until stable (default)"
-    )
-    damping: float | None = None
-    cutoff: int | None = None
+    # here: resolution, iterations, damping, cutoff (parameter_fields)
     top: int = 10
     engine: Engine = Engine.IGRAPH
 
@@ -102,17 +119,16 @@ class AnalysisInput:
         )
 
     def params(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.resolution is not None:
-            out["resolution"] = self.resolution
-        if self.iterations is not None:
-            out["iterations"] = self.iterations
-        if self.damping is not None:
-            out["damping"] = self.damping
-        if self.cutoff is not None:
-            out["cutoff"] = self.cutoff
-        if self.algorithm.value in SEEDED:
+        """The algorithm parameters that are set (and ``seeds`` for ppr/distance). On the igraph
+        engine one the algorithm does not take is an error naming it; the Spark engine checks
+        its own (``engine.check_params``: it adds round counts)."""
+        algorithm = self.algorithm.value
+        out = {p.name: getattr(self, p.name) for p in EXPOSED}
+        out = {name: value for name, value in out.items() if value is not None}
+        if algorithm in SEEDED:
             out["seeds"] = list(self.seeds or ())
+        if self.engine is Engine.IGRAPH:
+            check_parameters(algorithm, out)
         return out
 
 
@@ -240,75 +256,74 @@ def _checked(input: AnalysisInput) -> GraphSpec:
     return input.spec()
 
 
-async def _run_spark(
-    info: Info, spec: GraphSpec, input: AnalysisInput, write: bool
-) -> runs.AnalysisOutcome:
-    """On Spark (one session per API process), in a thread: the JVM does the work. The graph
-    comes through the project's export on the jobs driver (``ExportSource``). The request's
-    deadline holds inside the run: its Spark jobs carry a job group that is cancelled when the
-    time is up, no later phase starts, and nothing is published (the run is marked FAILED)."""
+def _on_spark(scope: ReadScope) -> requests.Compute:
+    """GraphX on the exported graph (one Spark session per API process), in a thread: the JVM
+    does the work. The request's deadline holds inside the run: its Spark jobs carry a job
+    group that is cancelled when the time is up, and no later phase starts."""
     from graph.analytics.spark import engine
     from graph.analytics.spark.session import shared_session
-    from graph.analytics.spark.sources import ExportSource
     from graph.settings import SparkSettings
 
-    algorithm, params = input.algorithm.value, input.params()
-    engine.check_params(algorithm, params)
-    jobs = info.context.jobs
-    if jobs is None:
-        raise ScholarGraphError("analytics are not available in this process")
-    settings = info.context.settings
-    scope = info.context.scope
-    session = await asyncio.to_thread(shared_session, SparkSettings())
-    group = f"scholargraph-run-{uuid.uuid4().hex[:12]}"
-    stop = threading.Event()
+    async def compute(edges: EdgeList, algorithm: str, params: dict[str, Any]) -> requests.Computed:
+        session = await asyncio.to_thread(shared_session, SparkSettings())
+        group = f"scholargraph-run-{uuid.uuid4().hex[:12]}"
+        stop = threading.Event()
 
-    def stopped(phase: str) -> None:
-        if stop.is_set():
-            raise runs.RunCancelled(f"the Spark analysis was stopped before its {phase} phase")
+        def stopped(phase: str) -> None:
+            if stop.is_set():
+                raise runs.RunCancelled(f"the Spark analysis was stopped before its {phase} phase")
 
-    def job() -> runs.AnalysisOutcome:
-        context = session.sparkContext
-        context.setJobGroup(group, "runAnalysis", interruptOnCancel=True)
+        def job() -> requests.Computed:
+            context = session.sparkContext
+            context.setJobGroup(group, "scholargraph analysis", interruptOnCancel=True)
+            try:
+                return engine.compute_exported(session, edges, algorithm, params, on_phase=stopped)
+            finally:
+                context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+
+        task = asyncio.ensure_future(asyncio.to_thread(job))
+        left = None if scope.deadline is None else max(0.0, scope.deadline - time.monotonic())
         try:
-            return engine.analyze(
-                jobs, scope.database, session, ExportSource(jobs, scope.database), spec,
-                algorithm, params, write=write, top=input.top,
-                batch_size=settings.analysis_write_batch, stale_after=settings.analysis_stale_after,
-                on_phase=stopped, should_stop=stop.is_set,
-            )  # fmt: skip
-        finally:
-            context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+            return await asyncio.wait_for(asyncio.shield(task), left)
+        except BaseException as e:
+            stop.set()
+            session.sparkContext.cancelJobGroup(group)
+            with contextlib.suppress(BaseException):  # stopped before a write run is failed
+                await task
+            if isinstance(e, TimeoutError):
+                raise RequestTimeout(scope.limit or left or 0.0, "the Spark analysis") from None
+            raise
 
-    task = asyncio.ensure_future(asyncio.to_thread(job))
-    left = None if scope.deadline is None else max(0.0, scope.deadline - time.monotonic())
-    try:
-        return await asyncio.wait_for(asyncio.shield(task), left)
-    except BaseException as e:
-        stop.set()
-        session.sparkContext.cancelJobGroup(group)
-        with contextlib.suppress(BaseException):  # the run is marked FAILED before we answer
-            await task
-        if isinstance(e, TimeoutError):
-            raise RequestTimeout(scope.limit or left or 0.0, "the Spark analysis") from None
-        raise
+    return compute
 
 
 async def _run(info: Info, input: AnalysisInput, write: bool) -> runs.AnalysisOutcome:
+    """The export through the read gateway, the algorithm off the event loop (igraph in a
+    worker process, or Spark), a write run through the process's writer: all on the API's
+    one async driver (``graph.analytics.requests``)."""
     spec = _checked(input)
-    if input.engine is Engine.SPARK:
-        return await _run_spark(info, spec, input, write)
     settings = info.context.settings
-    pool = shared_pool(settings.analytics_workers)
     scope = info.context.scope
     algorithm, params = input.algorithm.value, input.params()
+    export_timeout = None
+    if input.engine is Engine.SPARK:
+        from graph.analytics.spark import engine
+
+        engine.check_params(algorithm, params)  # before a JVM starts
+        compute = _on_spark(scope)
+        # the engine of large graphs: the export gets a write run's time (the deadline caps it)
+        export_timeout = max(scope.timeout, requests.WRITE_EXPORT_TIMEOUT)
+    else:
+        compute = requests.in_worker(scope, shared_pool(settings.analytics_workers))
     if not write:
-        return await requests.analyze(scope, pool, spec, algorithm, params, top=input.top)
-    jobs = info.context.jobs
-    if jobs is None:
+        return await requests.analyze(
+            scope, compute, spec, algorithm, params, top=input.top, export_timeout=export_timeout
+        )
+    writer = info.context.writer
+    if writer is None:
         raise ScholarGraphError("analytics are not available in this process")
     return await requests.analyze_and_write(
-        scope, pool, jobs, spec, algorithm, params, top=input.top,
+        scope, compute, writer, spec, algorithm, params, top=input.top,
         batch_size=settings.analysis_write_batch, stale_after=settings.analysis_stale_after,
     )  # fmt: skip
 

@@ -1,17 +1,17 @@
 """The Starlette app: POST /graphql, GraphiQL on GET /graphql, /healthz.
 
 One async Neo4j driver per process, opened in the lifespan (``verify_connectivity`` at start)
-and closed on shutdown. Each request gets a fresh :class:`api.context.Context` (new loaders).
-In front of the GraphQL view: the request guard (body size and shape, api/http_guard.py), then
-the response cache; CORS (off unless ``cors_origins`` is set) wraps the whole app. An answer
-that failed as a whole because Neo4j is unreachable is an HTTP 503 (docs/security.md).
+and closed on shutdown: the reads and the analytics write runs share it. Each request gets a
+fresh :class:`api.context.Context` (new loaders). In front of the GraphQL view: the request
+guard (body size and shape, api/http_guard.py), then the response cache; CORS (off unless
+``cors_origins`` is set) wraps the whole app. An answer that failed as a whole because Neo4j
+is unreachable is an HTTP 503 (docs/security.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import importlib.util
 import logging
 from collections.abc import AsyncIterator
@@ -34,13 +34,13 @@ from api.http_guard import RequestGuard, refusal_body
 from api.pages import page_routes
 from api.response_cache import RETRY_AFTER_SECONDS, CachedGraphQL, ResponseCache
 from api.schema import build_schema
-from graph.db import AfterWrites, Patience, WriteBookmarks, async_driver, drain, sync_driver
+from graph.db import AfterWrites, Patience, WriteBookmarks, async_driver, drain
 from graph.repository import ReadScope, ping
 from graph.settings import AppSettings, Neo4jSettings
+from graph.writes import JOB_RETRY_TIME, AsyncWriter
 
 logger = logging.getLogger("scholargraph.api")
 HEALTH_TIMEOUT = 3.0
-JOB_RETRY_TIME = 30.0  # seconds of transaction retries for analytics jobs (the driver default)
 
 
 def _offline_graphiql() -> tuple[list[BaseRoute], str | None]:
@@ -67,7 +67,7 @@ class ScholarGraphQL(GraphQL[Context, None]):
             settings=state.settings,
             request=request,
             response=response,
-            jobs=state.jobs,
+            writer=state.writer,
         )
 
     def should_render_graphql_ide(self, request: Any) -> bool:
@@ -125,15 +125,12 @@ def create_app(
                 "mutations (runAnalysis) are refused"
             )
         drv = driver or async_driver(neo4j_settings, patience)
-        # Analytics (igraph, CPU-bound, synchronous library code) run in worker threads with a
-        # synchronous driver of their own; GraphQL reads use the async driver. Analytics writes
-        # keep the driver's 30 s of retries (lock contention with a load is worth waiting out).
-        # The reads wait for the jobs' committed writes (bookmarks, graph.db): on a cluster a
-        # reader that has not applied a finished runAnalysis yet does not answer before it has.
+        # One driver for everything: GraphQL reads, and the analytics write runs (their
+        # algorithms run in worker processes or Spark, off the event loop). The writes keep the
+        # driver's 30 s of retries (lock contention with a load is worth waiting out) and
+        # record their bookmarks, which every read waits for (graph.db): on a cluster a reader
+        # that has not applied a finished runAnalysis yet does not answer before it has.
         own_writes = WriteBookmarks()
-        jobs = sync_driver(
-            neo4j_settings, dataclasses.replace(patience, retry=JOB_RETRY_TIME), own_writes
-        )
         try:
             await drv.verify_connectivity()
             app.state.scope = ReadScope(
@@ -143,14 +140,15 @@ def create_app(
                 after_writes=AfterWrites(own_writes),
             )
             app.state.own_writes = own_writes
-            app.state.jobs = jobs
+            app.state.writer = AsyncWriter(
+                drv, neo4j_settings.database, own_writes, retry=JOB_RETRY_TIME
+            )
             app.state.settings = app_settings
             logger.info("connected to Neo4j at %s", neo4j_settings.uri)
             yield
         finally:
             await app.state.response_cache.aclose()  # a background reading uses the driver
-            await drain(drv)  # reads whose requests were cancelled finish before the close
-            await asyncio.to_thread(jobs.close)
+            await drain(drv)  # reads and writes whose requests were cancelled finish first
             if driver is None:
                 await drv.close()
 

@@ -1,16 +1,17 @@
-"""The typed per-request context: where reads go, the settings and fresh DataLoaders."""
+"""The typed per-request context: where reads go, where analytics write runs go, the settings
+and fresh DataLoaders."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from neo4j import Driver
 from strawberry.types import Info as StrawberryInfo
 
 from api.dataloaders import Loaders
 from graph.repository import ReadScope
 from graph.settings import AppSettings
+from graph.writes import AsyncWriter
 
 
 @dataclass
@@ -22,7 +23,7 @@ class Context:
     loaders: Loaders = field(init=False)
     request: Any = None
     response: Any = None
-    jobs: Driver | None = None  # sync driver for analytics jobs, run in worker threads
+    writer: AsyncWriter | None = None  # analytics write runs (runAnalysis), same driver
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.scope)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from graph.analytics.parameters import EXPOSED
 from graph.errors import ScholarGraphError
 
 err = Console(stderr=True)
@@ -107,6 +111,34 @@ def _fail(e: ScholarGraphError) -> typer.Exit:
     return typer.Exit(2)
 
 
+def parameter_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with one option per exposed algorithm parameter (``PARAMETER_SPECS`` of
+    ``graph.analytics.parameters``: flag, type, help) in place of its ``params`` argument,
+    which receives the options given as ``{name: value}``."""
+    signature = inspect.signature(command, eval_str=True)
+    options = [
+        inspect.Parameter(
+            p.name,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=None,
+            annotation=Annotated[p.type | None, typer.Option(p.flag, help=p.help)],
+        )
+        for p in EXPOSED
+    ]
+    shown: list[inspect.Parameter] = []
+    for param in signature.parameters.values():
+        shown += options if param.name == "params" else [param]
+
+    @functools.wraps(command)
+    def with_options(**kwargs: Any) -> None:
+        given = {p.name: kwargs.pop(p.name) for p in EXPOSED}
+        command(**kwargs, params={k: v for k, v in given.items() if v is not None})
+
+    with_options.__signature__ = signature.replace(parameters=shown)  # type: ignore[attr-defined]
+    return with_options
+
+
+@parameter_options
 def analyze(
     graph: GraphOpt,
     algorithm: Annotated[
@@ -120,26 +152,10 @@ def analyze(
     hops: HopsOpt = 1,
     min_weight: MinWeightOpt = 1,
     self_citations: SelfCiteOpt = False,
-    resolution: Annotated[
-        float | None, typer.Option("--resolution", help="leiden/louvain resolution (> 0)")
-    ] = None,
-    iterations: Annotated[
-        int | None,
-        typer.Option(
-            "--iterations",
-            help="leiden: iterations (-1: until stable); spark: pagerank/ppr/scc/"
-            "label_propagation rounds",
-        ),
-    ] = None,
-    damping: Annotated[
-        float | None, typer.Option("--damping", help="pagerank/ppr damping in (0, 1)")
-    ] = None,
+    params: dict[str, Any] | None = None,  # the registry's parameters: see parameter_options
     tolerance: Annotated[
         float | None,
         typer.Option("--tolerance", help="spark pagerank: rounds until ranks move less than this"),
-    ] = None,
-    cutoff: Annotated[
-        int | None, typer.Option("--cutoff", help="betweenness/harmonic: max path hops")
     ] = None,
     write: Annotated[
         bool,
@@ -185,23 +201,15 @@ def analyze(
     With --engine spark the same graph runs on GraphX (docs/scale-out.md).
 
     Exit codes: 0 done; 2 bad arguments; 4 Neo4j unreachable (docs/cli.md)."""
-    from graph.analytics.algorithms import SEEDED
+    from graph.analytics.algorithms import SEEDED, check_parameters
     from graph.analytics.runs import analyze as run_analysis
     from graph.db import open_driver
     from graph.errors import InputError
     from graph.settings import AppSettings, Neo4jSettings
 
-    params: dict[str, Any] = {}
-    if resolution is not None:
-        params["resolution"] = resolution
-    if iterations is not None:
-        params["iterations"] = iterations
-    if damping is not None:
-        params["damping"] = damping
-    if tolerance is not None:
+    params = dict(params or {})
+    if tolerance is not None:  # the Spark engine's own (graph.analytics.spark.engine)
         params["tolerance"] = tolerance
-    if cutoff is not None:
-        params["cutoff"] = cutoff
     try:
         if engine not in ENGINES:
             raise InputError("engine", engine, " or ".join(ENGINES))
@@ -219,6 +227,8 @@ def analyze(
         else:
             spec = _spec(graph, category, year_from, year_to, venue, seed, hops, min_weight,
                          self_citations)  # fmt: skip
+        if engine == "igraph":
+            check_parameters(algorithm, params)  # before anything is read or recorded
         settings = Neo4jSettings()
         app = AppSettings()
         if top is not None:

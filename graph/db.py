@@ -1,23 +1,23 @@
 """Driver lifecycle: one driver per process, opened by the command or the app, closed on exit.
 
-The API's drivers (:func:`async_driver`, :func:`sync_driver`) take :class:`Patience`: how long a
-request waits for an unreachable server. The driver's defaults (60 s to get a connection, 30 s of
+The API's one driver (:func:`async_driver`) takes :class:`Patience`: how long a request waits
+for an unreachable server. The driver's defaults (60 s to get a connection, 30 s of
 transaction retries) made a request hang ~58 s when Neo4j was down; the API gives up after a few
 seconds and answers "database unavailable" (:func:`is_unavailable` tells those errors apart).
 The driver reconnects by itself when the server is back: nothing is restarted.
 
 **Reading your own writes on a cluster** (docs/cluster.md). A read routed to a secondary may
 not yet hold a write a primary just committed. The process keeps the bookmarks of its own
-committed writes (:class:`WriteBookmarks`); its writer drivers chain their writes through
-them (:class:`WriteChain`) and its reads wait for them (:class:`AfterWrites`) without
-chaining one read after another (an API request does not wait for other requests' reads).
+committed writes (:class:`WriteBookmarks`); its write sessions chain their writes through
+them (:class:`WriteChain`, used by ``graph.writes.AsyncWriter``) and its reads wait for them
+(:class:`AfterWrites`) without chaining one read after another (an API request does not wait
+for other requests' reads).
 On one server a bookmark is satisfied at once; nothing waits.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterator
@@ -82,8 +82,8 @@ def is_unavailable(error: BaseException) -> bool:
 
 
 class WriteBookmarks:
-    """The bookmarks of the writes this process committed last (thread-safe: writer threads
-    record, the event loop's reads look). A bookmark names a committed transaction; a read that
+    """The bookmarks of the writes this process committed last (thread-safe, so any thread may
+    record or look). A bookmark names a committed transaction; a read that
     carries it runs only on a server that has applied that transaction."""
 
     def __init__(self) -> None:
@@ -102,8 +102,8 @@ class WriteBookmarks:
 
 
 class WriteChain(BookmarkManager):
-    """For a writer driver: each write waits for the process's earlier writes and records its
-    own bookmark in ``shared`` (the driver's default manager, but shared across drivers)."""
+    """For write sessions (a sync manager; async sessions take it too): each write waits for
+    the process's earlier writes and records its own bookmark in ``shared``."""
 
     def __init__(self, shared: WriteBookmarks) -> None:
         self.shared = shared
@@ -134,28 +134,6 @@ class AfterWrites(AsyncBookmarkManager):
         return self.shared.get()
 
 
-def chain_writes(driver: Driver, shared: WriteBookmarks) -> Driver:
-    """``driver`` whose sessions and ``execute_query`` default to :class:`WriteChain` over
-    ``shared``: every write it commits becomes visible to the reads of :class:`AfterWrites`."""
-    manager = WriteChain(shared)
-    session = driver.session
-    query = driver.execute_query
-
-    @functools.wraps(session)
-    def chained_session(**config: Any) -> Any:
-        config.setdefault("bookmark_manager", manager)
-        return session(**config)
-
-    @functools.wraps(query)
-    def chained_query(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("bookmark_manager_", manager)
-        return query(*args, **kwargs)
-
-    driver.session = chained_session  # type: ignore[method-assign]
-    driver.execute_query = chained_query  # type: ignore[method-assign]
-    return driver
-
-
 @contextmanager
 def open_driver(settings: Neo4jSettings) -> Iterator[Driver]:
     """A connected driver (``verify_connectivity`` at start), closed when the block ends."""
@@ -167,20 +145,6 @@ def open_driver(settings: Neo4jSettings) -> Iterator[Driver]:
         yield driver
     finally:
         driver.close()
-
-
-def sync_driver(
-    settings: Neo4jSettings,
-    patience: Patience | None = None,
-    bookmarks: WriteBookmarks | None = None,
-) -> Driver:
-    """A synchronous driver for library code that runs in worker threads (analytics); with
-    ``bookmarks``, its writes are recorded there (:func:`chain_writes`)."""
-    extra = patience.config() if patience is not None else {}
-    driver = GraphDatabase.driver(
-        settings.uri, auth=settings.auth(), notifications_min_severity="OFF", **extra
-    )
-    return driver if bookmarks is None else chain_writes(driver, bookmarks)
 
 
 def async_driver(settings: Neo4jSettings, patience: Patience | None = None) -> AsyncDriver:
@@ -203,7 +167,10 @@ _INFLIGHT: weakref.WeakKeyDictionary[AsyncDriver, set[asyncio.Future[Any]]] = (
 
 async def drain(driver: AsyncDriver, timeout: float = 5.0) -> None:
     """Waits, at most ``timeout`` seconds, for the work a cancelled caller left running (see
-    :func:`detached`), so none of it opens a connection on a driver that is being closed."""
+    :func:`detached`), so none of it opens a connection on a driver that is being closed.
+    Tasks created just before (a deadline's termination of a request's transactions, started
+    as the request is answered) first get one turn of the event loop to register theirs."""
+    await asyncio.sleep(0)
     pending = set(_INFLIGHT.get(driver, ()))
     if pending:
         await asyncio.wait(pending, timeout=timeout)

@@ -108,7 +108,7 @@ def runner(request: Request) -> Runner:
             settings=state.settings,
             request=request,
             response=None,
-            jobs=getattr(state, "jobs", None),
+            writer=getattr(state, "writer", None),
         )
 
     return Runner(page_schema(request.app), context, getattr(state, "response_cache", None))

@@ -20,6 +20,10 @@ Choices (see docs/analytics.md for the measurements):
 - Leiden: igraph's own ``community_leiden(objective_function="modularity")`` and leidenalg's
   ``RBConfigurationVertexPartition`` both optimise modularity with a resolution; ``LEIDEN_BACKEND``
   is the one measured better on Paperscape (docs/analytics.md); the other stays selectable.
+
+The registry (``ALGORITHMS``) names each function; the parameters callers may set are described
+once in ``graph.analytics.parameters`` (``PARAMETER_SPECS``), from which ``PARAMETERS`` here,
+the CLI's options and the GraphQL ``AnalysisInput`` fields are derived.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import math
 import random
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -37,6 +41,9 @@ import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
+from graph.analytics.parameters import PARAMETER_SPECS as PARAMETER_SPECS  # re-exported
+from graph.analytics.parameters import Parameter as Parameter  # re-exported
+from graph.analytics.parameters import parameters_of
 from graph.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
@@ -448,36 +455,27 @@ ALGORITHMS: dict[str, Callable[..., AlgorithmResult]] = {
     "distance": distance,
 }
 
-# The parameters each algorithm accepts from callers (CLI / API) besides the graph.
-PARAMETERS: dict[str, frozenset[str]] = {
-    "pagerank": frozenset({"damping", "weighted"}),
-    "ppr": frozenset({"seeds", "damping", "weighted"}),
-    "betweenness": frozenset({"cutoff", "exact_threshold"}),
-    "eigenvector": frozenset({"weighted"}),
-    "hits": frozenset({"weighted"}),
-    "degree": frozenset({"weighted"}),
-    "harmonic": frozenset({"cutoff", "exact_threshold"}),
-    "coreness": frozenset(),
-    "components": frozenset(),
-    "leiden": frozenset({"resolution", "seed", "backend", "iterations"}),
-    "louvain": frozenset({"resolution", "seed"}),
-    "scc": frozenset(),
-    "label_propagation": frozenset({"seed"}),
-    "triangles": frozenset(),
-    "distance": frozenset({"seeds"}),
-}
+#: The parameters each algorithm accepts from callers (CLI / API) besides the graph, derived
+#: from their descriptions (``graph.analytics.parameters.PARAMETER_SPECS``).
+PARAMETERS: dict[str, frozenset[str]] = {name: parameters_of(name) for name in ALGORITHMS}
 
 #: Algorithms whose ``seeds`` parameter names nodes of the analysed graph (the graph itself is
 #: not an ego network around them); their seeds are part of the result key.
 SEEDED = frozenset(name for name, params in PARAMETERS.items() if "seeds" in params)
 
 
-def run_algorithm(name: str, g: ig.Graph, **params: Any) -> AlgorithmResult:
-    """Dispatch by name with the parameter names checked (unknown names are an error)."""
+def check_parameters(name: str, params: Mapping[str, Any]) -> None:
+    """``name`` is in the registry and takes every parameter in ``params`` (an ``InputError``
+    names the algorithm or the parameters it does not take)."""
     if name not in ALGORITHMS:
         raise InputError("algorithm", name, "one of " + ", ".join(ALGORITHMS))
     unknown = sorted(set(params) - PARAMETERS[name])
     if unknown:
         allowed = ", ".join(sorted(PARAMETERS[name])) or "none"
         raise InputError("parameters", unknown, f"for {name}: {allowed}")
+
+
+def run_algorithm(name: str, g: ig.Graph, **params: Any) -> AlgorithmResult:
+    """Dispatch by name with the parameter names checked (unknown names are an error)."""
+    check_parameters(name, params)
     return ALGORITHMS[name](g, **params)

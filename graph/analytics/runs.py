@@ -27,11 +27,12 @@ heartbeat is ``stale_after`` seconds old and removes its staged values. Readers 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -46,6 +47,7 @@ from graph.analytics.spec import GraphKind, GraphSpec
 from graph.errors import InputError, ScholarGraphError
 from graph.labels import Label, identifier
 from graph.repository import ReadScope, read
+from graph.writes import AsyncWriter, Statement, Transactions, run_transactions
 
 WRITE_BATCH = 10_000  # nodes per write transaction
 STALE_AFTER = 900.0  # seconds without a heartbeat after which a RUNNING run counts as killed
@@ -283,6 +285,10 @@ def analyze(
 
 
 # -- write-back --------------------------------------------------------------------------------
+#
+# Each step is written once, as a procedure of transactions (``graph.writes``): the functions
+# below run it on a synchronous driver (the CLI, library callers), their ``_async`` twins on the
+# API's async driver (``graph.writes.AsyncWriter``).
 
 
 class RunCancelled(ScholarGraphError):
@@ -301,53 +307,132 @@ class RunHandle:
     created_at: str
 
 
-def start_run(driver: Driver, database: str, spec: GraphSpec, algorithm: str) -> RunHandle:
-    """Records the run (status RUNNING) before anything is computed or written."""
+def _start(spec: GraphSpec, algorithm: str) -> Transactions[RunHandle]:
     tag = uuid.uuid4().hex[:12]
     run = RunHandle(f"run:{tag}", f"r{tag}", spec.label, datetime.now(UTC).isoformat())
-    driver.execute_query(
-        queries.START_RUN,
-        id=run.id,
-        graph=spec.canonical_json(),
-        spec_hash=spec.hash,
-        kind=spec.kind.value,
-        label=spec.label.value,
-        whole_graph=spec.is_whole_graph and algorithm not in SEEDED,
-        algorithm=algorithm,
-        created_at=run.created_at,
-        database_=database,
-        routing_=RoutingControl.WRITE,
-    )
+    params = {
+        "id": run.id,
+        "graph": spec.canonical_json(),
+        "spec_hash": spec.hash,
+        "kind": spec.kind.value,
+        "label": spec.label.value,
+        "whole_graph": spec.is_whole_graph and algorithm not in SEEDED,
+        "algorithm": algorithm,
+        "created_at": run.created_at,
+    }
+    yield (Statement(queries.START_RUN, params),)
     return run
 
 
-def _write_batch(
-    tx: ManagedTransaction, query: str, run_id: str, ids: list[str], values: list[list[Any]]
-) -> None:
-    tx.run(query, ids=ids, values=values).consume()
-    tx.run(queries.HEARTBEAT, id=run_id).consume()
+def _drop(label: Label, staged: list[str], batch_size: int) -> Transactions[None]:
+    """Removes staged values in batches until a batch finds fewer than ``batch_size``."""
+    if not staged:
+        return
+    query = queries.drop_staged_query(label, staged)
+    while True:
+        (rows,) = yield (Statement(query, {"batch": batch_size}, single=True),)
+        if int(rows[0]["removed"]) < batch_size:
+            return
 
 
-def _drop_staged(tx: ManagedTransaction, query: str, batch: int) -> int:
-    record = tx.run(query, batch=batch).single(strict=True)
-    return int(record["removed"])
+def _drop_published(
+    run_id: str, label: Label, staged: list[str] | None, batch_size: int
+) -> Transactions[None]:
+    """Drops a published run's staged copies in batches, then records that none are left."""
+    yield from _drop(label, list(staged or []), batch_size)
+    yield (Statement(queries.STAGED_DROPPED, {"id": run_id}),)
 
 
-def _publish(tx: ManagedTransaction, publish: str, complete: str, params: dict[str, Any]) -> None:
-    tx.run(publish).consume()
-    tx.run(complete, params).single(strict=True)
+def _clean(stale_after: float, batch_size: int, current: str | None) -> Transactions[list[str]]:
+    params = {"stale_after": float(stale_after), "current": current}
+    (abandoned,) = yield (Statement(queries.ABANDONED_RUNS, params),)
+    for r in abandoned:
+        yield from _drop(Label(r["label"]), list(r["staged_keys"] or []), batch_size)
+    (leftover,) = yield (Statement(queries.LEFTOVER_STAGED, params),)
+    for r in leftover:
+        yield from _drop_published(str(r["id"]), Label(r["label"]), r["staged_keys"], batch_size)
+    return [str(r["id"]) for r in abandoned]
+
+
+def _fail(run: RunHandle, error: BaseException) -> Transactions[None]:
+    params = {"id": run.id, "error": type(error).__name__}
+    (rows,) = yield (Statement(queries.FAIL_RUN, params),)
+    for r in rows:
+        yield from _drop(run.label, list(r["staged_keys"] or []), WRITE_BATCH)
+
+
+def _write(
+    run: RunHandle,
+    outcome: AnalysisOutcome,
+    node_ids: list[str],
+    result: AlgorithmResult,
+    batch_size: int,
+    stale_after: float,
+    started: float | None,
+    should_stop: Callable[[], bool] | None,
+) -> Transactions[AnalysisOutcome]:
+    t_write = time.perf_counter()
+
+    def check_stop() -> None:
+        if should_stop is not None and should_stop():
+            raise RunCancelled(f"analysis run {run.id} stopped before it was published")
+
+    yield from _clean(stale_after, batch_size, run.id)
+    outputs = list(result.values)
+    props = [outcome.result_keys[o] for o in outputs]
+    staged = [queries.staged_property(p, run.tag) for p in props]
+    columns: list[list[Any]] = [
+        result.values[o].astype(np.int64).tolist()
+        if o in INTEGER_OUTPUTS
+        else result.values[o].tolist()
+        for o in outputs
+    ]
+    stage = {
+        "id": run.id,
+        "staged_keys": staged,
+        "result_key": outcome.result_keys[result.primary],
+        "result_keys": props,
+    }
+    yield (Statement(queries.STAGE_RUN, stage),)
+    query = queries.write_scores_query(run.label, staged)
+    heartbeat = Statement(queries.HEARTBEAT, {"id": run.id})
+    for start in range(0, len(node_ids), batch_size):
+        check_stop()
+        stop = start + batch_size
+        values = {"ids": node_ids[start:stop], "values": [c[start:stop] for c in columns]}
+        yield (Statement(query, values), heartbeat)
+    check_stop()
+    t_end = time.perf_counter()
+    complete = {
+        "id": run.id,
+        "parameters": orjson.dumps(outcome.parameters, option=orjson.OPT_SORT_KEYS).decode(),
+        "node_count": outcome.node_count,
+        "edge_count": outcome.edge_count,
+        "duration_ms": round((t_end - (started if started is not None else t_write)) * 1e3, 3),
+        "finished_at": datetime.now(UTC).isoformat(),
+        "modularity": outcome.modularity,
+        "community_count": outcome.community_count,
+    }
+    yield (
+        Statement(queries.publish_query(run.label, props, staged)),
+        Statement(queries.COMPLETE_RUN, complete, single=True),  # still RUNNING: not failed
+    )
+    yield from _drop_published(run.id, run.label, staged, batch_size)
+    timings = dict(outcome.timings_ms)
+    timings["write"] = (time.perf_counter() - t_write) * 1e3
+    return replace(outcome, timings_ms=timings, run_id=run.id, created_at=run.created_at)
+
+
+def start_run(driver: Driver, database: str, spec: GraphSpec, algorithm: str) -> RunHandle:
+    """Records the run (status RUNNING) before anything is computed or written."""
+    return run_transactions(driver, database, _start(spec, algorithm))
 
 
 def drop_staged(
     driver: Driver, database: str, label: Label, staged: list[str], batch_size: int = WRITE_BATCH
 ) -> None:
     """Removes staged values of an unpublished run, in batches."""
-    if not staged:
-        return
-    query = queries.drop_staged_query(label, staged)
-    with driver.session(database=database) as session:
-        while session.execute_write(_drop_staged, query, batch_size) >= batch_size:
-            pass
+    run_transactions(driver, database, _drop(label, staged, batch_size))
 
 
 def clean_abandoned(
@@ -361,54 +446,14 @@ def clean_abandoned(
     was killed) and removes their staged values, and drops the staged copies a published run
     left behind (its writer died after publishing); returns the FAILED runs' ids.
     ``current``: the caller's own run, never touched."""
-
-    def stale(query: str) -> list[Any]:
-        records, _, _ = driver.execute_query(
-            query, stale_after=float(stale_after), current=current, database_=database,
-            routing_=RoutingControl.WRITE,
-        )  # fmt: skip
-        return list(records)
-
-    records = stale(queries.ABANDONED_RUNS)
-    for r in records:
-        drop_staged(driver, database, Label(r["label"]), list(r["staged_keys"] or []), batch_size)
-    for r in stale(queries.LEFTOVER_STAGED):
-        _drop_published(
-            driver, database, str(r["id"]), Label(r["label"]), r["staged_keys"], batch_size
-        )
-    return [str(r["id"]) for r in records]
-
-
-def _drop_published(
-    driver: Driver,
-    database: str,
-    run_id: str,
-    label: Label,
-    staged: list[str] | None,
-    batch_size: int = WRITE_BATCH,
-) -> None:
-    """Drops a published run's staged copies in batches, then records that none are left."""
-    drop_staged(driver, database, label, list(staged or []), batch_size)
-    driver.execute_query(
-        queries.STAGED_DROPPED, id=run_id, database_=database, routing_=RoutingControl.WRITE
-    )
+    return run_transactions(driver, database, _clean(stale_after, batch_size, current))
 
 
 def fail_run(driver: Driver, database: str, run: RunHandle, error: BaseException) -> None:
     """Marks a run FAILED and removes what it staged (best effort: a dead database leaves it
     RUNNING, and the next run cleans it up once its heartbeat is stale)."""
-    try:
-        records, _, _ = driver.execute_query(
-            queries.FAIL_RUN,
-            id=run.id,
-            error=type(error).__name__,
-            database_=database,
-            routing_=RoutingControl.WRITE,
-        )
-        for r in records:
-            drop_staged(driver, database, run.label, list(r["staged_keys"] or []))
-    except Exception:  # noqa: BLE001 - the original error is what the caller must see
-        pass
+    with contextlib.suppress(Exception):  # the original error is what the caller must see
+        run_transactions(driver, database, _fail(run, error))
 
 
 def write_run(
@@ -426,71 +471,36 @@ def write_run(
 ) -> AnalysisOutcome:
     """Stages every output under the run's own properties in batches, then publishes them and
     marks the run COMPLETE in one transaction. ``should_stop`` is asked between batches."""
-    t_write = time.perf_counter()
-    clean_abandoned(driver, database, stale_after, batch_size, current=run.id)
-    outputs = list(result.values)
-    props = [outcome.result_keys[o] for o in outputs]
-    staged = [queries.staged_property(p, run.tag) for p in props]
-    columns: list[list[Any]] = [
-        result.values[o].astype(np.int64).tolist()
-        if o in INTEGER_OUTPUTS
-        else result.values[o].tolist()
-        for o in outputs
-    ]
-    driver.execute_query(
-        queries.STAGE_RUN,
-        id=run.id,
-        staged_keys=staged,
-        result_key=outcome.result_keys[result.primary],
-        result_keys=props,
-        database_=database,
-        routing_=RoutingControl.WRITE,
-    )
-    query = queries.write_scores_query(run.label, staged)
-    with driver.session(database=database) as session:
-        for start in range(0, len(node_ids), batch_size):
-            if should_stop is not None and should_stop():
-                raise RunCancelled(f"analysis run {run.id} stopped before it was published")
-            stop = start + batch_size
-            session.execute_write(
-                _write_batch, query, run.id, node_ids[start:stop],
-                [c[start:stop] for c in columns],
-            )  # fmt: skip
-        if should_stop is not None and should_stop():
-            raise RunCancelled(f"analysis run {run.id} stopped before it was published")
-        finished = datetime.now(UTC).isoformat()
-        t_end = time.perf_counter()
-        params = {
-            "id": run.id,
-            "parameters": orjson.dumps(outcome.parameters, option=orjson.OPT_SORT_KEYS).decode(),
-            "node_count": outcome.node_count,
-            "edge_count": outcome.edge_count,
-            "duration_ms": round((t_end - (started if started is not None else t_write)) * 1e3, 3),
-            "finished_at": finished,
-            "modularity": outcome.modularity,
-            "community_count": outcome.community_count,
-        }
-        session.execute_write(
-            _publish, queries.publish_query(run.label, props, staged), queries.COMPLETE_RUN, params
-        )
-    _drop_published(driver, database, run.id, run.label, staged, batch_size)
-    timings = dict(outcome.timings_ms)
-    timings["write"] = (time.perf_counter() - t_write) * 1e3
-    return AnalysisOutcome(
-        spec=outcome.spec,
-        algorithm=outcome.algorithm,
-        parameters=outcome.parameters,
-        node_count=outcome.node_count,
-        edge_count=outcome.edge_count,
-        result_keys=outcome.result_keys,
-        top=outcome.top,
-        communities=outcome.communities,
-        community_count=outcome.community_count,
-        modularity=outcome.modularity,
-        timings_ms=timings,
-        run_id=run.id,
-        created_at=run.created_at,
-    )
+    work = _write(run, outcome, node_ids, result, batch_size, stale_after, started, should_stop)
+    return run_transactions(driver, database, work)
+
+
+async def start_run_async(writer: AsyncWriter, spec: GraphSpec, algorithm: str) -> RunHandle:
+    """:func:`start_run` on the API's async driver."""
+    return await writer.run(_start(spec, algorithm))
+
+
+async def fail_run_async(writer: AsyncWriter, run: RunHandle, error: BaseException) -> None:
+    """:func:`fail_run` on the API's async driver (best effort as well)."""
+    with contextlib.suppress(Exception):  # the original error is what the caller must see
+        await writer.run(_fail(run, error))
+
+
+async def write_run_async(
+    writer: AsyncWriter,
+    run: RunHandle,
+    outcome: AnalysisOutcome,
+    node_ids: list[str],
+    result: AlgorithmResult,
+    *,
+    batch_size: int = WRITE_BATCH,
+    stale_after: float = STALE_AFTER,
+    started: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> AnalysisOutcome:
+    """:func:`write_run` on the API's async driver."""
+    work = _write(run, outcome, node_ids, result, batch_size, stale_after, started, should_stop)
+    return await writer.run(work)
 
 
 def _write_plain(

@@ -49,12 +49,14 @@ from graph.analytics.algorithms import (
     AlgorithmResult,
     membership_result,
 )
+from graph.analytics.export import EdgeList
 from graph.analytics.spark.graphx import GraphX, GraphXGraph
-from graph.analytics.spark.sources import GraphSource, SparkGraphInput
+from graph.analytics.spark.sources import GraphSource, SparkGraphInput, from_edge_list
 from graph.analytics.spec import GraphSpec
 from graph.errors import InputError
 
 ENGINE = "spark"
+EXPORTED = "export"  # the source of a graph the caller exported (compute_exported)
 DEFAULT_PAGERANK_ITERATIONS = 20
 DEFAULT_SCC_ITERATIONS = 50
 DEFAULT_LPA_ITERATIONS = 5
@@ -303,6 +305,50 @@ def compute(
     return nodes, _result(algorithm, values, used), timings
 
 
+def _computed(
+    spark: SparkSession,
+    graph: SparkGraphInput,
+    algorithm: str,
+    params: dict[str, Any],
+    source: str,
+    release: bool,
+    phase: Callable[[str], None],
+) -> tuple[SparkNodes, AlgorithmResult, dict[str, float]]:
+    """``compute``, the graph released after when ``release``; the parameters record the
+    engine and the source."""
+    try:
+        phase("algorithm")
+        nodes, result, steps = compute(spark, graph, algorithm, params)
+    finally:
+        if release:
+            graph.release()
+    result.parameters.update({"engine": ENGINE, "source": source})
+    return nodes, result, steps
+
+
+def compute_exported(
+    spark: SparkSession,
+    edges: EdgeList,
+    algorithm: str,
+    params: dict[str, Any],
+    *,
+    on_phase: Callable[[str], None] | None = None,
+) -> tuple[SparkNodes, AlgorithmResult, dict[str, float]]:
+    """GraphX on a graph the caller exported itself (the API reads it through its own async
+    driver): handed to Spark (``from_edge_list``), run, released. Timings: ``load`` (into
+    Spark), then those of ``compute``; the parameters record ``source: export``. ``on_phase``
+    is told ``load`` and ``algorithm`` as they start."""
+    args = dict(params)
+    check_params(algorithm, args)
+    phase = on_phase or (lambda _: None)
+    phase("load")
+    t0 = time.perf_counter()
+    data = from_edge_list(spark, edges)
+    t1 = time.perf_counter()
+    nodes, result, steps = _computed(spark, data, algorithm, args, EXPORTED, True, phase)
+    return nodes, result, {"load": (t1 - t0) * 1e3, **steps}
+
+
 def analyze(
     driver: Driver,
     database: str,
@@ -337,13 +383,9 @@ def analyze(
         if graph.spec != spec:
             raise ValueError("the graph given was read for another spec")
         t1 = time.perf_counter()
-        try:
-            phase("algorithm")
-            nodes, result, steps = compute(spark, graph, algorithm, args)
-        finally:
-            if data is None:
-                graph.release()
-        result.parameters.update({"engine": ENGINE, "source": source.name})
+        nodes, result, steps = _computed(
+            spark, graph, algorithm, args, source.name, data is None, phase
+        )
         timings = {"export": (t1 - t0) * 1e3, **steps}
         outcome = runs.summarize(nodes, result, algorithm, args, top, timings)
         if run is not None:

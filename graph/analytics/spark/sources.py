@@ -8,13 +8,14 @@ edge list ``(src: long, dst: long)`` as Spark DataFrames. No edge ever becomes a
   spec with values (filters, seeds, a minimum weight) is exported by the project's one export
   query instead (``graph.analytics.export.export_edges``: numpy arrays, read in chunks) and
   handed to Spark as a binary file per column: such subgraphs are the small ones.
-- ``ExportSource``: every spec through that export (the API, which holds a driver).
 - ``CsvSource``: the bulk-import CSV snapshot (``scholargraph bulk-import --keep-csv``, layout in
   ``graph.bulk``): no Bolt at all, the path docs/performance.md recommends at scale. Whole
   citation graph: ``papers.csv`` + ``stubs.csv`` and ``cites.csv``, keys the OpenAlex W numbers
   the import joins on. Whole co-authorship graph: ``authors.csv`` and the author pairs of
   ``authored.csv`` (keys: 64-bit hashes of the author ids, checked for collisions). The snapshot
   is the graph as imported: authorships ``finish_import`` relinked afterwards are not in it.
+- The API exports every spec itself, through its async driver, and hands the arrays over
+  (``from_edge_list``, by ``engine.compute_exported``).
 """
 
 from __future__ import annotations
@@ -127,19 +128,6 @@ class Neo4jSource:
                     "`scholargraph spark install` (or read the CSV snapshot: --spark-source csv)"
                 ) from e
             raise
-
-
-@dataclass(frozen=True, slots=True)
-class ExportSource:
-    """Any spec through the project's own export (``export_edges`` in a read transaction of
-    ``driver``): the API's source, which holds a driver rather than connector settings."""
-
-    driver: Driver
-    database: str
-    name: str = "export"
-
-    def read(self, spark: SparkSession, spec: GraphSpec) -> SparkGraphInput:
-        return from_edge_list(spark, export_edges(self.driver, self.database, spec))
 
 
 def from_edge_list(spark: SparkSession, edges: EdgeList) -> SparkGraphInput:
