@@ -45,7 +45,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -370,11 +370,20 @@ class Profile:
     titles: set[str] = field(default_factory=set)  # digests of their titles (bounded)
     retired: set[str] = field(default_factory=set)  # ids of the clusters it absorbed
     never: set[str] = field(default_factory=set)  # authors it is never joined with (overrides)
+    _term_norm: float | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def term_norm(self) -> float:
+        """The Euclidean norm of ``terms`` (kept until the profile changes)."""
+        if self._term_norm is None:
+            self._term_norm = sum(c * c for c in self.terms.values()) ** 0.5
+        return self._term_norm
 
     def has_paper(self, m: Mention) -> bool:
         return paper_digest(m.paper) in self.papers
 
     def add(self, m: Mention) -> None:
+        self._term_norm = None
         self.size += 1
         if len(self.papers) < MAX_PAPERS:
             self.papers.add(paper_digest(m.paper))
@@ -395,6 +404,7 @@ class Profile:
 
     def merge(self, other: Profile) -> None:
         """Takes in another cluster's evidence (the two were shown to be one person)."""
+        self._term_norm = None
         self.size += other.size
         self.retired |= other.retired | {other.id}
         self.never |= other.never
@@ -578,8 +588,7 @@ def _term_similarity(m: Mention, p: Profile) -> float:
     shared = sum(p.terms[t] for t in m.terms if t in p.terms)
     if not shared:
         return 0.0
-    norm = sum(c * c for c in p.terms.values()) ** 0.5
-    return float(shared / (len(m.terms) ** 0.5 * norm))
+    return float(shared / (len(m.terms) ** 0.5 * p.term_norm))
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
@@ -796,12 +805,22 @@ class _BlockIndex:
         ids.discard(p.id)
         return [self.profiles[i] for i in sorted(ids) if i in self.profiles]
 
-    def candidates(self, m: Mention) -> list[Profile]:
+    def candidates(
+        self, m: Mention, words_alone: Callable[[Profile], bool] | None = None
+    ) -> list[Profile]:
+        """The profiles sharing a feature with ``m``, by id. ``words_alone``: whether to keep a
+        profile that shares only words with ``m`` (None: every one is kept)."""
         venues = [m.venue] if m.venue else []
-        feats = self._features(m.coauthors, venues, m.terms, m.affiliation, m.categories)
         ids: set[str] = set()
-        for f in feats:
+        for f in self._features(m.coauthors, venues, (), m.affiliation, m.categories):
             ids |= self.index.get(f, set())
+        words: set[str] = set()
+        for t in m.terms:
+            words |= self.index.get(f"t:{t}", set())
+        if words_alone is None:
+            ids |= words
+        else:
+            ids |= {i for i in words - ids if i in self.profiles and words_alone(self.profiles[i])}
         return [self.profiles[i] for i in sorted(ids) if i in self.profiles]
 
 
@@ -929,9 +948,14 @@ def assign(
     for m in mentions:
         block = by_block.setdefault(m.block, _BlockIndex(()))
         people = prior.get(m.id) if prior else None
-        found = [
-            (p, ev) for p, ev in matches(m, block.candidates(m), w, people) if not p.has_paper(m)
-        ]
+
+        def words_may_reach(p: Profile, m: Mention = m, people: float | None = people) -> bool:
+            """Whether words alone (and a shared title) can bring ``p`` to the threshold."""
+            title = m.title is not None and m.title in p.titles
+            return title or join_threshold(m, p, w, people) <= w.term_cap
+
+        candidates = block.candidates(m, words_may_reach)
+        found = [(p, ev) for p, ev in matches(m, candidates, w, people) if not p.has_paper(m)]
         if not found:
             profile = Profile(str(new_cluster_id(m)), m.block)
             evidence = None

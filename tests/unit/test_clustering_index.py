@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from graph import author_clustering
 from graph.author_clustering import MemoryClusters, _BlockIndex
 from graph.identity import paper_key
 from graph.name_stats import NameStats
@@ -60,3 +61,28 @@ def test_the_kept_index_holds_every_feature_of_every_profile() -> None:
             for f in _BlockIndex._features(p.coauthors, p.venues, p.terms, p.affiliation,
                                           p.categories):  # fmt: skip
                 assert p.id in block.index[f], (p.id, f)
+
+
+class EveryCandidate(_BlockIndex):
+    """Scores every profile sharing a feature, words alone included (no bound applied)."""
+
+    pruned = 0
+
+    def candidates(self, m, words_alone=None):  # type: ignore[no-untyped-def]
+        every = super().candidates(m)
+        if words_alone is not None:
+            EveryCandidate.pruned += len(every) - len(super().candidates(m, words_alone))
+        return every
+
+
+@pytest.mark.parametrize("name", ["qian-dblp", "aminer110-half"])
+def test_profiles_sharing_only_words_are_left_out_only_when_they_cannot_join(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = read_mentions(SETS / name, limit_blocks=60)
+    records = [r for r in s.records if isinstance(r, Paper)]
+    bounded = _run(MemoryClusters(name_stats=NameStats()), records, batch=40)
+    monkeypatch.setattr(author_clustering, "_BlockIndex", EveryCandidate)
+    every = _run(MemoryClusters(name_stats=NameStats()), records, batch=40)
+    assert bounded == every
+    assert EveryCandidate.pruned > 0  # the bound left some out: the test compares something
