@@ -41,7 +41,7 @@ import sys
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -60,6 +60,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 NO_YEAR = -(2**31)  # a paper without a year (the export's coalesce value)
 EXPORT_CHUNK = 250_000  # list elements per record of the export
+DENSE_SPREAD = 4  # internal node numbers at most this sparse map through a lookup table
 BUILD_TIMEOUT = 300.0  # seconds for the export of a build (shared by every later request)
 MEMO_ENTRIES = 32  # filtered-subgraph results kept per snapshot (LRU)
 
@@ -181,9 +182,9 @@ class Snapshot:
         """(ptr, citing papers) per cited paper, citing papers ascending."""
         held = self._lazy.get("in_csr")
         if held is None:
-            order = np.lexsort((self.src, self.dst))
+            _, citing = _sorted_pairs(self.dst, self.src, self.paper_count)
             ptr = np.concatenate(([0], np.cumsum(self.cited_by))).astype(np.int64)
-            held = (ptr, self.src[order])
+            held = (ptr, citing)
             self._lazy["in_csr"] = held
         return held
 
@@ -202,21 +203,23 @@ class Snapshot:
         ``graph.queries_read.SIMILAR_OF_PAPERS`` over the arrays."""
         out_ptr = self._out_ptr()
         in_ptr, in_src = self._in_csr()
-        citers = np.unique(self.citing(v))
-        refs = np.unique(self.references(v))
+        citers = _distinct(self.citing(v).astype(np.int64))
+        refs = _distinct(self.references(v).astype(np.int64))
         n = max(self.paper_count, 1)
-        co_q = _reached(out_ptr, self.dst, citers, n)
-        cp_q = _reached(in_ptr, in_src, refs, n)
-        co_q, cp_q = co_q[co_q != v], cp_q[cp_q != v]
-        papers = np.concatenate((co_q, cp_q))
-        if papers.size == 0:
-            return []
-        uniq, inverse = np.unique(papers, return_inverse=True)
-        co = np.bincount(inverse[: co_q.size], minlength=uniq.size)
-        cp = np.bincount(inverse[co_q.size :], minlength=uniq.size)
+        co_q = _reached(out_ptr, self.dst, citers)
+        cp_q = _reached(in_ptr, in_src, refs)
+        co = np.bincount(co_q, minlength=n)
+        cp = np.bincount(cp_q, minlength=n)
+        co[v] = cp[v] = 0
         score = co + cp
-        order = np.lexsort((uniq, -score))[:first]
-        return [(int(uniq[i]), int(score[i]), int(co[i]), int(cp[i])) for i in order.tolist()]
+        found = np.flatnonzero(score)
+        # best first: score descending, then paper number (the id order)
+        key = (int(score.max()) - score[found]) * n + found
+        if found.size > first:
+            part = np.argpartition(key, first - 1)[:first]
+            found, key = found[part], key[part]
+        top = found[np.argsort(key, kind="stable")]
+        return [(int(i), int(score[i]), int(co[i]), int(cp[i])) for i in top.tolist()]
 
     # -- co-authorship -------------------------------------------------------------------------
 
@@ -372,18 +375,32 @@ def _find(ids: list[str], wanted: str) -> int | None:
     return i if i < len(ids) and ids[i] == wanted else None
 
 
-def _reached(ptr: IntArray, values: npt.NDArray[Any], rows: npt.NDArray[Any], n: int) -> IntArray:
-    """``values[ptr[r]:ptr[r + 1]]`` for every ``r`` in ``rows``, concatenated, once per
-    distinct (row, value) pair (as Cypher's ``count(DISTINCT ...)`` sees them)."""
+def _reached(ptr: IntArray, values: npt.NDArray[Any], rows: npt.NDArray[Any]) -> IntArray:
+    """``values[ptr[r]:ptr[r + 1]]`` for every ``r`` in ``rows`` (distinct), concatenated, once
+    per distinct (row, value) pair (as Cypher's ``count(DISTINCT ...)`` sees them). Each row's
+    values are sorted (the snapshot's CSR arrays are), so a repeated pair is adjacent."""
     rows = rows.astype(np.int64)
     starts = ptr[rows]
     counts = ptr[rows + 1] - starts
     offset = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
         np.cumsum(counts) - counts, counts
     )
-    reached = values[np.repeat(starts, counts) + offset].astype(np.int64)
+    reached: IntArray = values[np.repeat(starts, counts) + offset].astype(np.int64)
+    if reached.size < 2:
+        return reached
     via = np.repeat(rows, counts)
-    return np.unique(via * n + reached) % n
+    repeated = (via[1:] == via[:-1]) & (reached[1:] == reached[:-1])
+    kept: IntArray = reached[np.concatenate(([True], ~repeated))]
+    return kept
+
+
+def _distinct(values: IntArray) -> IntArray:
+    """``np.unique(values)`` by a sort (numpy's hashing unique is several times slower on
+    millions of integers)."""
+    if values.size == 0:
+        return values
+    ordered = np.sort(values)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
 
 
 def _rank_by_id(ids: list[str]) -> tuple[list[str], IntArray]:
@@ -395,8 +412,25 @@ def _rank_by_id(ids: list[str]) -> tuple[list[str], IntArray]:
 
 
 def _mapper(keys: Sequence[int], rank: IntArray) -> Callable[[Sequence[int]], Int32Array]:
-    """A function from internal node numbers to vertex numbers (sort + binary search)."""
+    """A function from internal node numbers to vertex numbers: a lookup table when the numbers
+    are dense (Neo4j's usually are: at most :data:`DENSE_SPREAD` times as many slots as keys),
+    else a sort and a binary search. A number outside ``keys`` is refused (ValueError)."""
     k = np.asarray(keys, dtype=np.int64)
+    if k.size and int(k.min()) >= 0 and int(k.max()) < DENSE_SPREAD * k.size + 1024:
+        table = np.full(int(k.max()) + 1, -1, dtype=np.int64)
+        table[k] = rank
+
+        def look_up(wanted: Sequence[int]) -> Int32Array:
+            w = np.asarray(wanted, dtype=np.int64)
+            if not w.size:
+                return np.zeros(0, dtype=np.int32)
+            inside = (w >= 0) & (w < table.size)
+            v = table[np.where(inside, w, 0)]
+            if not bool(np.all(inside)) or bool(np.any(v < 0)):
+                raise ValueError("a snapshot row names a node outside the export")
+            return v.astype(np.int32)
+
+        return look_up
     order = np.argsort(k, kind="stable")
     sorted_keys = k[order]
 
@@ -430,12 +464,19 @@ def _ancestors(n_cats: int, child: Int32Array, parent: Int32Array) -> list[list[
 def _csr(groups: IntArray, members: IntArray, n_groups: int) -> tuple[IntArray, IntArray]:
     """(ptr, members sorted by group then member), duplicates removed."""
     if members.size:
-        key = np.unique(groups.astype(np.int64) * (int(members.max()) + 1) + members)
         span = int(members.max()) + 1
+        key = _distinct(groups.astype(np.int64) * span + members)
         groups, members = key // span, key % span
     counts = np.bincount(groups, minlength=n_groups) if groups.size else np.zeros(n_groups, int)
     ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     return ptr, members.astype(np.int64)
+
+
+def _sorted_pairs(major: Int32Array, minor: Int32Array, span: int) -> tuple[Int32Array, Int32Array]:
+    """The pairs ``(major[i], minor[i])`` sorted by major, then minor (``0 <= minor < span``),
+    duplicates kept: one sort of a combined key, cheaper than ``np.lexsort`` and a gather."""
+    key = np.sort(major.astype(np.int64) * max(span, 1) + minor)
+    return (key // max(span, 1)).astype(np.int32), (key % max(span, 1)).astype(np.int32)
 
 
 def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snapshot:
@@ -448,15 +489,14 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
     paper_v = _mapper(cols["paper_keys"], paper_rank)
 
     src, dst = paper_v(cols["cite_src"]), paper_v(cols["cite_dst"])
-    order = np.lexsort((dst, src))
-    src, dst = src[order], dst[order]
+    src, dst = _sorted_pairs(src, dst, n)
     cited_by = np.bincount(dst, minlength=n).astype(np.int64)
 
     author_ids, author_rank = _rank_by_id([str(x) for x in cols["author_ids"]])
     author_v = _mapper(cols["author_keys"], author_rank)
     a_author, a_paper = author_v(cols["auth_author"]), paper_v(cols["auth_paper"])
-    order = np.lexsort((a_author, a_paper))  # by paper, then author; duplicates kept (as Cypher)
-    a_author, a_paper = a_author[order], a_paper[order]
+    # by paper, then author; duplicates kept (as Cypher)
+    a_paper, a_author = _sorted_pairs(a_paper, a_author, len(author_ids))
     auth_ptr = np.concatenate(([0], np.cumsum(np.bincount(a_paper, minlength=n)))).astype(np.int64)
 
     category_ids, cat_rank = _rank_by_id([str(x) for x in cols["cat_ids"]])
@@ -471,16 +511,14 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
     offset = np.arange(rows.shape[0]) - np.repeat(np.cumsum(per_row) - per_row, per_row)
     groups = flat[starts[in_cat[rows]] + offset] if rows.size else np.zeros(0, np.int64)
     cat_ptr, cat_papers = _csr(groups, in_paper[rows].astype(np.int64), len(category_ids))
-    order = np.lexsort((in_cat, in_paper))
-    incat_paper, incat_cat = in_paper[order], in_cat[order]
+    incat_paper, incat_cat = _sorted_pairs(in_paper, in_cat, len(category_ids))
 
     venue_ids, venue_rank = _rank_by_id([str(x) for x in cols.get("venue_ids", [])])
     venue_v = _mapper(cols.get("venue_keys", []), venue_rank)
     pub_paper, pub_venue = paper_v(cols.get("pub_paper", [])), venue_v(cols.get("pub_venue", []))
-    order = np.lexsort((pub_venue, pub_paper))
-    pub_paper, pub_venue = pub_paper[order], pub_venue[order]
+    pub_paper, pub_venue = _sorted_pairs(pub_paper, pub_venue, len(venue_ids))
 
-    return Snapshot(
+    snap = Snapshot(
         fingerprint=fingerprint,
         paper_ids=paper_ids,
         year=year,
@@ -499,9 +537,10 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
         venue_ids=venue_ids,
         pub_paper=pub_paper,
         pub_venue=pub_venue,
-        build_seconds=time.perf_counter() - started,
         _cat_index={c: i for i, c in enumerate(category_ids)},
     )
+    snap._out_ptr(), snap._in_csr()  # the citation neighbourhoods, here rather than in a request
+    return replace(snap, build_seconds=time.perf_counter() - started)
 
 
 async def read_fingerprint(scope: ReadScope) -> Fingerprint:
