@@ -51,6 +51,7 @@ from api.types import (
     order_keys,
     search_hit,
 )
+from graph import paper_aggregates as aggregates
 from graph import repository as repo
 from graph.analytics.worker import shared_pool
 from graph.ids import normalize_openalex, parse_author_id, parse_paper_id
@@ -136,10 +137,10 @@ class CoreQuery:
             if page_selected(info)
             else repo.Page([], None, False)  # only counts or facets asked for: no page query
         )
-        count = lambda: repo.list_count(scope, Label.PAPER, tree)  # noqa: E731
+        count = lambda: aggregates.count_papers(scope, tree)  # noqa: E731
 
         def facet(name: str, k: int) -> Awaitable[Facet]:
-            return repo.list_facet(scope, name, tree, k)
+            return aggregates.paper_facet(scope, name, tree, k)
 
         return PaperConnection.build(
             page, Paper.from_node, keys, values is not None, count, facets=facet, ids=ids

@@ -117,6 +117,10 @@ class Snapshot:
     venue_ids: list[str] = field(default_factory=list)
     pub_paper: Int32Array = field(default_factory=lambda: np.zeros(0, np.int32))
     pub_venue: Int32Array = field(default_factory=lambda: np.zeros(0, np.int32))
+    # per paper: known only as a citation target, and the stored ``citation_count`` (what the
+    # paper filter reads; set from the citations after every load)
+    stub: BoolArray = field(default_factory=lambda: np.zeros(0, np.bool_))
+    stored_citations: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     build_seconds: float = 0.0
     _cat_index: dict[str, int] = field(default_factory=dict)
     _memo: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
@@ -141,7 +145,8 @@ class Snapshot:
         process keeps; docs/snapshot.md compares it with the measured RSS growth)."""
         arrays = [self.year, self.has_year, self.src, self.dst, self.cited_by, self.auth_ptr,
                   self.auth_author, self.cat_ptr, self.cat_papers, self.incat_paper,
-                  self.incat_cat, self.pub_paper, self.pub_venue]  # fmt: skip
+                  self.incat_cat, self.pub_paper, self.pub_venue, self.stub,
+                  self.stored_citations]  # fmt: skip
         for held in self._lazy.values():
             parts = held if isinstance(held, tuple) else (held,)
             arrays += [a for a in parts if isinstance(a, np.ndarray)]
@@ -486,6 +491,11 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
     n = len(paper_ids)
     year = np.empty(n, dtype=np.int32)
     year[paper_rank] = np.asarray(cols["paper_years"], dtype=np.int64).astype(np.int32)
+    stub = np.zeros(n, dtype=np.bool_)
+    stored_citations = np.zeros(n, dtype=np.int64)
+    if "paper_stubs" in cols:
+        stub[paper_rank] = np.asarray(cols["paper_stubs"], dtype=np.bool_)
+        stored_citations[paper_rank] = np.asarray(cols["paper_citations"], dtype=np.int64)
     paper_v = _mapper(cols["paper_keys"], paper_rank)
 
     src, dst = paper_v(cols["cite_src"]), paper_v(cols["cite_dst"])
@@ -537,6 +547,8 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
         venue_ids=venue_ids,
         pub_paper=pub_paper,
         pub_venue=pub_venue,
+        stub=stub,
+        stored_citations=stored_citations,
         _cat_index={c: i for i, c in enumerate(category_ids)},
     )
     snap._out_ptr(), snap._in_csr()  # the citation neighbourhoods, here rather than in a request
@@ -610,6 +622,17 @@ class SnapshotStore:
             task.add_done_callback(lambda t: self._forget(build_key, t))
         return await asyncio.shield(task)
 
+    def warm(self, scope: ReadScope) -> None:
+        """Starts building the snapshot of ``scope``'s database in the background, unless one
+        is held or being built: the caller answers without it this time (a count or a facet
+        from Cypher), the requests after the build from it. A failed build is logged."""
+        key = (id(scope.driver), scope.database)
+        if key in self._entries or any(b[:2] == key for b in self._builds) or key in _WARMING:
+            return
+        task = asyncio.create_task(self.get(scope.without_deadline()))
+        _WARMING[key] = task
+        task.add_done_callback(lambda t: _warmed(key, t))
+
     def _forget(
         self, build_key: tuple[int, str, Fingerprint], task: asyncio.Task[Snapshot]
     ) -> None:
@@ -633,6 +656,15 @@ class SnapshotStore:
             snap.citation_count, snap.author_count,
         )  # fmt: skip
         return snap
+
+
+_WARMING: dict[tuple[int, str], asyncio.Task[Snapshot]] = {}  # background builds (strong refs)
+
+
+def _warmed(key: tuple[int, str], task: asyncio.Task[Snapshot]) -> None:
+    _WARMING.pop(key, None)
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("background snapshot build failed: %r", task.exception())
 
 
 SNAPSHOTS = SnapshotStore()

@@ -49,7 +49,7 @@ FINGERPRINT_FIELDS = (
 
 #: The columns of :data:`EXPORT`, in order (one list per column in every record).
 EXPORT_COLUMNS = (
-    "paper_keys", "paper_ids", "paper_years",
+    "paper_keys", "paper_ids", "paper_years", "paper_stubs", "paper_citations",
     "cite_src", "cite_dst",
     "author_keys", "author_ids",
     "auth_author", "auth_paper",
@@ -75,7 +75,9 @@ EXPORT = f"""
 CALL () {{
   MATCH (p:{PAPER})
   RETURN collect(id(p)) AS paper_keys, collect(p.id) AS paper_ids,
-         collect(coalesce(p.year, $no_year)) AS paper_years
+         collect(coalesce(p.year, $no_year)) AS paper_years,
+         collect(coalesce(p.stub, false)) AS paper_stubs,
+         collect(coalesce(p.citation_count, 0)) AS paper_citations
 }}
 CALL () {{
   MATCH (a)-[:{CITES}]->(b)

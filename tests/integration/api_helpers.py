@@ -66,6 +66,14 @@ class CountingDriver:
         self.queries.append(getattr(query, "text", query))
         return await self.inner.execute_query(query, *args, **kwargs)
 
+    def request_queries(self) -> list[str]:
+        """The queries sent, less an analytics snapshot's build (a count or facet asked before
+        any snapshot is held starts one in the background: ``graph.paper_aggregates``)."""
+        from graph import snapshot_queries
+
+        build = {snapshot_queries.FINGERPRINT, snapshot_queries.EXPORT}
+        return [t for t in self.queries if t not in build]
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
