@@ -783,10 +783,17 @@ async def similar_from_snapshot(
     """Similar papers of several papers from the snapshot's citation arrays (co-citation and
     coupling, as ``graph.queries_read.SIMILAR_OF_PAPERS``), with one read for the answer
     papers' properties."""
-    found: dict[str, list[tuple[int, int, int, int]]] = {}
-    for pid in dict.fromkeys(paper_ids):
-        v = snap.paper_number(pid)
-        found[pid] = [] if v is None else snap.similar(v, first)
+
+    def compute() -> dict[str, list[tuple[int, int, int, int]]]:
+        found = {}
+        for pid in dict.fromkeys(paper_ids):
+            v = snap.paper_number(pid)
+            found[pid] = [] if v is None else snap.similar(v, first)
+        return found
+
+    # off the event loop: a hub paper's neighbourhood is millions of array elements, and
+    # numpy lets go of the GIL for most of the work
+    found = await asyncio.to_thread(compute)
     wanted = list(dict.fromkeys(snap.paper_ids[r[0]] for rows in found.values() for r in rows))
     nodes = await repo.nodes_by_ids(scope, Label.PAPER, wanted) if wanted else {}
     out: dict[str, list[SimilarPaper]] = {}

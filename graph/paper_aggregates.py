@@ -24,6 +24,7 @@ every use): a load that adds or merges anything is seen at once; a change of a p
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import operator
 from collections.abc import Mapping, Sequence
@@ -212,7 +213,7 @@ async def _mask(
     if snap is None:
         SNAPSHOTS.warm(scope)
         return None
-    mask = paper_mask(snap, where)
+    mask = await asyncio.to_thread(paper_mask, snap, where)  # off the event loop
     return None if mask is None else (snap, mask)
 
 
@@ -235,8 +236,12 @@ async def paper_facet(
     if held is None:
         return await repo.list_facet(scope, facet, where, first)
     snap, mask = held
-    counts, ids = facet_counts(snap, facet, mask)
-    top = top_counts(counts, first + 1)
+
+    def count() -> tuple[list[tuple[int, int]], list[str]]:
+        counts, ids = facet_counts(snap, facet, mask)
+        return top_counts(counts, first + 1), ids
+
+    top, ids = await asyncio.to_thread(count)  # off the event loop
     if facet == "years":
         values = [FacetValue(int(ids[i]), n, None) for i, n in top]
     else:
