@@ -6,45 +6,26 @@ round trips of `similar` and `topCitingAuthors`."""
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-import pytest_asyncio
 from neo4j import Driver
 
 from graph import influence
 from graph import repository as repo
 from graph.repository import ReadScope
-from graph.settings import Neo4jSettings
 from tests.integration.api_helpers import (
     DB,
     CountingDriver,
-    api_driver,
     data,
     error,
-    load_samples,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 OWNER = "name:lizhu zhang"  # the profile page's owner
 TURING = "doi:10.1093/mind/lix.236.433"  # S2 sample: 1000 citing papers in the graph
-
-
-@pytest.fixture(scope="module")
-def loaded(driver: Driver, data_dir: Path) -> Iterator[Driver]:
-    load_samples(driver, data_dir)
-    yield driver
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def scope(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[ReadScope]:
-    async with api_driver(neo4j_settings) as drv:
-        await drv.verify_connectivity()
-        yield ReadScope(drv, DB, 15.0)
 
 
 def cypher(driver: Driver, query: str, **params: Any) -> list[dict[str, Any]]:

@@ -5,46 +5,28 @@ limits and errors, and the Bolt round-trip bounds."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from neo4j import Driver
 
 from api.sdl import SDL_PATH, current_sdl
 from api.types import Author
 from graph.repository import ReadScope
-from graph.settings import AppSettings, Neo4jSettings
+from graph.settings import AppSettings
 from graph.stats import graph_stats
 from tests.integration.api_helpers import (
     DB,
     CountingDriver,
-    api_driver,
     data,
     error,
     execute,
-    load_samples,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 TURING = "doi:10.1093/mind/lix.236.433"  # S2 sample: 1000 citing papers in the graph
 OWNER = "name:lizhu zhang"  # the profile page's owner
-
-
-@pytest.fixture(scope="module")
-def loaded(driver: Driver, data_dir: Path) -> Iterator[Driver]:
-    load_samples(driver, data_dir)
-    yield driver
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def scope(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[ReadScope]:
-    async with api_driver(neo4j_settings) as drv:
-        await drv.verify_connectivity()
-        yield ReadScope(drv, DB, 15.0)
 
 
 def cypher(driver: Driver, query: str, **params: Any) -> list[dict[str, Any]]:

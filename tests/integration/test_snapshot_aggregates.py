@@ -6,8 +6,6 @@ snapshot does not hold is answered by Cypher; a count from the snapshot sends no
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,25 +16,15 @@ from graph import paper_aggregates as aggregates
 from graph import repository as repo
 from graph.labels import Label
 from graph.repository import ReadScope
-from graph.settings import Neo4jSettings
 from graph.snapshot import snapshot
-from tests.integration.api_helpers import DB, CountingDriver, api_driver, load_samples
+from tests.integration.api_helpers import DB, CountingDriver
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-@pytest.fixture(scope="module")
-def loaded(driver: Driver, data_dir: Path) -> Iterator[Driver]:
-    load_samples(driver, data_dir)
-    yield driver
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def scope(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[ReadScope]:
-    async with api_driver(neo4j_settings) as drv:
-        scope = ReadScope(drv, DB, 15.0)
-        await snapshot(scope)  # held from here on
-        yield scope
+@pytest_asyncio.fixture(scope="module", loop_scope="session", autouse=True)
+async def held(scope: ReadScope) -> None:
+    await snapshot(scope)  # held from here on
 
 
 def _one(driver: Driver, query: str) -> Any:
