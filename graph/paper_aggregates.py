@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from graph import repository as repo
 from graph.labels import Label
@@ -196,7 +197,7 @@ def facet_counts(snap: Snapshot, facet: str, mask: BoolArray) -> tuple[IntArray,
         others = _distinct_pairs(snap.pub_paper[hit], snap.pub_venue[hit])
         return np.bincount(others, minlength=len(snap.venue_ids)), snap.venue_ids
     if facet == "authors":
-        paper = np.repeat(np.arange(snap.paper_count), np.diff(snap.auth_ptr))
+        paper = snap.authorship_papers()
         hit = mask[paper]
         others = _distinct_pairs(paper[hit], snap.auth_author[hit])
         return np.bincount(others, minlength=snap.author_count), snap.author_ids
@@ -213,7 +214,13 @@ async def _mask(
     if snap is None:
         SNAPSHOTS.warm(scope)
         return None
-    mask = await asyncio.to_thread(paper_mask, snap, where)  # off the event loop
+    # one mask per filter and snapshot, shared by the count and the four facets of a request
+    key = ("paper_mask", orjson.dumps(where, option=orjson.OPT_SORT_KEYS))
+    held = snap.memo_get(key)
+    if held is None:
+        held = (await asyncio.to_thread(paper_mask, snap, where),)  # off the event loop
+        snap.memo_put(key, held)
+    mask: BoolArray | None = held[0]
     return None if mask is None else (snap, mask)
 
 

@@ -261,10 +261,18 @@ class Snapshot:
             self._lazy["coauthor_pairs"] = out
         return out
 
+    def authorship_papers(self) -> IntArray:
+        """The paper of every authorship row (``auth_author``'s parallel array), kept."""
+        held: IntArray | None = self._lazy.get("authorship_papers")
+        if held is None:
+            held = np.repeat(np.arange(self.paper_count, dtype=np.int64), np.diff(self.auth_ptr))
+            self._lazy["authorship_papers"] = held
+        return held
+
     def papers_of_authors(self, authors: BoolArray) -> tuple[IntArray, IntArray]:
         """Every authorship as (author, paper) rows, for the authors flagged in ``authors``
         (a boolean array over author numbers)."""
-        paper = np.repeat(np.arange(self.paper_count, dtype=np.int64), np.diff(self.auth_ptr))
+        paper = self.authorship_papers()
         author = self.auth_author.astype(np.int64)
         keep = authors[author]
         return author[keep], paper[keep]
