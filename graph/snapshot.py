@@ -49,6 +49,7 @@ import numpy.typing as npt
 
 from graph import repository as repo
 from graph import snapshot_queries as q
+from graph.db import detached
 from graph.repository import ReadScope
 
 logger = logging.getLogger("scholargraph.snapshot")
@@ -637,7 +638,8 @@ class SnapshotStore:
         key = (id(scope.driver), scope.database)
         if key in self._entries or any(b[:2] == key for b in self._builds) or key in _WARMING:
             return
-        task = asyncio.create_task(self.get(scope.without_deadline()))
+        # registered with the driver (graph.db.detached): closing it waits for the build first
+        task = asyncio.ensure_future(detached(scope.driver, self.get(scope.without_deadline())))
         _WARMING[key] = task
         task.add_done_callback(lambda t: _warmed(key, t))
 
