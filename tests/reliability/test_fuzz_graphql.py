@@ -77,8 +77,10 @@ def http(base_url: str) -> Iterator[httpx.Client]:
 
 def check(r: httpx.Response, sent: object) -> None:
     assert r.status_code < 500, f"HTTP {r.status_code} for {sent!r}: {r.text[:500]}"
-    leak = LEAKS.search(r.text)
-    assert leak is None, f"{leak.group(0)!r} in the answer to {sent!r}: {r.text[:800]}"
+    for leak in LEAKS.finditer(r.text):  # the client's own input echoed back is no leak
+        assert leak.group(0) in str(sent), (
+            f"{leak.group(0)!r} in the answer to {sent!r}: {r.text[:800]}"
+        )
     body = r.json()  # every answer, refusals included, is JSON
     assert isinstance(body, dict) and ("data" in body or "errors" in body), r.text[:300]
     for error in body.get("errors") or []:
