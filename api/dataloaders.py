@@ -10,8 +10,10 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from graph import influence
 from graph import repository as repo
 from graph.ids import IdRef
+from graph.influence import SimilarPaper
 from graph.labels import Label
 from graph.repository import Node, Page, ReadScope
 
@@ -90,7 +92,9 @@ class Loaders:
         )
         self.child_page: DataLoader[PageKey, Page] = DataLoader(load_fn=self._child_pages)
         self.child_total: DataLoader[tuple[str, str], int] = DataLoader(load_fn=self._child_totals)
-        self.similar: DataLoader[tuple[str, int], list[Node]] = DataLoader(load_fn=self._similar)
+        self.similar: DataLoader[tuple[str, int], list[SimilarPaper]] = DataLoader(
+            load_fn=self._similar
+        )
         self.top_citing: DataLoader[tuple[str, int], Node] = DataLoader(load_fn=self._top_citing)
 
     async def _resolve_papers(self, refs: list[IdRef]) -> dict[IdRef, Node]:
@@ -144,10 +148,13 @@ class Loaders:
         )
         return [found[kind].get(parent, 0) for kind, parent in keys]
 
-    async def _similar(self, keys: Sequence[tuple[str, int]]) -> list[list[Node]]:
-        """Papers of one level with the same ``first`` share one query."""
+    async def _similar(self, keys: Sequence[tuple[str, int]]) -> list[list[SimilarPaper]]:
+        """Papers of one level with the same ``first`` share one answer: from the analytics
+        snapshot when one is held (one read for the answer papers), else one Cypher query."""
         found = await _by_group(
-            keys, lambda k: k[1], lambda first, ids: repo.similar_of_papers(self.scope, ids, first)
+            keys,
+            lambda k: k[1],
+            lambda first, ids: influence.similar_of_papers(self.scope, ids, first),
         )
         return [found[first].get(paper, []) for paper, first in keys]
 

@@ -69,7 +69,15 @@ from graph.errors import InputError, NotFound, UnknownId
 from graph.ids import parse_paper_id
 from graph.labels import Label
 from graph.repository import Node, ReadScope
-from graph.snapshot import Snapshot, Subgraph, YearCount, held_snapshot, shared, snapshot
+from graph.snapshot import (
+    SNAPSHOTS,
+    Snapshot,
+    Subgraph,
+    YearCount,
+    held_snapshot,
+    shared,
+    snapshot,
+)
 
 MAX_FIRST = 100
 MAX_WINDOW = 50
@@ -758,23 +766,37 @@ async def similar_papers(scope: ReadScope, paper_id: str, first: int = 10) -> li
 async def similar_papers_of(
     scope: ReadScope, paper_id: str, first: int, source: Source | str | None = None
 ) -> list[SimilarPaper]:
-    """By the graph's own paper id (already resolved). ``source``: None = the analytics
-    snapshot when one is built (``graph.snapshot.held_snapshot``), else the Cypher query;
-    ``SNAPSHOT`` builds it when needed; ``EXPORT`` always asks Cypher (the reference)."""
+    """By the graph's own paper id (already resolved); see :func:`similar_of_papers`."""
+    return (await similar_of_papers(scope, [paper_id], first, source)).get(paper_id, [])
+
+
+async def similar_of_papers(
+    scope: ReadScope, paper_ids: Sequence[str], first: int, source: Source | str | None = None
+) -> dict[str, list[SimilarPaper]]:
+    """Similar papers of several papers (by the graph's own ids), best first. ``source``:
+    None = the analytics snapshot when one is held (``graph.snapshot.held_snapshot``), else
+    the Cypher query, a snapshot build then starting in the background for the next asks;
+    ``SNAPSHOT`` builds it when needed; ``EXPORT`` always asks Cypher (the reference). Both
+    give the same answer (``tests/integration/test_snapshot.py``)."""
     first = _first(first)
     if source is None:
         snap = await held_snapshot(scope)
+        if snap is None:
+            SNAPSHOTS.warm(scope)
     elif Source(source) is Source.SNAPSHOT:
         snap = await snapshot(scope)
     else:
         snap = None
-    if snap is None:
-        rows = (await repo.similar_of_papers(scope, [paper_id], first)).get(paper_id, [])
-        return [
+    if snap is not None:
+        return await similar_from_snapshot(scope, snap, paper_ids, first)
+    found = await repo.similar_of_papers(scope, list(dict.fromkeys(paper_ids)), first)
+    return {
+        pid: [
             SimilarPaper(r["paper"], int(r["score"]), int(r["cocitation"]), int(r["coupling"]))
             for r in rows
         ]
-    return (await similar_from_snapshot(scope, snap, [paper_id], first))[paper_id]
+        for pid, rows in found.items()
+    }
 
 
 async def similar_from_snapshot(

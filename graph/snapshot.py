@@ -64,6 +64,9 @@ EXPORT_CHUNK = 250_000  # list elements per record of the export
 DENSE_SPREAD = 4  # internal node numbers at most this sparse map through a lookup table
 BUILD_TIMEOUT = 300.0  # seconds for the export of a build (shared by every later request)
 MEMO_ENTRIES = 32  # filtered-subgraph results kept per snapshot (LRU)
+# similar papers count by sorting when fewer than papers / SPARSE_REACH papers were reached,
+# else with dense per-paper counters (measured: bench/bench_snapshot_scale.py)
+SPARSE_REACH = 16
 
 Fingerprint = tuple[int, ...]
 T = TypeVar("T")
@@ -214,18 +217,30 @@ class Snapshot:
         n = max(self.paper_count, 1)
         co_q = _reached(out_ptr, self.dst, citers)
         cp_q = _reached(in_ptr, in_src, refs)
-        co = np.bincount(co_q, minlength=n)
-        cp = np.bincount(cp_q, minlength=n)
-        co[v] = cp[v] = 0
+        if (co_q.size + cp_q.size) * SPARSE_REACH < n:
+            # a small neighbourhood: count by sorting what was reached, not over every paper
+            reached = np.concatenate((co_q, cp_q))
+            found, inverse = np.unique(reached, return_inverse=True)
+            co = np.bincount(inverse[: co_q.size], minlength=found.size)
+            cp = np.bincount(inverse[co_q.size :], minlength=found.size)
+        else:
+            co_all = np.bincount(co_q, minlength=n)
+            cp_all = np.bincount(cp_q, minlength=n)
+            found = np.flatnonzero(co_all + cp_all)
+            co, cp = co_all[found], cp_all[found]
+        keep = found != v
+        found, co, cp = found[keep], co[keep], cp[keep]
+        if found.size == 0 or first <= 0:
+            return []
         score = co + cp
-        found = np.flatnonzero(score)
         # best first: score descending, then paper number (the id order)
-        key = (int(score.max()) - score[found]) * n + found
+        key = (int(score.max()) - score) * n + found
         if found.size > first:
             part = np.argpartition(key, first - 1)[:first]
-            found, key = found[part], key[part]
-        top = found[np.argsort(key, kind="stable")]
-        return [(int(i), int(score[i]), int(co[i]), int(cp[i])) for i in top.tolist()]
+        else:
+            part = np.arange(found.size)
+        top = part[np.argsort(key[part], kind="stable")]
+        return [(int(found[i]), int(score[i]), int(co[i]), int(cp[i])) for i in top.tolist()]
 
     # -- co-authorship -------------------------------------------------------------------------
 

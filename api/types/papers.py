@@ -260,10 +260,10 @@ class Paper:
         rows = await info.context.loaders.similar.load((self.id, n))
         return [
             SimilarPaper(
-                paper=Paper.from_node(s["paper"]),
-                score=s["score"],
-                cocitation=s["cocitation"],
-                coupling=s["coupling"],
+                paper=Paper.from_node(s.paper),
+                score=s.score,
+                cocitation=s.cocitation,
+                coupling=s.coupling,
             )
             for s in rows
         ]

@@ -14,7 +14,9 @@ from neo4j import Driver
 
 from graph import influence
 from graph import repository as repo
+from graph.queries_read import SIMILAR_OF_PAPERS
 from graph.repository import ReadScope
+from graph.snapshot import snapshot
 from tests.integration.api_helpers import (
     DB,
     CountingDriver,
@@ -405,12 +407,36 @@ async def test_similar_is_one_query_per_level_and_equals_the_single_query(
     got = await data(ReadScope(counting, DB), query)  # type: ignore[arg-type]
     papers = [e["node"] for e in got["papers"]["edges"]]
     assert len(papers) == 30 and sum(bool(p["similar"]) for p in papers) > 10
-    assert len(counting.queries) == 2, counting.queries  # the page, then all 30 papers at once
+    # the page, then all 30 papers at once: the Cypher query, or the snapshot's one read of
+    # the answer papers when one is held (a first ask starts its build in the background)
+    queries = counting.request_queries()
+    assert len(queries) == 2, queries
     for p in papers[:10]:
         single = await influence.similar_papers_of(scope, p["id"], 5)
         assert p["similar"] == [
             {"score": s.score, "cocitation": s.cocitation, "coupling": s.coupling,
              "paper": {"id": s.paper["id"]}} for s in single]  # fmt: skip
+
+
+async def test_similar_answers_from_a_held_snapshot_as_cypher_would(scope: ReadScope) -> None:
+    """With the analytics snapshot held, ``similar`` is computed over its arrays (one read for
+    the answer papers, no similarity query) and equals the Cypher reference."""
+    counting = CountingDriver(scope.driver)  # type: ignore[arg-type]
+    counted = ReadScope(counting, DB)  # type: ignore[arg-type]
+    await snapshot(counted)  # snapshots are held per driver and database
+    query = """{ papers(first: 12, orderBy: [CITATION_COUNT_DESC]) { edges { node { id
+      similar(first: 7) { score cocitation coupling paper { id title } } } } } }"""
+    got = await data(counted, query)
+    queries = counting.request_queries()
+    assert len(queries) == 2 and SIMILAR_OF_PAPERS not in queries, queries
+    papers = [e["node"] for e in got["papers"]["edges"]]
+    assert sum(bool(p["similar"]) for p in papers) > 5
+    for p in papers:
+        cypher_rows = await influence.similar_papers_of(scope, p["id"], 7, source="export")
+        assert p["similar"] == [
+            {"score": s.score, "cocitation": s.cocitation, "coupling": s.coupling,
+             "paper": {"id": s.paper["id"], "title": s.paper.get("title")}}
+            for s in cypher_rows]  # fmt: skip
 
 
 async def test_top_citing_authors_is_one_query_per_level_and_equals_the_single_query(

@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import pytest
 
+from graph import snapshot
 from graph.snapshot import NO_YEAR, build_snapshot
 
 FINGERPRINT = (0,) * 9
@@ -66,7 +67,12 @@ def _similar(cols: dict[str, list], paper: str, first: int) -> list[tuple[str, i
 
 
 @pytest.mark.parametrize("scattered", [False, True])
-def test_arrays_match_the_definitions(scattered: bool) -> None:
+@pytest.mark.parametrize("counting", ["dense", "sorted"])
+def test_arrays_match_the_definitions(
+    scattered: bool, counting: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # similar papers count with per-paper counters or by sorting what was reached: both paths
+    monkeypatch.setattr(snapshot, "SPARSE_REACH", 0 if counting == "dense" else 10**9)
     rng = random.Random(5 + scattered)
     cols = _columns(rng, scattered)
     snap = build_snapshot(FINGERPRINT, cols)
