@@ -21,8 +21,9 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 Order = tuple[tuple[str, bool], ...]
 After = tuple[Any, ...] | None  # a cursor's sort-key values (None: the first page)
-# (kind, parent id, first, order, after) -> one page of child papers
-PageKey = tuple[str, str, int, Order, After]
+# (kind, parent id, first, order, after, with the papers' authorships) -> one page of child
+# papers
+PageKey = tuple[str, str, int, Order, After, bool]
 
 
 def _keyed_loader(
@@ -124,19 +125,29 @@ class Loaders:
         return [found[(first, after)].get(a, _EMPTY) for a, first, after in keys]
 
     async def _child_pages(self, keys: Sequence[PageKey]) -> list[Page]:
-        """Keys with the same kind and page arguments share one query."""
+        """Keys with the same kind and page arguments share one query. A page read with its
+        papers' authorships fills ``authors_of_paper`` for them: no query of their own."""
         found = await _by_group(
             keys,
-            lambda k: (k[0], k[2], k[3], k[4]),
+            lambda k: (k[0], k[2], k[3], k[4], k[5]),
             lambda spec, ids: repo.child_pages(
-                self.scope, spec[0], ids, first=spec[1], order=spec[2], after=spec[3]
+                self.scope,
+                spec[0],
+                ids,
+                first=spec[1],
+                order=spec[2],
+                after=spec[3],
+                authorships=spec[4],
             ),
             parent=1,
         )
-        return [
-            found[(kind, first, order, after)].get(parent, _EMPTY)
-            for kind, parent, first, order, after in keys
+        pages = [
+            found[(kind, first, order, after, joined)].get(parent, _EMPTY)
+            for kind, parent, first, order, after, joined in keys
         ]
+        for page in pages:
+            self.authors_of_paper.prime_many(page.authorships)
+        return pages
 
     async def _child_totals(self, keys: Sequence[tuple[str, str]]) -> list[int]:
         """Keys of one kind share one query."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -105,14 +105,32 @@ def page_selected(info: Any) -> bool:
     """Whether the request selects the page of the connection being resolved (edges, nodes
     or pageInfo), looking through fragments; a ``{ totalCount }`` or facets-only request
     then costs no page query."""
-    return any(_selects_page(f.selections) for f in info.selected_fields)
+    return any(s.name in PAGE_FIELDS for f in info.selected_fields for s in _fields(f.selections))
 
 
-def _selects_page(selections: Any) -> bool:
+#: The paper fields answered from its authorships (``authors_of_paper``).
+AUTHORSHIP_FIELDS = frozenset({"authors", "authorships"})
+
+
+def papers_authorships_selected(info: Any) -> bool:
+    """Whether the request selects the authors (or authorships) of the papers of the paper
+    connection being resolved (``edges { node { authors } }``, through fragments): the page
+    is then read with them, in one query."""
+    return any(
+        a.name in AUTHORSHIP_FIELDS
+        for f in info.selected_fields
+        for edges in _fields(f.selections)
+        if edges.name == "edges"
+        for node in _fields(edges.selections)
+        if node.name == "node"
+        for a in _fields(node.selections)
+    )
+
+
+def _fields(selections: Any) -> Iterator[SelectedField]:
+    """The fields of a selection set, those of its fragments included."""
     for s in selections:
         if isinstance(s, SelectedField):
-            if s.name in PAGE_FIELDS:
-                return True
-        elif _selects_page(getattr(s, "selections", ())):  # fragment spread / inline fragment
-            return True
-    return False
+            yield s
+        else:  # fragment spread / inline fragment
+            yield from _fields(getattr(s, "selections", ()))

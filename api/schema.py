@@ -25,7 +25,14 @@ from api.collab_schema import CollabQuery
 from api.context import Info
 from api.cost import ExpensiveGate, RequestLimits
 from api.errors import MaskUnexpectedErrors, ScholarGraphSchema
-from api.pagination import MAX_FIRST, check_first, encode_cursor, first_or, page_selected
+from api.pagination import (
+    MAX_FIRST,
+    check_first,
+    encode_cursor,
+    first_or,
+    page_selected,
+    papers_authorships_selected,
+)
 from api.types import (
     Author,
     AuthorConnection,
@@ -132,11 +139,14 @@ class CoreQuery:
         keys = repo.list_order(Label.PAPER, order)
         values = cursor_values(after, keys)
         tree = await repo.check_filter_ids(scope, Label.PAPER, tree)
-        page = (
-            await repo.list_page(scope, Label.PAPER, tree, order, first=n, after=values)
-            if page_selected(info)
-            else repo.Page([], None, False)  # only counts or facets asked for: no page query
-        )
+        if page_selected(info):
+            joined = papers_authorships_selected(info)
+            page = await repo.list_page(
+                scope, Label.PAPER, tree, order, first=n, after=values, authorships=joined
+            )
+            info.context.loaders.authors_of_paper.prime_many(page.authorships)
+        else:
+            page = repo.Page([], None, False)  # only counts or facets asked for: no page query
         count = lambda: aggregates.count_papers(scope, tree)  # noqa: E731
 
         def facet(name: str, k: int) -> Awaitable[Facet]:

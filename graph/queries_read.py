@@ -57,14 +57,25 @@ RESOLVE_PROPERTIES: dict[Label, frozenset[str]] = {
 
 # --- children of papers ---------------------------------------------------------------------
 
+#: One authorship ``r`` of author ``a`` as the API reads it.
+AUTHORSHIP_ROW = """{position: r.position, raw_name: r.raw_name, author: a {.*},
+                    match_rule: r.match_rule, match_score: r.match_score,
+                    match_evidence: r.match_evidence}"""
+
 AUTHORS_OF_PAPERS = f"""
 UNWIND $ids AS id
 MATCH (:{PAPER} {{id: id}})<-[r:{AUTHORED}]-(a:{AUTHOR})
 WITH id, r, a ORDER BY id, r.position IS NULL, r.position, a.id
-RETURN id, collect({{position: r.position, raw_name: r.raw_name, author: a {{.*}},
-                    match_rule: r.match_rule, match_score: r.match_score,
-                    match_evidence: r.match_evidence}}) AS rows
+RETURN id, collect({AUTHORSHIP_ROW}) AS rows
 """
+
+#: The authorships of paper ``p`` in author-list order, as the rows of AUTHORS_OF_PAPERS: read
+#: with a page of papers when the request selects its papers' authors (one query, not two).
+PAPER_AUTHORSHIPS = f"""COLLECT {{
+    MATCH (p)<-[r:{AUTHORED}]-(a:{AUTHOR})
+    WITH r, a ORDER BY r.position IS NULL, r.position, a.id
+    RETURN {AUTHORSHIP_ROW}
+  }}"""
 
 CATEGORIES_OF_PAPERS = f"""
 UNWIND $ids AS id
@@ -150,14 +161,18 @@ CHILD_PAGE_PATTERNS: dict[str, tuple[Label, str]] = {
 }
 
 
-def child_page_query(kind: str, order_by: str, seek: str, sort: str) -> str:
+def child_page_query(
+    kind: str, order_by: str, seek: str, sort: str, authorships: bool = False
+) -> str:
     """One page of child papers for every parent in ``$ids``: ``{node, sort}`` rows, ``sort``
-    being the sort-key values the page's cursors carry.
+    being the sort-key values the page's cursors carry (and ``authorships``, the papers'
+    authorships as :data:`AUTHORS_OF_PAPERS` reads them, when asked).
 
     ``order_by`` and ``sort`` come from :func:`graph.repository.sort_keys` (closed field map,
     unique tie-breaker last); ``seek`` is the keyset condition after the cursor (values in
     ``$s…`` parameters), ``$limit`` the page size."""
     label, pattern = CHILD_PAGE_PATTERNS[kind]
+    extra = f", authorships: {PAPER_AUTHORSHIPS}" if authorships else ""
     return f"""
 UNWIND $ids AS id
 MATCH (parent:{label.value} {{id: id}})
@@ -166,7 +181,7 @@ CALL (parent) {{
   WITH DISTINCT p
   WITH p WHERE {seek}
   WITH p ORDER BY {order_by} LIMIT $limit
-  RETURN collect({{node: p {{.*}}, sort: [{sort}]}}) AS rows
+  RETURN collect({{node: p {{.*}}, sort: [{sort}]{extra}}}) AS rows
 }}
 RETURN id, rows
 """
@@ -207,16 +222,23 @@ def _list_match(label: Label, anchored: bool) -> str:
 
 
 def list_page_query(
-    label: Label, where: str, order_by: str, sort: str, anchored: bool = False
+    label: Label,
+    where: str,
+    order_by: str,
+    sort: str,
+    anchored: bool = False,
+    authorships: bool = False,
 ) -> str:
     """One page of ``label`` nodes matching ``where`` (built by ``graph.repository`` from the
     closed filter map and the keyset seek, values as parameters) in ``order_by`` order, each
-    with its sort-key values (``sort``, the cursor's content)."""
+    with its sort-key values (``sort``, the cursor's content) and, for papers when
+    ``authorships``, its authorships (:data:`PAPER_AUTHORSHIPS`)."""
     var = LIST_VARIABLE[label]
+    extra = f", {PAPER_AUTHORSHIPS} AS authorships" if authorships and label is Label.PAPER else ""
     return (
         f"{_list_match(label, anchored)} WITH {var} WHERE {where} "
         f"WITH {var} ORDER BY {order_by} LIMIT $limit "
-        f"RETURN {var} {{.*}} AS node, [{sort}] AS sort"
+        f"RETURN {var} {{.*}} AS node, [{sort}] AS sort{extra}"
     )
 
 

@@ -98,6 +98,9 @@ class Page:
     total: int | None
     has_next: bool
     keys: list[list[Any]] = field(default_factory=list)
+    #: per paper of the page, its authorships (:func:`authors_of_papers` rows), when the page
+    #: was read with them
+    authorships: dict[str, list[Node]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -751,15 +754,17 @@ def list_queries(
     where: Mapping[str, Any] | None,
     order: Sequence[tuple[str, bool]],
     after: Sequence[Any] | None = None,
+    authorships: bool = False,
 ) -> tuple[str, str, dict[str, Any]]:
     """(page query, count query, parameters) for a filtered, sorted list of Paper or Author,
-    the page starting after the sort-key values ``after`` (a cursor's content)."""
+    the page starting after the sort-key values ``after`` (a cursor's content), papers with
+    their authorships when ``authorships``."""
     cond, params = list_condition(label, where)
     anchored = _anchor(label, where, params)
     keys = list_order(label, order)
     seek = seek_condition(keys, after, params)
     page = q.list_page_query(
-        label, f"{cond} AND {seek}", order_by(keys), sort_values(keys), anchored
+        label, f"{cond} AND {seek}", order_by(keys), sort_values(keys), anchored, authorships
     )
     return page, q.list_count_query(label, cond, anchored), params
 
@@ -786,14 +791,22 @@ async def list_page(
     *,
     first: int,
     after: Sequence[Any] | None = None,
+    authorships: bool = False,
 ) -> Page:
     """One page of ``first`` items after the sort-key values ``after`` (a keyset seek: the same
-    cost at any depth); ``total`` is left None (see :func:`list_count`)."""
-    page_text, _, params = list_queries(label, where, order, after)
+    cost at any depth), papers with their authorships when ``authorships`` (one query);
+    ``total`` is left None (see :func:`list_count`)."""
+    joined = authorships and label is Label.PAPER
+    page_text, _, params = list_queries(label, where, order, after, joined)
     records = await _read(scope, page_text, {**params, "limit": first + 1})
-    items = [r["node"] for r in records]
-    keys = [list(r["sort"]) for r in records]
-    return Page(items[:first], None, len(items) > first, keys[:first])
+    rows = records[:first]
+    return Page(
+        [r["node"] for r in rows],
+        None,
+        len(records) > first,
+        [list(r["sort"]) for r in rows],
+        {r["node"]["id"]: r["authorships"] for r in rows} if joined else {},
+    )
 
 
 async def list_count(scope: ReadScope, label: Label, where: Mapping[str, Any] | None) -> Count:
@@ -894,24 +907,27 @@ async def child_pages(
     first: int,
     order: Sequence[tuple[str, bool]],
     after: Sequence[Any] | None = None,
+    authorships: bool = False,
 ) -> dict[str, Page]:
     """For every parent in ``ids``, one page of its child papers after the sort-key values
     ``after``: ``papers_of_author``, ``references`` (papers it cites) or ``citations`` (papers
-    citing it). Totals are asked apart (:func:`child_totals`)."""
+    citing it), with each paper's authorships when ``authorships`` (in the same query). Totals
+    are asked apart (:func:`child_totals`)."""
     if kind not in q.CHILD_PAGE_PATTERNS:
         raise ValueError(f"unknown child page kind {kind!r}")
     keys = child_order(order)
     params: dict[str, Any] = {"ids": list(ids), "limit": first + 1}
     seek = seek_condition(keys, after, params)
-    text = q.child_page_query(kind, order_by(keys), seek, sort_values(keys))
+    text = q.child_page_query(kind, order_by(keys), seek, sort_values(keys), authorships)
     pages: dict[str, Page] = {}
     for r in await _read(scope, text, params):
-        rows = r["rows"]
+        rows = r["rows"][:first]
         pages[r["id"]] = Page(
-            [x["node"] for x in rows[:first]],
+            [x["node"] for x in rows],
             None,
-            len(rows) > first,
-            [list(x["sort"]) for x in rows[:first]],
+            len(r["rows"]) > first,
+            [list(x["sort"]) for x in rows],
+            {x["node"]["id"]: x["authorships"] for x in rows} if authorships else {},
         )
     return pages
 

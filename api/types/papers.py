@@ -12,7 +12,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Info
-from api.pagination import check_first, first_or
+from api.pagination import check_first, first_or, papers_authorships_selected
 from api.types.connections import Connection, CountFn, cursor_values
 from api.types.inputs import PaperOrder, order_keys
 from api.types.scores import Scores
@@ -281,7 +281,8 @@ async def child_page(
     keys = repo.child_order(order)
     values = cursor_values(after, keys)
     loaders, scope = info.context.loaders, info.context.scope
-    page = await loaders.child_page.load((kind, parent, n, order, values))
+    joined = papers_authorships_selected(info)
+    page = await loaders.child_page.load((kind, parent, n, order, values, joined))
 
     async def count() -> Count:
         return Count(await loaders.child_total.load((kind, parent)), True)

@@ -14,7 +14,7 @@ from neo4j import Driver
 
 from graph import influence
 from graph import repository as repo
-from graph.queries_read import SIMILAR_OF_PAPERS
+from graph.queries_read import AUTHORS_OF_PAPERS, SIMILAR_OF_PAPERS
 from graph.repository import ReadScope
 from graph.snapshot import snapshot
 from tests.integration.api_helpers import (
@@ -396,6 +396,51 @@ async def test_search_connection_pages_through_the_hits(scope: ReadScope) -> Non
 
 
 # --- round trips of similar and topCitingAuthors --------------------------------------------
+
+
+PROFILE = """query($id: ID!) { author(id: $id) { id
+  papers(first: 20, orderBy: [CITATION_COUNT_DESC]) { edges { node { id
+    authors { id name } ...Written } } } } }
+fragment Written on Paper { authorships { position rawName } }"""
+
+
+async def test_a_page_and_its_papers_authors_are_one_query(scope: ReadScope) -> None:
+    """A child page whose papers' authors are selected (here through a fragment too) reads them
+    with the page: the author, then the page with authorships; no query of their own. The
+    authorships equal the ones read apart."""
+    counting = CountingDriver(scope.driver)  # type: ignore[arg-type]
+    got = await data(ReadScope(counting, DB), PROFILE, {"id": OWNER})  # type: ignore[arg-type]
+    papers = [e["node"] for e in got["author"]["papers"]["edges"]]
+    assert len(papers) > 3 and all(p["authors"] for p in papers)
+    assert len(counting.queries) == 2, counting.queries
+    assert AUTHORS_OF_PAPERS not in counting.queries
+    apart = await repo.authors_of_papers(scope, [p["id"] for p in papers])
+    for p in papers:
+        rows = apart[p["id"]]
+        assert p["authors"] == [{"id": r["author"]["id"], "name": r["author"].get("name")}
+                                for r in rows]  # fmt: skip
+        assert p["authorships"] == [{"position": r["position"], "rawName": r["raw_name"]}
+                                    for r in rows]  # fmt: skip
+    # a top-level page too: one query
+    counting.queries.clear()
+    listed = await data(
+        ReadScope(counting, DB),  # type: ignore[arg-type]
+        """{ papers(first: 15, orderBy: [CITATION_COUNT_DESC]) {
+          edges { node { id authors { id } } } } }""",
+    )
+    assert len(counting.queries) == 1, counting.queries
+    top = [e["node"] for e in listed["papers"]["edges"]]
+    apart = await repo.authors_of_papers(scope, [p["id"] for p in top])
+    assert len(top) == 15 and sum(bool(p["authors"]) for p in top) > 5
+    assert [p["authors"] for p in top] == [
+        [{"id": r["author"]["id"]} for r in apart.get(p["id"], [])] for p in top
+    ]
+    # without authors selected, the page is read without them
+    counting.queries.clear()
+    plain = PROFILE.replace("authors { id name } ...Written", "title")
+    plain = plain[: plain.index("fragment")]
+    await data(ReadScope(counting, DB), plain, {"id": OWNER})  # type: ignore[arg-type]
+    assert len(counting.queries) == 2 and "COLLECT" not in counting.queries[1], counting.queries
 
 
 async def test_similar_is_one_query_per_level_and_equals_the_single_query(

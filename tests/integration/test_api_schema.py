@@ -516,10 +516,14 @@ async def test_a_loader_batch_runs_once_with_all_keys(
         return await real(s, ids)
 
     monkeypatch.setattr(repository, "authors_of_papers", spy)
-    got = await data(scope, "{ papers(first: 30, orderBy: [ID_ASC]) { edges { node { id "
-                     "authors { id } authorships { position } } } } }")  # fmt: skip
-    ids = [e["node"]["id"] for e in got["papers"]["edges"]]
-    assert len(calls) == 1 and sorted(calls[0]) == sorted(ids)  # once, all 30 keys, no repeats
+    # similar papers' authors go through the loader (a page reads its own papers' authors
+    # with the page: test_api_read_path)
+    got = await data(scope, "{ papers(first: 12, orderBy: [CITATION_COUNT_DESC]) { edges { "
+                     "node { similar(first: 5) { paper { id authors { id } "
+                     "authorships { position } } } } } } }")  # fmt: skip
+    ids = {s["paper"]["id"] for e in got["papers"]["edges"] for s in e["node"]["similar"]}
+    assert len(ids) > 10
+    assert len(calls) == 1 and sorted(calls[0]) == sorted(ids)  # once, every key, no repeats
 
 
 async def test_author_type_reads_missing_metrics_as_zero() -> None:

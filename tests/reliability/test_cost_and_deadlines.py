@@ -29,6 +29,7 @@ from graph.analytics import runs
 from graph.analytics.export import EdgeList
 from graph.analytics.spec import GraphKind, GraphSpec
 from graph.analytics.worker import WorkerPool
+from graph.db import drain
 from graph.errors import RequestTimeout
 from graph.repository import REQUEST_TAG, QueryTimeout, ReadScope, read
 from graph.settings import AppSettings, Neo4jSettings
@@ -47,7 +48,11 @@ SLOW = "query($w: PaperWhere) { papers(where: $w, first: 5) { totalCount } }"
 @pytest_asyncio.fixture(loop_scope="session")
 async def counting(loaded: Driver, neo4j_settings: Neo4jSettings) -> AsyncIterator[CountingDriver]:
     async with api_driver(neo4j_settings) as drv:
-        yield CountingDriver(drv)
+        wrapped = CountingDriver(drv)
+        yield wrapped
+        # a deadline's termination of a request's transactions is registered with the driver
+        # of its scope, the wrapper here: it ends before the real driver is closed
+        await drain(wrapped)  # type: ignore[arg-type]
 
 
 async def run(
