@@ -118,6 +118,7 @@ def run_bulk_import(
     from graph import bulk
     from graph.author_clustering import IdentityRules
     from graph.db import open_driver
+    from graph.gc_tuning import batch_job_gc
     from graph.settings import Neo4jSettings
     from graph.stats import graph_stats
 
@@ -136,7 +137,8 @@ def run_bulk_import(
         t1 = time.perf_counter()
         rows = paper_rows(paths, fmt, result, errors_to, workers=parse_workers)
         rules = IdentityRules(cluster=cluster_authors, apart=overrides.apart if overrides else None)
-        csvs = bulk.write_csvs(rows, folder, rules)
+        with batch_job_gc():  # the clustering's profiles live through the whole pass
+            csvs = bulk.write_csvs(rows, folder, rules)
         result.seconds["parse_and_csv"] = round(time.perf_counter() - t1, 3)
         result.csv = csvs.counts
         result.duplicates_skipped = csvs.duplicates_skipped

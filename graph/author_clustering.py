@@ -47,6 +47,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from graph.ids import fold, match_key, normalize_name, venue_key
@@ -88,7 +89,19 @@ def given_names_compatible(a: Sequence[str], b: Sequence[str]) -> bool:
     ``("r",)`` ~ ``("richard",)``; ``("richard", "j")`` ~ ``("richard",)``; ``("xin", "nian")``
     ~ ``("xinnian",)``; ``("j", "p")`` ~ ``("jean", "pierre")``; ``("xingya",)`` ≁
     ``("xiaolei",)``; ``("xin",)`` ≁ ``("xinran",)``. A name without given names fits any."""
-    return _given_fit(tuple(a), tuple(b))
+    return _given_fit_cached(tuple(a), tuple(b))
+
+
+@lru_cache(maxsize=1 << 16)
+def _given_fit_cached(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """:func:`_given_fit`, remembered: a block asks about the same few forms again and again."""
+    return _given_fit(a, b)
+
+
+@lru_cache(maxsize=1 << 16)
+def _given_tokens(form: str) -> tuple[str, ...]:
+    """The tokens of a profile's given-name form (``Profile.names`` keys are space-joined)."""
+    return tuple(form.split())
 
 
 # -- mentions -----------------------------------------------------------------------------------
@@ -175,6 +188,7 @@ def affiliation_words(text: str | None) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=1 << 17)
 def coauthor_key(name: str) -> str | None:
     """``Mukesh K. Mohania`` → ``mohania mukesh``: surname and first given token (an initial
     stays an initial); compared with :func:`coauthor_keys_fit`. None for an empty name."""
@@ -226,6 +240,7 @@ class PaperEvidence:
 
     paper: str
     keys: tuple[str | None, ...]  # :func:`coauthor_key` of each printed author, in order
+    key_set: frozenset[str]  # the keys that are not None (a paper of 500 authors: once, not 500×)
     venue: str | None
     categories: frozenset[str]
     terms: frozenset[str]
@@ -248,9 +263,11 @@ def paper_evidence(
     words = title_words[:MAX_TERMS]
     if len(words) < MAX_TERMS:  # the abstract's first words fill up to MAX_TERMS distinct ones
         words += content_words(abstract, limit=MAX_TERMS)
+    keys = tuple(coauthor_key(n) for n in names)
     return PaperEvidence(
         paper=paper,
-        keys=tuple(coauthor_key(n) for n in names),
+        keys=keys,
+        key_set=frozenset(k for k in keys if k),
         venue=venue_key(venue),
         categories=frozenset(categories),
         terms=frozenset(list(dict.fromkeys(words))[:MAX_TERMS]),
@@ -266,7 +283,7 @@ def mention_on(
     name_key = normalize_name(name)
     given, surname = split_name(name_key)
     own = ev.keys[index]
-    keys = {k for j, k in enumerate(ev.keys) if j != index and k and k != own}
+    keys = ev.key_set - {own}  # every other author's key but this author's own
     return Mention(
         id=mention_id,
         paper=ev.paper or mention_id.rpartition("#")[0] or mention_id,
@@ -338,6 +355,7 @@ PROFILE_LIMITS: Mapping[str, int] = {
 MAX_PAPERS = 1000  # paper digests kept per profile (two mentions of one paper never join)
 
 
+@lru_cache(maxsize=1 << 16)
 def paper_digest(paper: str) -> str:
     """8 hex digits of SHA-1 of a paper node id: enough to tell a cluster's papers apart."""
     return hashlib.sha1(paper.encode("utf-8")).hexdigest()[:8]
@@ -371,6 +389,15 @@ class Profile:
     retired: set[str] = field(default_factory=set)  # ids of the clusters it absorbed
     never: set[str] = field(default_factory=set)  # authors it is never joined with (overrides)
     _term_norm: float | None = field(default=None, repr=False, compare=False)
+    _initials: frozenset[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def coauthor_initials(self) -> frozenset[str]:
+        """Every co-author key with a given name in its initial form (``wang zhi`` → ``wang z``;
+        kept until the profile changes): what an initial-only key is checked against."""
+        if self._initials is None:
+            self._initials = frozenset(k[: k.index(" ") + 2] for k in self.coauthors if " " in k)
+        return self._initials
 
     @property
     def term_norm(self) -> float:
@@ -383,7 +410,7 @@ class Profile:
         return paper_digest(m.paper) in self.papers
 
     def add(self, m: Mention) -> None:
-        self._term_norm = None
+        self._term_norm = self._initials = None
         self.size += 1
         if len(self.papers) < MAX_PAPERS:
             self.papers.add(paper_digest(m.paper))
@@ -404,7 +431,7 @@ class Profile:
 
     def merge(self, other: Profile) -> None:
         """Takes in another cluster's evidence (the two were shown to be one person)."""
-        self._term_norm = None
+        self._term_norm = self._initials = None
         self.size += other.size
         self.retired |= other.retired | {other.id}
         self.never |= other.never
@@ -565,19 +592,25 @@ NO_MATCH_ROW: dict[str, Any] = {"match_rule": None, "match_score": None, "match_
 
 
 def names_fit(m: Mention, p: Profile) -> bool:
-    return all(given_names_compatible(m.given, tuple(g.split())) for g in p.names)
+    return all(_given_fit_cached(m.given, _given_tokens(g)) for g in p.names)
+
+
+def coauthor_in(key: str, p: Profile) -> bool:
+    """Whether a co-author key fits one of ``p``'s (:func:`coauthor_keys_fit`), by lookups
+    instead of a scan: the key itself; for an initial (``wang z``), any key of that surname and
+    letter; for a full given name (``wang zhi``), its initial form."""
+    if key in p.coauthors:
+        return True
+    space = key.find(" ")
+    if space < 0:  # a surname alone fits only itself
+        return False
+    if len(key) == space + 2:
+        return key in p.coauthor_initials
+    return key[: space + 2] in p.coauthors
 
 
 def _shared_coauthors(m: Mention, p: Profile) -> tuple[str, ...]:
-    shared = []
-    for key in sorted(m.coauthors):
-        if key in p.coauthors:
-            shared.append(key)
-            continue
-        surname = key.partition(" ")[0]
-        if any(coauthor_keys_fit(key, other) for other in p.coauthors if other.startswith(surname)):
-            shared.append(key)
-    return tuple(shared)
+    return tuple(key for key in sorted(m.coauthors) if coauthor_in(key, p))
 
 
 def _term_similarity(m: Mention, p: Profile) -> float:
@@ -607,11 +640,7 @@ def profile_score(a: Profile, b: Profile, w: Weights = DEFAULT_WEIGHTS) -> float
     co-author, a shared venue, shared categories, the cosine of their word counts, a shared
     affiliation word, minus the years between their spans beyond the slack."""
     total = 0.0
-    shared = [
-        k for k in sorted(a.coauthors)
-        if k in b.coauthors or any(coauthor_keys_fit(k, o) for o in b.coauthors
-                                   if o.startswith(k.partition(" ")[0]))
-    ]  # fmt: skip
+    shared = [k for k in sorted(a.coauthors) if coauthor_in(k, b)]
     if shared:
         total += w.coauthor + w.coauthor_more * (min(len(shared), w.coauthor_cap) - 1)
     total += w.venue * bool(a.venues.keys() & b.venues.keys())
@@ -1012,7 +1041,7 @@ def assign(
 
 def _profiles_fit(a: Profile, b: Profile) -> bool:
     return all(
-        given_names_compatible(tuple(x.split()), tuple(y.split())) for x in a.names for y in b.names
+        _given_fit_cached(_given_tokens(x), _given_tokens(y)) for x in a.names for y in b.names
     )
 
 
@@ -1249,6 +1278,9 @@ class MemoryClusters:
         return cluster
 
 
+_UNSEEN = object()  # no stamp known (``KeptProfiles``)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredState:
     """What the graph holds for one cluster profile without the profile itself: its id,
@@ -1264,11 +1296,21 @@ class KeptProfiles:
     """A transactional load's cluster profiles and their block indexes, kept in memory from
     one write batch to the next so a batch re-reads only what changed.
 
-    Every stored profile carries a token, a digest of its stored form
-    (``graph.author_links.profile_token``). A batch reads the tokens of its blocks
-    (:meth:`stale`): a profile kept under an equal token is the stored one; any other (changed
-    by another writer or an overrides run, or not seen yet) is read again, and a block whose
-    stored ids or profiles differ from its index's is indexed again. A batch whose transaction
+    Two checks, the cheaper first:
+
+    * **The stamp.** Every write transaction that may change cluster nodes (a load's batch, an
+      overrides run) ends by writing a new random stamp (``graph.author_links.write_stamp``)
+      and reads the one it replaced. When that is the stamp this load's memory agrees with, no
+      other writer committed in between, and the next batch takes the blocks it knows in full
+      (:attr:`blocks`) from memory without reading anything (:meth:`known`).
+    * **The tokens.** Every stored profile carries a token, a digest of its stored form
+      (``graph.author_links.profile_token``). The other blocks, and every block once another
+      writer has written, read their tokens (:meth:`stale`): a profile kept under an equal token
+      is the stored one; any other (changed by another writer or an overrides run, or not seen
+      yet) is read again, and a block whose stored ids or profiles differ from its index's is
+      indexed again.
+
+    :meth:`begin` starts every batch's transaction (each attempt); a batch whose transaction
     does not commit leaves profiles changed in memory, so the next :meth:`begin` drops
     everything kept. Past ``limit`` profiles the memory is emptied (the load then reads its
     blocks again, as it would without it)."""
@@ -1278,32 +1320,52 @@ class KeptProfiles:
         self.profiles: dict[str, Profile] = {}
         self.tokens: dict[str, str] = {}
         self.indexes: dict[str, _BlockIndex] = {}
+        self.blocks: dict[str, set[str]] = {}  # blocks whose stored clusters are all known
+        self.seen: object = _UNSEEN  # the stamp ``blocks`` agree with
+        self.blocks_read = 0  # blocks whose tokens were read (a measure of the stamp's help)
         self._open = False  # a batch is under way
         self._written: dict[str, tuple[str, Profile]] = {}
         self._gone: list[str] = []
+        self._stamp: object = _UNSEEN  # what ``seen`` becomes when the batch commits
 
     def begin(self) -> None:
-        """A batch starts clustering."""
+        """A batch's transaction starts (each attempt)."""
         if self._open:  # the last batch did not commit
             self.clear()
-        self._open, self._written, self._gone = True, {}, []
+        self._open, self._written, self._gone, self._stamp = True, {}, [], _UNSEEN
 
     def clear(self) -> None:
         self.profiles.clear()
         self.tokens.clear()
         self.indexes.clear()
+        self.blocks.clear()
+        self.seen = _UNSEEN
+
+    def known(self, stamp: str | None, blocks: Iterable[str]) -> list[str]:
+        """The ``blocks`` whose stored clusters this memory holds in full, given the ``stamp``
+        the graph holds now (another writer's stamp: none)."""
+        if stamp != self.seen:
+            self.blocks.clear()
+            self.seen = stamp
+        return sorted(b for b in blocks if b in self.blocks)
+
+    def of_known(self, blocks: Iterable[str]) -> list[Profile]:
+        """The kept profiles of blocks :meth:`known` gave."""
+        return [self.profiles[i] for b in blocks for i in sorted(self.blocks[b])]
 
     def stale(self, stored: Iterable[StoredState]) -> list[str]:
         """The ids among ``stored`` whose profile must be read from the graph."""
         return sorted(s.id for s in stored if s.token is None or self.tokens.get(s.id) != s.token)
 
     def profiles_of(
-        self, stored: Iterable[StoredState], read: Mapping[str, Profile]
+        self, stored: Iterable[StoredState], read: Mapping[str, Profile], blocks: Iterable[str] = ()
     ) -> list[Profile]:
         """The profiles of ``stored``, by id: the kept ones, else the ones just ``read``. The
         index of a block that no longer matches the graph is dropped (``assign`` builds it
-        again from these profiles)."""
-        ids_of: dict[str, set[str]] = {}
+        again from these profiles). ``blocks``: the blocks whose tokens ``stored`` holds in
+        full (known from now on)."""
+        ids_of: dict[str, set[str]] = {b: set() for b in blocks}
+        self.blocks_read += len(ids_of)
         out = []
         for s in sorted(stored, key=lambda s: s.id):
             ids_of.setdefault(s.block, set()).add(s.id)
@@ -1320,6 +1382,8 @@ class KeptProfiles:
             index = self.indexes.get(block)
             if index is not None and set(index.profiles) != ids:
                 del self.indexes[block]
+            if self.seen is not _UNSEEN:
+                self.blocks[block] = ids
         return out
 
     def written(self, gone: Iterable[str], stored: Mapping[str, tuple[str, Profile]]) -> None:
@@ -1328,17 +1392,35 @@ class KeptProfiles:
         self._gone = list(gone)
         self._written = dict(stored)
 
+    def deleted(self, ids: Iterable[str]) -> None:
+        """The batch under way deleted these cluster nodes (their last authorship moved)."""
+        for cid in ids:
+            self._written.pop(cid, None)
+            self._gone.append(cid)
+
+    def stamped(self, before: str | None, stamp: str) -> None:
+        """The batch under way replaced the stamp ``before`` by ``stamp``: this memory agrees
+        with it once the batch commits if ``before`` is the one it agreed with."""
+        self._stamp = stamp if before == self.seen and self.seen is not _UNSEEN else _UNSEEN
+
     def settle(self) -> None:
         """The batch under way committed: what it stored is kept under its tokens."""
         if not self._open:
             return
         self._open = False
         for gone in self._gone:
-            self.profiles.pop(gone, None)
+            old = self.profiles.pop(gone, None)
             self.tokens.pop(gone, None)
+            if old is not None:
+                self.blocks.get(old.block, set()).discard(gone)
+                if (index := self.indexes.get(old.block)) is not None:
+                    index.drop(gone)
         for cid, (token, profile) in self._written.items():
             self.profiles[cid] = profile
             self.tokens[cid] = token
-        self._written, self._gone = {}, []
+            if profile.block in self.blocks:
+                self.blocks[profile.block].add(cid)
+        self.seen = self._stamp
+        self._written, self._gone, self._stamp = {}, [], _UNSEEN
         if len(self.profiles) > self.limit:
             self.clear()

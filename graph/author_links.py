@@ -17,6 +17,7 @@ one query per step of a write batch, and writes the outcome:
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -78,18 +79,35 @@ def load_profiles(tx: ManagedTransaction, blocks: Sequence[str]) -> list[Profile
 def kept_profiles(
     tx: ManagedTransaction, blocks: Sequence[str], kept: KeptProfiles
 ) -> list[Profile]:
-    """The stored profiles under ``blocks`` as :func:`load_profiles` gives them, reading only
-    the ones ``kept`` does not hold under their stored token."""
+    """The stored profiles under ``blocks`` as :func:`load_profiles` gives them: the blocks
+    ``kept`` holds in full while no other writer has written since (the stamp), else only the
+    profiles it does not hold under their stored token are read."""
+    stamp = tx.run(cq.CLUSTER_STAMP).single()
+    known = kept.known(stamp["stamp"] if stamp else None, blocks)
+    to_read = sorted(set(blocks) - set(known))
     stored = [
         StoredState(r["id"], r["block"], r["token"], tuple(r["never"] or ()))
-        for r in tx.run(cq.CLUSTER_TOKENS, blocks=list(blocks))
-    ]
+        for r in tx.run(cq.CLUSTER_TOKENS, blocks=to_read)
+    ] if to_read else []  # fmt: skip
     block_of = {s.id: s.block for s in stored}
+    stale = kept.stale(stored)
     read = {
         r["id"]: Profile.from_dict(r["id"], block_of[r["id"]], orjson.loads(r["profile"]))
-        for r in tx.run(cq.STORED_PROFILES_OF, ids=kept.stale(stored))
-    }
-    return kept.profiles_of(stored, read)
+        for r in tx.run(cq.STORED_PROFILES_OF, ids=stale)
+    } if stale else {}  # fmt: skip
+    out = kept.profiles_of(stored, read, to_read) + kept.of_known(known)
+    return sorted(out, key=lambda p: p.id)
+
+
+def write_stamp(tx: ManagedTransaction, kept: KeptProfiles | None = None) -> None:
+    """Ends a write transaction that may have changed cluster nodes (every load batch, an
+    overrides run): a new stamp replaces the graph's, so a load that kept profiles in memory
+    (``kept``, this transaction's own load, told which stamp it replaced) knows whether another
+    writer came between two of its batches. Run it last: it locks one node until the commit."""
+    stamp = uuid.uuid4().hex
+    before = tx.run(cq.NEW_CLUSTER_STAMP, stamp=stamp).single()
+    if kept is not None:
+        kept.stamped(before["before"] if before else None, stamp)
 
 
 def taken_ids(tx: ManagedTransaction, ids: Sequence[str]) -> list[str]:
@@ -127,7 +145,6 @@ def cluster_batch(
             papers, paper_nodes, decided, pinned, lambda b: load_profiles(tx, b),
             lambda ids: taken_ids(tx, ids), w, apart, name_stats,
         )  # fmt: skip
-    kept.begin()
     return cluster_rows(
         papers, paper_nodes, decided, pinned, lambda b: kept_profiles(tx, b, kept),
         lambda ids: taken_ids(tx, ids), w, apart, name_stats, kept.indexes,
@@ -206,6 +223,7 @@ def relink_to_strong(
     items: Mapping[tuple[str, str], str],
     w: Weights = DEFAULT_WEIGHTS,
     apart: Apart | None = None,
+    kept: KeptProfiles | None = None,
 ) -> int:
     """Checks name-only authorships ``(author, paper) → blocking key`` against the strong-id
     authors under their key; moves each that exactly one candidate matches. Candidates are
@@ -241,5 +259,7 @@ def relink_to_strong(
             moves.append({"author": ev["author"], "paper": ev["paper"], "strong": found[0].id,
                           **Match(Rule.RELINKED, found[1]).row()})  # fmt: skip
     if moves:
-        tx.run(q.MOVE_AUTHORSHIP, rows=moves).consume()
+        emptied = [r["id"] for r in tx.run(q.MOVE_AUTHORSHIP, rows=moves)]
+        if kept is not None:  # clusters whose last authorship moved are gone
+            kept.deleted(emptied)
     return len(moves)

@@ -29,6 +29,7 @@ from graph.author_links import (
     relink_to_strong,
     same_authorship,
     store_clusters,
+    write_stamp,
 )
 from graph.identity import (
     ExistingAuthor,
@@ -103,10 +104,13 @@ def _run(tx: ManagedTransaction, query: str, counts: Counter[str], key: str, **p
 
 def _write(tx: ManagedTransaction, batch: IngestBatch, rules: IdentityRules) -> Counter[str]:
     counts: Counter[str] = Counter()
+    if rules.kept is not None:
+        rules.kept.begin()
     nodes = _resolve_and_write_papers(tx, batch, counts)
     _write_authors(tx, batch, nodes.papers, counts, rules)
     _write_venues_and_categories(tx, batch, nodes.papers, counts)
     _write_citations(tx, nodes.cites, counts)
+    write_stamp(tx, rules.kept)  # last: it holds one lock until the commit
     return counts
 
 
@@ -286,11 +290,13 @@ def _write_authors(
     counts["authorships_created"] += summary.counters.relationships_created
     counts["authorships_matched"] += len(authored) - summary.counters.relationships_created
     if superseded:
-        tx.run(q.DELETE_SUPERSEDED_AUTHORED, rows=superseded).consume()
+        emptied = [r["id"] for r in tx.run(q.DELETE_SUPERSEDED_AUTHORED, rows=superseded)]
         counts["authorships_relinked"] += len(superseded)
+        if rules.kept is not None:
+            rules.kept.deleted(emptied)
     store_clusters(tx, clusters, rules.kept)
     counts["author_clusters_joined"] += len(clusters.merges)
-    _link_by_coauthor(tx, list(authored.values()), table.nodes, counts, rules.apart)
+    _link_by_coauthor(tx, list(authored.values()), table.nodes, counts, rules)
     if profile_rows:
         tx.run(q.SET_AUTHOR_REPORTED, rows=profile_rows).consume()
     counts["authors_seen"] += len(table.nodes)
@@ -355,7 +361,7 @@ def _link_by_coauthor(
     authored: list[Row],
     author_rows: dict[str, AuthorNode],
     counts: Counter[str],
-    apart: Apart | None = None,
+    rules: IdentityRules = DEFAULT_RULES,
 ) -> None:
     """The name-only → strong-id relink, in both load orders: a name-only authorship moves to
     a strong-id author when the clustering's own evidence and threshold
@@ -372,7 +378,9 @@ def _link_by_coauthor(
     if keys:
         for rec in tx.run(q.NAME_ONLY_UNDER_KEYS, keys=keys):
             items[(rec["author"], rec["paper"])] = rec["key"]
-    counts["authorships_linked_by_coauthor"] += relink_to_strong(tx, items, apart=apart)
+    counts["authorships_linked_by_coauthor"] += relink_to_strong(
+        tx, items, apart=rules.apart, kept=rules.kept
+    )
 
 
 def link_by_coauthor_everywhere(
@@ -385,9 +393,15 @@ def link_by_coauthor_everywhere(
     moved = 0
     with driver.session(database=database) as session:
         for i in range(0, len(items), batch):
-            moved += session.execute_write(
-                relink_to_strong, dict(items[i : i + batch]), apart=apart
-            )
+            moved += session.execute_write(_relink_and_stamp, dict(items[i : i + batch]), apart)
+    return moved
+
+
+def _relink_and_stamp(
+    tx: ManagedTransaction, items: dict[tuple[str, str], str], apart: Apart | None
+) -> int:
+    moved = relink_to_strong(tx, items, apart=apart)
+    write_stamp(tx)
     return moved
 
 

@@ -239,7 +239,9 @@ SET moved.position = coalesce(moved.position, r.position),
 DELETE r
 WITH DISTINCT n
 WHERE NOT (n)-[:AUTHORED]->() AND n.reported_source IS NULL
+WITH n, n.id AS id
 DELETE n
+RETURN id
 """
 
 MERGE_AUTHORED = """
@@ -262,7 +264,9 @@ MATCH (a:Author {id: row.author})-[r:AUTHORED]->(:Paper {id: row.paper})
 DELETE r
 WITH DISTINCT a
 WHERE NOT (a)-[:AUTHORED]->() AND a.reported_source IS NULL
+WITH a, a.id AS id
 DELETE a
+RETURN id
 """
 
 #: Existing venues a batch's venue references may denote (``graph.identity.VenueIndex``): by

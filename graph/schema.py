@@ -103,6 +103,11 @@ def _statements() -> list[str]:
     stmts = [_unique(label, "id") for label in Label]
     stmts += [_unique(Label.PAPER, p) for p in PAPER_ID_PROPERTY.values()]
     stmts += [_unique(Label.AUTHOR, p) for p in AUTHOR_ID_PROPERTY.values()]
+    # the one node of the cluster writers' stamp (``graph.author_links.write_stamp``)
+    stmts += [
+        "CREATE CONSTRAINT clusterstamp_id_unique IF NOT EXISTS "
+        "FOR (n:ClusterStamp) REQUIRE n.id IS UNIQUE"
+    ]
     stmts += [
         "CREATE INDEX paper_year IF NOT EXISTS FOR (p:Paper) ON (p.year)",
         "CREATE INDEX paper_date IF NOT EXISTS FOR (p:Paper) ON (p.date)",

@@ -23,6 +23,7 @@ from neo4j import Driver
 from graph.author_clustering import IdentityRules, KeptProfiles
 from graph.author_links import printed_names
 from graph.errors import UnknownFormat
+from graph.gc_tuning import batch_job_gc
 from graph.ids import (
     match_key,
     normalize_name,
@@ -278,29 +279,30 @@ def load_paths(
     )
     summary = LoadSummary()
     report = ErrorReport(errors_to)
-    for unit, module in plan(expand(paths), fmt):
-        name = ", ".join(str(p) for p in unit)
-        if isinstance(module, Exception):
-            summary.files.append(FileResult(name, None, failed=str(module)))
-            report.add(ParseIssue(Location(name), str(module), fatal=True))
-            continue
-        result = FileResult(name, module.FORMAT)
-        summary.files.append(result)
-        try:
-            records = parse_unit(unit, module, **options)
-            for batch in _batched(records, batch_size, result, report):
-                summary.counts.update(write_batch(driver, database, batch, rules))
-                if progress is not None:
-                    progress(name, result.records)
-        except (OSError, UnknownFormat) as e:
-            result.failed = str(e)
-            report.add(ParseIssue(Location(name), str(e), fatal=True))
-        if fmt and not result.failed and result.records == 0 and result.errors:
-            result.failed = (
-                f"--format {fmt} recognised no record in this file ({result.errors} problem(s) "
-                "reported); nothing was written from it"
-            )
-            report.add(ParseIssue(Location(name), result.failed, fatal=True))
+    with batch_job_gc():  # the clustering's state lives from batch to batch
+        for unit, module in plan(expand(paths), fmt):
+            name = ", ".join(str(p) for p in unit)
+            if isinstance(module, Exception):
+                summary.files.append(FileResult(name, None, failed=str(module)))
+                report.add(ParseIssue(Location(name), str(module), fatal=True))
+                continue
+            result = FileResult(name, module.FORMAT)
+            summary.files.append(result)
+            try:
+                records = parse_unit(unit, module, **options)
+                for batch in _batched(records, batch_size, result, report):
+                    summary.counts.update(write_batch(driver, database, batch, rules))
+                    if progress is not None:
+                        progress(name, result.records)
+            except (OSError, UnknownFormat) as e:
+                result.failed = str(e)
+                report.add(ParseIssue(Location(name), str(e), fatal=True))
+            if fmt and not result.failed and result.records == 0 and result.errors:
+                result.failed = (
+                    f"--format {fmt} recognised no record in this file ({result.errors} problem(s) "
+                    "reported); nothing was written from it"
+                )
+                report.add(ParseIssue(Location(name), result.failed, fatal=True))
     if overrides:
         summary.counts.update(apply_overrides(driver, database, overrides))
     if refresh:

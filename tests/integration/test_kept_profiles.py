@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 from graph import cluster_queries as cq
-from graph.author_clustering import IdentityRules, KeptProfiles, Profile
-from graph.author_links import printed_names, profile_row
+from graph.author_clustering import IdentityRules, KeptProfiles, Profile, paper_mentions
+from graph.author_links import printed_names, profile_row, write_stamp
 from graph.ingest import IngestBatch, write_batch
 from loaders.labelled import read_mentions
-from loaders.records import Record
-from loaders.writer import add_record
+from loaders.records import Paper, Record
+from loaders.writer import add_record, paper_row
 from tests.conftest import wipe
 
 DB = "neo4j"
@@ -63,12 +63,32 @@ def _graph(db: Driver) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 def _another_writer(db: Driver) -> str:
     """Empties the evidence of the largest cluster of the most crowded block, as an overrides
-    run or a concurrent load might change it; returns its id."""
+    run or a concurrent load might change it (and, as every writer of clusters does, writes a
+    new stamp); returns its id."""
     (r,) = db.execute_query(LARGEST, database_=DB).records
     emptied = Profile(r["id"], r["block"], names=Profile.from_dict(
         r["id"], r["block"], orjson.loads(r["profile"])).names)  # fmt: skip
-    db.execute_query(cq.SET_CLUSTER_PROFILES, rows=[profile_row(emptied)], database_=DB)
+
+    def change(tx: ManagedTransaction) -> None:
+        tx.run(cq.SET_CLUSTER_PROFILES, rows=[profile_row(emptied)]).consume()
+        write_stamp(tx)
+
+    with db.session(database=DB) as session:
+        session.execute_write(change)
     return str(r["id"])
+
+
+def _blocks_per_batch(records: Sequence[Record], size: int = 15) -> int:
+    """How many (batch, block) pairs the load touches: the token reads without the stamp."""
+    total = 0
+    for start in range(0, len(records), size):
+        blocks = set()
+        for r in records[start : start + size]:
+            assert isinstance(r, Paper)
+            row = paper_row(r)
+            blocks |= {m.block for _i, m in paper_mentions(row, "p")}
+        total += len(blocks)
+    return total
 
 
 def _load(db: Driver, records: Sequence[Record], kept: KeptProfiles | None) -> Any:
@@ -89,6 +109,10 @@ def test_kept_profiles_give_the_graph_that_reading_them_gives(db: Driver, data_d
     changed_read, read_each_time = _load(db, records, None)
     assert changed_kept == changed_read
     assert with_kept == read_each_time
+    # while no other writer came, the batches took their blocks from memory: each block read
+    # once at first, and once more after the other writer's stamp
+    blocks = len({m.block for r in records for _i, m in paper_mentions(paper_row(r), "p")})
+    assert blocks < kept.blocks_read <= 2 * blocks < _blocks_per_batch(records)
     authored, profiles = with_kept
     assert len({a["author"] for a in authored}) < len(authored)  # mentions were joined
     # the load kept what it stored, under the tokens the graph holds

@@ -17,6 +17,7 @@ from graph.author_clustering import (
     Profile,
     assign,
     cluster_id,
+    coauthor_in,
     coauthor_key,
     coauthor_keys_fit,
     content_words,
@@ -300,3 +301,23 @@ def test_without_name_stats_nothing_changes_and_batches_do_not_matter_with_them(
 
     assert run([]) == run([1]) == run([1, 2])
     assert len(set(run([]).values())) == 1  # the prior did join them
+
+
+def test_coauthor_lookups_answer_as_the_pairwise_rule_does() -> None:
+    """``coauthor_in`` (lookups, and the profile's initials kept until it changes) says what
+    scanning every co-author key with ``coauthor_keys_fit`` says."""
+    rng = random.Random(5)
+
+    def key() -> str:
+        surname = rng.choice(["wang", "li", "park"])
+        given = rng.choice(["", "z", "zhi", "zhang", "d", "dk", "x", "xin"])
+        return f"{surname} {given}" if given else surname
+
+    for _ in range(300):
+        p = Profile("c", "wang z", coauthors=Counter(key() for _ in range(rng.randrange(6))))
+        for _ in range(10):
+            k = key()
+            assert coauthor_in(k, p) == any(coauthor_keys_fit(k, o) for o in p.coauthors), (k, p)
+        m = make_mention("m#1", "Zhi Wang", paper="m", coauthors=["Kim Park"])
+        p.add(m)  # the initials follow the profile's change
+        assert coauthor_in("park k", p)

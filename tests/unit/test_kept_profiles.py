@@ -81,3 +81,59 @@ def test_past_its_limit_the_memory_is_emptied() -> None:
     kept.written([], {a.id: ("t1", a), b.id: ("t2", b)})
     kept.settle()
     assert not kept.profiles
+
+
+def _batch_reading(kept: KeptProfiles, stamp: str | None, stored: list[StoredState]) -> list[str]:
+    """One batch that finds ``stamp`` in the graph, reads the tokens of the blocks it does not
+    know, and ends by writing the stamp after ``stamp``; returns the blocks it knew."""
+    kept.begin()
+    blocks = sorted({s.block for s in stored} | {"x li"})
+    known = kept.known(stamp, blocks)
+    kept.profiles_of([s for s in stored if s.block not in known], {}, set(blocks) - set(known))
+    kept.written([], {})
+    kept.stamped(stamp, f"{stamp}+")
+    kept.settle()
+    return known
+
+
+def test_while_only_this_load_writes_its_blocks_are_not_read_again() -> None:
+    a, b = _profile("name:w wang", "Lei Zhou"), _profile("name:w wang#2", "Jun Li")
+    kept = _kept((a, "t1"), (b, "t2"))
+    stored = [StoredState(a.id, a.block, "t1"), StoredState(b.id, b.block, "t2")]
+    assert _batch_reading(kept, None, stored) == []  # the first batch reads every block
+    assert kept.blocks_read == 2  # "wang w", and "x li" which holds no cluster yet
+    assert _batch_reading(kept, "None+", stored) == sorted([a.block, "x li"])
+    assert kept.blocks_read == 2
+    assert kept.of_known([a.block]) == [a, b]
+
+
+def test_another_writers_stamp_makes_the_next_batch_read_its_tokens() -> None:
+    a = _profile("name:w wang", "Lei Zhou")
+    kept = _kept((a, "t1"))
+    stored = [StoredState(a.id, a.block, "t1")]
+    _batch_reading(kept, "s1", stored)
+    assert _batch_reading(kept, "s1+", stored) == sorted([a.block, "x li"])
+    # an overrides run wrote "s2" after this load's "s1++": nothing is known
+    assert _batch_reading(kept, "s2", stored) == []
+    # ... and a stamp replaced that is not the one this load agreed with leaves nothing known
+    kept.begin()
+    kept.known("s2+", [a.block])
+    kept.stamped("someone else's", "s3")
+    kept.settle()
+    assert kept.known("s3", [a.block]) == []
+
+
+def test_a_cluster_deleted_by_the_batch_leaves_its_known_block() -> None:
+    a, b = _profile("name:w wang", "Lei Zhou"), _profile("name:w wang#2", "Jun Li")
+    kept = _kept((a, "t1"), (b, "t2"))
+    stored = [StoredState(a.id, a.block, "t1"), StoredState(b.id, b.block, "t2")]
+    _batch_reading(kept, "s1", stored)
+    kept.indexes[a.block] = _BlockIndex([a, b])
+    kept.begin()
+    assert kept.known("s1+", [a.block]) == [a.block]
+    kept.written([], {b.id: ("t3", b)})
+    kept.deleted([b.id])  # its last authorship moved to a strong-id author
+    kept.stamped("s1+", "s2")
+    kept.settle()
+    assert kept.of_known(kept.known("s2", [a.block])) == [a]
+    assert b.id not in kept.tokens and b.id not in kept.indexes[a.block].profiles
