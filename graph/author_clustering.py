@@ -1299,7 +1299,7 @@ class KeptProfiles:
     Two checks, the cheaper first:
 
     * **The stamp.** Every write transaction that may change cluster nodes (a load's batch, an
-      overrides run) ends by writing a new random stamp (``graph.author_links.write_stamp``)
+      overrides run) ends by writing a new random stamp (``graph.stamp``)
       and reads the one it replaced. When that is the stamp this load's memory agrees with, no
       other writer committed in between, and the next batch takes the blocks it knows in full
       (:attr:`blocks`) from memory without reading anything (:meth:`known`).

@@ -17,7 +17,6 @@ one query per step of a write batch, and writes the outcome:
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -44,6 +43,7 @@ from graph.author_clustering import (
     strong_link,
 )
 from graph.name_stats import NameStats
+from graph.stamp import READ_STAMP
 
 CANDIDATE_PAPERS = 200  # most recent papers of a strong-id author read for its profile
 
@@ -80,9 +80,9 @@ def kept_profiles(
     tx: ManagedTransaction, blocks: Sequence[str], kept: KeptProfiles
 ) -> list[Profile]:
     """The stored profiles under ``blocks`` as :func:`load_profiles` gives them: the blocks
-    ``kept`` holds in full while no other writer has written since (the stamp), else only the
-    profiles it does not hold under their stored token are read."""
-    stamp = tx.run(cq.CLUSTER_STAMP).single()
+    ``kept`` holds in full while no other writer has written since (``graph.stamp``), else
+    only the profiles it does not hold under their stored token are read."""
+    stamp = tx.run(READ_STAMP).single()
     known = kept.known(stamp["stamp"] if stamp else None, blocks)
     to_read = sorted(set(blocks) - set(known))
     stored = [
@@ -97,17 +97,6 @@ def kept_profiles(
     } if stale else {}  # fmt: skip
     out = kept.profiles_of(stored, read, to_read) + kept.of_known(known)
     return sorted(out, key=lambda p: p.id)
-
-
-def write_stamp(tx: ManagedTransaction, kept: KeptProfiles | None = None) -> None:
-    """Ends a write transaction that may have changed cluster nodes (every load batch, an
-    overrides run): a new stamp replaces the graph's, so a load that kept profiles in memory
-    (``kept``, this transaction's own load, told which stamp it replaced) knows whether another
-    writer came between two of its batches. Run it last: it locks one node until the commit."""
-    stamp = uuid.uuid4().hex
-    before = tx.run(cq.NEW_CLUSTER_STAMP, stamp=stamp).single()
-    if kept is not None:
-        kept.stamped(before["before"] if before else None, stamp)
 
 
 def taken_ids(tx: ManagedTransaction, ids: Sequence[str]) -> list[str]:

@@ -24,20 +24,6 @@ WHERE a.cluster_profile IS NOT NULL
 RETURN a.id AS id, k AS block, a.profile_token AS token, a.never_with AS never
 """
 
-#: The stamp the last writer of cluster nodes left (``graph.author_links.write_stamp``).
-CLUSTER_STAMP = "MATCH (s:ClusterStamp {id: 'clusters'}) RETURN s.stamp AS stamp"
-
-#: A new stamp, returning the one it replaced: the lock is taken (``SET s.locked``) before the
-#: old stamp is read, so no other writer's stamp can come between the read and the write.
-NEW_CLUSTER_STAMP = """
-MERGE (s:ClusterStamp {id: 'clusters'})
-SET s.locked = true
-WITH s
-WITH s, s.stamp AS before
-SET s.stamp = $stamp
-RETURN before
-"""
-
 #: The stored profiles of some authors (null: none stored).
 STORED_PROFILES_OF = """
 UNWIND $ids AS i

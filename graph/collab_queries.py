@@ -6,6 +6,7 @@ Co-authorship is derived, never stored: two ``AUTHORED`` relationships on one pa
 
 from __future__ import annotations
 
+from graph import stamp
 from graph.labels import Label, RelType
 
 AUTHOR = Label.AUTHOR.value
@@ -18,12 +19,15 @@ PUBLISHED_IN = RelType.PUBLISHED_IN.value
 VENUE = Label.VENUE.value
 
 #: Cheap change detector for the in-process co-author graph cache: node and relationship counts
-#: come from the count store (no scan). Any load, merge or deletion changes one of them.
+#: come from the count store (no scan), and the writers' stamp (``graph.stamp``). Any load,
+#: merge or deletion changes a count; any write through the writers changes the stamp (an
+#: authorship moved from one author to another that both stay changes no count).
 COAUTHOR_FINGERPRINT = f"""
 CALL () {{ MATCH (a:{AUTHOR}) RETURN count(a) AS authors }}
 CALL () {{ MATCH (p:{PAPER}) RETURN count(p) AS papers }}
 CALL () {{ MATCH ()-[r:{AUTHORED}]->() RETURN count(r) AS authorships }}
-RETURN authors, papers, authorships
+CALL () {{ OPTIONAL MATCH (s:{stamp.LABEL} {{id: 'graph'}}) RETURN s.stamp AS stamp }}
+RETURN authors, papers, authorships, stamp
 """
 
 _YEAR_FILTER = (

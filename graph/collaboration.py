@@ -10,7 +10,8 @@ the database, a per-transaction timeout and a request's deadline) and its one ga
 papers) is exported once with the analytics export (``graph.analytics``: ``GraphSpec``,
 ``export_query``, ``to_igraph``) and kept in a small in-process cache, keyed by the subgraph
 spec (a year range is a different spec) and validated on every call by a count-store
-fingerprint (authors, papers, authorships): any load, merge or deletion rebuilds it. A path
+fingerprint (authors, papers, authorships, and the writers' stamp ``graph.stamp``): any load,
+merge or deletion rebuilds it, and so does any write through the writers. A path
 search is then igraph BFS (k = 1) or Yen's k shortest paths (k > 1) in C, plus one Cypher read
 for the joint papers of every hop. Measured on Paperscape 1991–1996 (29k authors): see
 ``bench/results/collab.json`` and docs/collaboration.md. The plain Cypher alternative
@@ -56,7 +57,7 @@ from graph.errors import InputError, NotFound, ScholarGraphError
 from graph.ids import parse_author_id
 from graph.labels import Label
 from graph.repository import Node, ReadScope
-from graph.snapshot import Snapshot, held_snapshot, shared, snapshot
+from graph.snapshot import Fingerprint, Snapshot, held_snapshot, shared, snapshot
 
 DEFAULT_MAX_HOPS = 6
 MAX_HOPS = 10
@@ -116,7 +117,7 @@ class CoauthorGraph:
     same whether the Cypher export or the analytics snapshot made it."""
 
     spec: GraphSpec
-    fingerprint: tuple[int, ...]
+    fingerprint: Fingerprint
     graph: ig.Graph
     node_ids: list[str]
     index: dict[str, int]
@@ -126,7 +127,7 @@ class CoauthorGraph:
 
 def _graph(
     spec: GraphSpec,
-    fp: tuple[int, ...],
+    fp: Fingerprint,
     node_ids: list[str],
     src: npt.NDArray[np.int64],
     dst: npt.NDArray[np.int64],
@@ -145,7 +146,7 @@ def _graph(
     return CoauthorGraph(spec, fp, graph, node_ids, index, component, ends)
 
 
-def _build(spec: GraphSpec, fp: tuple[int, ...], edges: EdgeList) -> CoauthorGraph:
+def _build(spec: GraphSpec, fp: Fingerprint, edges: EdgeList) -> CoauthorGraph:
     """From the Cypher export (vertices renumbered into id order)."""
     order = sorted(range(edges.node_count), key=edges.node_ids.__getitem__)
     rank = np.empty(edges.node_count, dtype=np.int64)
@@ -195,7 +196,7 @@ GRAPH_EXPORT_TIMEOUT = 300.0  # seconds, for the cached co-author graph export
 
 class CoauthorGraphCache:
     """The last few exported co-authorship graphs, keyed by subgraph spec, rebuilt when the
-    count-store fingerprint of the database changes.
+    count-store fingerprint of the database (or the writers' stamp) changes.
 
     A build is one task per key shared by every request that needs it; it runs without the
     requests' deadlines (a request that gives up stops waiting, the build goes on for the next
@@ -205,7 +206,7 @@ class CoauthorGraphCache:
     def __init__(self, max_entries: int = 8) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[int, str, str], CoauthorGraph] = OrderedDict()
-        self._builds: dict[tuple[int, str, str, tuple[int, ...]], asyncio.Task[CoauthorGraph]]
+        self._builds: dict[tuple[int, str, str, Fingerprint], asyncio.Task[CoauthorGraph]]
         self._builds = {}
 
     def clear(self) -> None:
@@ -218,7 +219,8 @@ class CoauthorGraphCache:
 
     async def get(self, scope: ReadScope, spec: GraphSpec) -> CoauthorGraph:
         rows = await read(scope, q.COAUTHOR_FINGERPRINT, {})
-        fp = (int(rows[0]["authors"]), int(rows[0]["papers"]), int(rows[0]["authorships"]))
+        row = rows[0]
+        fp = (int(row["authors"]), int(row["papers"]), int(row["authorships"]), row["stamp"])
         key = (id(scope.driver), scope.database, spec.canonical_json())
         entry = self._entries.get(key)
         if entry is not None and entry.fingerprint == fp:
@@ -235,7 +237,7 @@ class CoauthorGraphCache:
 
     def _forget(
         self,
-        build_key: tuple[int, str, str, tuple[int, ...]],
+        build_key: tuple[int, str, str, Fingerprint],
         task: asyncio.Task[CoauthorGraph],
     ) -> None:
         self._builds.pop(build_key, None)
@@ -247,7 +249,7 @@ class CoauthorGraphCache:
         scope: ReadScope,
         spec: GraphSpec,
         key: tuple[int, str, str],
-        fp: tuple[int, ...],
+        fp: Fingerprint,
     ) -> CoauthorGraph:
         # built once and shared by every later request: allowed longer than one read
         # (the whole co-author graph of the 1M-paper corpus exports in ~27 s)

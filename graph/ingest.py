@@ -29,7 +29,6 @@ from graph.author_links import (
     relink_to_strong,
     same_authorship,
     store_clusters,
-    write_stamp,
 )
 from graph.identity import (
     ExistingAuthor,
@@ -61,6 +60,7 @@ from graph.rows import (
     VenueTable,
 )
 from graph.schema import migrate
+from graph.stamp import replace_stamp
 
 __all__ = ["IngestBatch", "link_by_coauthor_everywhere", "refresh_metrics", "write_batch"]
 
@@ -110,7 +110,9 @@ def _write(tx: ManagedTransaction, batch: IngestBatch, rules: IdentityRules) -> 
     _write_authors(tx, batch, nodes.papers, counts, rules)
     _write_venues_and_categories(tx, batch, nodes.papers, counts)
     _write_citations(tx, nodes.cites, counts)
-    write_stamp(tx, rules.kept)  # last: it holds one lock until the commit
+    before, stamp = replace_stamp(tx)  # last: it holds one lock until the commit
+    if rules.kept is not None:
+        rules.kept.stamped(before, stamp)
     return counts
 
 
@@ -401,7 +403,7 @@ def _relink_and_stamp(
     tx: ManagedTransaction, items: dict[tuple[str, str], str], apart: Apart | None
 ) -> int:
     moved = relink_to_strong(tx, items, apart=apart)
-    write_stamp(tx)
+    replace_stamp(tx)
     return moved
 
 
@@ -492,3 +494,4 @@ def refresh_metrics(driver: Driver, database: str) -> None:
     with driver.session(database=database) as session:
         session.run(q.REFRESH_PAPER_METRICS).consume()
         session.run(q.REFRESH_AUTHOR_METRICS).consume()
+        session.execute_write(replace_stamp)  # citation counts moved: snapshots read them again

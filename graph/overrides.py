@@ -36,10 +36,11 @@ from neo4j import Driver, ManagedTransaction
 
 from graph import cluster_queries as cq
 from graph.author_clustering import Apart, Match, Profile, Rule
-from graph.author_links import profile_row, profiles_from_graph, write_stamp
+from graph.author_links import profile_row, profiles_from_graph
 from graph.errors import InputError
 from graph.ids import PAPER_ID_PROPERTY, parse_author_id, parse_paper_id
 from graph.labels import Label
+from graph.stamp import replace_stamp
 
 KINDS = ("merge", "split", "never")
 
@@ -246,7 +247,7 @@ def _apply(tx: ManagedTransaction, ov: Overrides) -> Counter[str]:
     if pairs:
         tx.run(KEEP_APART, pairs=[list(p) for p in pairs]).consume()
     _refresh_profiles(tx, sorted(i for i in touched if i.startswith("name:")), retired)
-    write_stamp(tx)  # a load keeping profiles in memory reads its blocks again
+    replace_stamp(tx)  # a load keeping profiles in memory reads its blocks again
     return counts
 
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 from neo4j import Driver, ManagedTransaction
 
+from graph import stamp
 from graph.errors import IndexesNotOnline
 from graph.ids import AUTHOR_ID_PROPERTY, PAPER_ID_PROPERTY, normalize_title
 from graph.labels import Label, identifier
@@ -103,11 +104,7 @@ def _statements() -> list[str]:
     stmts = [_unique(label, "id") for label in Label]
     stmts += [_unique(Label.PAPER, p) for p in PAPER_ID_PROPERTY.values()]
     stmts += [_unique(Label.AUTHOR, p) for p in AUTHOR_ID_PROPERTY.values()]
-    # the one node of the cluster writers' stamp (``graph.author_links.write_stamp``)
-    stmts += [
-        "CREATE CONSTRAINT clusterstamp_id_unique IF NOT EXISTS "
-        "FOR (n:ClusterStamp) REQUIRE n.id IS UNIQUE"
-    ]
+    stmts += [stamp.CONSTRAINT]  # the one node of the writers' stamp (``graph.stamp``)
     stmts += [
         "CREATE INDEX paper_year IF NOT EXISTS FOR (p:Paper) ON (p.year)",
         "CREATE INDEX paper_date IF NOT EXISTS FOR (p:Paper) ON (p.date)",

@@ -27,7 +27,9 @@ When it differs from the held snapshot's, one build runs (one export query, then
 worker thread, off the event loop), shared by every request that arrives meanwhile; requests
 wait for it (they never see a graph older than the fingerprint they read) and the new snapshot
 replaces the old one in one assignment — a request already holding the old one finishes with
-it. A write that moves no count (a year edited in place) is seen at the next change of counts.
+it. The fingerprint also holds the writers' stamp (``graph.stamp``), so a write through the
+writers that moves no count (a year or citation count changed by a re-load) is seen too; a
+change typed in Cypher around the writers is seen at the next write or change of counts.
 
 Measured on Paperscape 1991–1996 (50k papers, 28k authors, 147k citations): see docs/snapshot.md.
 """
@@ -68,7 +70,7 @@ MEMO_ENTRIES = 32  # filtered-subgraph results kept per snapshot (LRU)
 # else with dense per-paper counters (measured: bench/bench_snapshot_scale.py)
 SPARSE_REACH = 16
 
-Fingerprint = tuple[int, ...]
+Fingerprint = tuple[int | str | None, ...]  # counts, then the writers' stamp (``graph.stamp``)
 T = TypeVar("T")
 
 
@@ -581,7 +583,8 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
 
 async def read_fingerprint(scope: ReadScope) -> Fingerprint:
     rows = await repo.read(scope, q.FINGERPRINT, {})
-    return tuple(int(rows[0][f]) for f in q.FINGERPRINT_FIELDS)
+    row = rows[0]
+    return tuple(row[f] if f == "stamp" else int(row[f]) for f in q.FINGERPRINT_FIELDS)
 
 
 async def export_columns(scope: ReadScope, timeout: float | None = None) -> dict[str, list[Any]]:

@@ -12,6 +12,7 @@ search.
 
 from __future__ import annotations
 
+from graph import stamp
 from graph.labels import Label, RelType
 
 PAPER = Label.PAPER.value
@@ -23,11 +24,14 @@ IN_CATEGORY = RelType.IN_CATEGORY.value
 PUBLISHED_IN = RelType.PUBLISHED_IN.value
 VENUE = Label.VENUE.value
 SUBCATEGORY_OF = RelType.SUBCATEGORY_OF.value
+STAMP = stamp.LABEL
 
 #: The snapshot's version: counts of every label and relationship type it is made of, read from
 #: Neo4j's count store (O(1)) — the signal the co-author graph cache uses
-#: (``graph.collab_queries.COAUTHOR_FINGERPRINT``), widened to citations and categories. Any
-#: load, merge or deletion moves it.
+#: (``graph.collab_queries.COAUTHOR_FINGERPRINT``), widened to citations and categories, and the
+#: writers' stamp (``graph.stamp``). Any load, merge or deletion moves the counts; any write
+#: through the writers, one that moves no count included (a year, a citation count), moves the
+#: stamp.
 FINGERPRINT = f"""
 CALL () {{ MATCH (n:{PAPER}) RETURN count(n) AS papers }}
 CALL () {{ MATCH (n:{AUTHOR}) RETURN count(n) AS authors }}
@@ -38,13 +42,14 @@ CALL () {{ MATCH ()-[r:{IN_CATEGORY}]->() RETURN count(r) AS in_category }}
 CALL () {{ MATCH ()-[r:{SUBCATEGORY_OF}]->() RETURN count(r) AS subcategory_of }}
 CALL () {{ MATCH (n:{VENUE}) RETURN count(n) AS venues }}
 CALL () {{ MATCH ()-[r:{PUBLISHED_IN}]->() RETURN count(r) AS published_in }}
+CALL () {{ OPTIONAL MATCH (s:{STAMP} {{id: 'graph'}}) RETURN s.stamp AS stamp }}
 RETURN papers, authors, categories, citations, authorships, in_category, subcategory_of,
-       venues, published_in
+       venues, published_in, stamp
 """
 
 FINGERPRINT_FIELDS = (
     "papers", "authors", "categories", "citations", "authorships", "in_category",
-    "subcategory_of", "venues", "published_in",
+    "subcategory_of", "venues", "published_in", "stamp",
 )  # fmt: skip
 
 #: The columns of :data:`EXPORT`, in order (one list per column in every record).

@@ -25,9 +25,9 @@ from graph.stats import graph_stats
 from loaders.writer import load_paths
 
 DB = "neo4j"
-#: Every node of the model (the cluster writers' stamp, ``graph.author_links.write_stamp``, is
-#: write bookkeeping of the transactional writer: a random value per batch).
-NODES = "MATCH (n) WHERE NOT n:ClusterStamp RETURN labels(n)[0] AS label, properties(n) AS props"
+#: Every node of the model (the writers' stamp, ``graph.stamp``, is bookkeeping of the
+#: transactional writer: a random value per batch).
+NODES = "MATCH (n) WHERE NOT n:WriteStamp RETURN labels(n)[0] AS label, properties(n) AS props"
 RELS = "MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS src, b.id AS dst, properties(r) AS props"
 
 

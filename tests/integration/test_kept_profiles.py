@@ -14,8 +14,9 @@ from neo4j import Driver, ManagedTransaction
 
 from graph import cluster_queries as cq
 from graph.author_clustering import IdentityRules, KeptProfiles, Profile, paper_mentions
-from graph.author_links import printed_names, profile_row, write_stamp
+from graph.author_links import printed_names, profile_row
 from graph.ingest import IngestBatch, write_batch
+from graph.stamp import replace_stamp
 from loaders.labelled import read_mentions
 from loaders.records import Paper, Record
 from loaders.writer import add_record, paper_row
@@ -71,7 +72,7 @@ def _another_writer(db: Driver) -> str:
 
     def change(tx: ManagedTransaction) -> None:
         tx.run(cq.SET_CLUSTER_PROFILES, rows=[profile_row(emptied)]).consume()
-        write_stamp(tx)
+        replace_stamp(tx)
 
     with db.session(database=DB) as session:
         session.execute_write(change)

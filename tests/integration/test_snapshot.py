@@ -16,6 +16,7 @@ from neo4j import Driver
 
 from graph import influence
 from graph import snapshot as snap_mod
+from graph.ingest import refresh_metrics
 from graph.repository import ReadScope
 from graph.schema import backfill_in_field
 from graph.settings import Neo4jSettings
@@ -230,6 +231,42 @@ async def test_yearly_of_many_categories_costs_one_version_read(scope: ReadScope
     assert len(cats) > 50 and sum(1 for c in cats if c["yearly"]) > 20
     assert counting.queries.count(FINGERPRINT) == 1  # not one per category
     assert len(counting.queries) <= 3  # the categories, one fingerprint; no export
+
+
+async def test_a_write_that_moves_no_count_rebuilds_the_snapshot(
+    scope: ReadScope, loaded: Driver
+) -> None:
+    """A citation of the most cited hep-th paper of 1992 moves to the second (typed in Cypher:
+    no count changes, and no writer replaced the stamp, so the held snapshot stays); the metrics
+    refresh that ends every load then replaces the writers' stamp, and the next request gets a
+    snapshot that holds the move."""
+    before = await snap_mod.snapshot(scope)
+    first, second = await influence.influential_papers(
+        scope, "arxiv:hep-th", 1992, 1992, "CITATIONS", 2
+    )
+    moved = loaded.execute_query(
+        "MATCH (s:Paper {year: 1992})-[r:CITES]->(:Paper {id: $a}) "
+        "WHERE NOT (s)-[:CITES]->(:Paper {id: $b}) "
+        "WITH s, r ORDER BY s.id LIMIT 1 DELETE r "
+        "WITH s MATCH (t:Paper {id: $b}) CREATE (s)-[:CITES]->(t) RETURN s.id AS s",
+        a=first.paper["id"],
+        b=second.paper["id"],
+        database_=DB,
+    ).records
+    assert len(moved) == 1
+    assert await snap_mod.read_fingerprint(scope) == before.fingerprint
+    refresh_metrics(loaded, DB)
+    after = await snap_mod.snapshot(scope)
+    assert after is not before
+    assert after.fingerprint[:-1] == before.fingerprint[:-1]  # the counts; the stamp moved
+    got = {
+        s.paper["id"]: s.citations
+        for s in await influence.influential_papers(
+            scope, "arxiv:hep-th", 1992, 1992, "CITATIONS", 20
+        )
+    }
+    assert got[first.paper["id"]] == first.citations - 1
+    assert got[second.paper["id"]] == second.citations + 1
 
 
 async def test_a_write_rebuilds_the_snapshot_and_shows(scope: ReadScope, loaded: Driver) -> None:
