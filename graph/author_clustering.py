@@ -1325,14 +1325,14 @@ class KeptProfiles:
         self.blocks_read = 0  # blocks whose tokens were read (a measure of the stamp's help)
         self._open = False  # a batch is under way
         self._written: dict[str, tuple[str, Profile]] = {}
-        self._gone: list[str] = []
+        self._gone: dict[str, str | None] = {}  # cluster → its block, where the batch knew it
         self._stamp: object = _UNSEEN  # what ``seen`` becomes when the batch commits
 
     def begin(self) -> None:
         """A batch's transaction starts (each attempt)."""
         if self._open:  # the last batch did not commit
             self.clear()
-        self._open, self._written, self._gone, self._stamp = True, {}, [], _UNSEEN
+        self._open, self._written, self._gone, self._stamp = True, {}, {}, _UNSEEN
 
     def clear(self) -> None:
         self.profiles.clear()
@@ -1388,15 +1388,22 @@ class KeptProfiles:
 
     def written(self, gone: Iterable[str], stored: Mapping[str, tuple[str, Profile]]) -> None:
         """The batch under way joined away the clusters ``gone`` and stored these profiles
-        (id → (token, profile)); they are kept once it commits."""
-        self._gone = list(gone)
-        self._written = dict(stored)
+        (id → (token, profile)); they are kept once it commits (a cluster it deleted before
+        is not)."""
+        for cid in gone:
+            self._gone.setdefault(cid, None)
+        for cid, entry in stored.items():
+            if cid not in self._gone:
+                self._written[cid] = entry
+            elif self._gone[cid] is None:  # deleted before: now its block is known
+                self._gone[cid] = entry[1].block
 
     def deleted(self, ids: Iterable[str]) -> None:
-        """The batch under way deleted these cluster nodes (their last authorship moved)."""
+        """The batch under way deleted these cluster nodes (their last authorship moved to a
+        strong-id author, or was superseded by one), before or after it stored profiles."""
         for cid in ids:
-            self._written.pop(cid, None)
-            self._gone.append(cid)
+            entry = self._written.pop(cid, None)
+            self._gone[cid] = entry[1].block if entry is not None else None
 
     def stamped(self, before: str | None, stamp: str) -> None:
         """The batch under way replaced the stamp ``before`` by ``stamp``: this memory agrees
@@ -1408,12 +1415,13 @@ class KeptProfiles:
         if not self._open:
             return
         self._open = False
-        for gone in self._gone:
+        for gone, block in self._gone.items():
             old = self.profiles.pop(gone, None)
             self.tokens.pop(gone, None)
-            if old is not None:
-                self.blocks.get(old.block, set()).discard(gone)
-                if (index := self.indexes.get(old.block)) is not None:
+            block = old.block if old is not None else block
+            if block is not None:  # a cluster this batch started and deleted has no old one
+                self.blocks.get(block, set()).discard(gone)
+                if (index := self.indexes.get(block)) is not None:
                     index.drop(gone)
         for cid, (token, profile) in self._written.items():
             self.profiles[cid] = profile
@@ -1421,6 +1429,6 @@ class KeptProfiles:
             if profile.block in self.blocks:
                 self.blocks[profile.block].add(cid)
         self.seen = self._stamp
-        self._written, self._gone, self._stamp = {}, [], _UNSEEN
+        self._written, self._gone, self._stamp = {}, {}, _UNSEEN
         if len(self.profiles) > self.limit:
             self.clear()

@@ -137,3 +137,27 @@ def test_a_cluster_deleted_by_the_batch_leaves_its_known_block() -> None:
     kept.settle()
     assert kept.of_known(kept.known("s2", [a.block])) == [a]
     assert b.id not in kept.tokens and b.id not in kept.indexes[a.block].profiles
+
+
+def test_a_cluster_the_batch_started_and_deleted_leaves_no_trace() -> None:
+    """Superseded before the profiles are stored, or relinked after: either way the cluster
+    is not kept, and the block's index no longer offers it."""
+    a = _profile("name:w wang", "Lei Zhou")
+    kept = _kept((a, "t1"))
+    _batch_reading(kept, "s1", [StoredState(a.id, a.block, "t1")])
+    for before_storing in (True, False):
+        new = _profile(f"name:w wang#{before_storing}", "Jun Li")
+        kept.indexes[a.block] = _BlockIndex([a, new])  # ``assign`` indexed the new cluster
+        kept.begin()
+        assert kept.known("s1+" if before_storing else "s2", [a.block]) == [a.block]
+        if before_storing:
+            kept.deleted([new.id])
+            kept.written([], {a.id: ("t1", a), new.id: ("t9", new)})
+        else:
+            kept.written([], {a.id: ("t1", a), new.id: ("t9", new)})
+            kept.deleted([new.id])
+        kept.stamped("s1+" if before_storing else "s2", "s2")
+        kept.settle()
+        assert new.id not in kept.profiles and new.id not in kept.tokens
+        assert kept.of_known(kept.known("s2", [a.block])) == [a]
+        assert set(kept.indexes[a.block].profiles) == {a.id}
