@@ -2,8 +2,8 @@
 transaction.
 
 Written by each load batch (``graph.ingest``, whether the clustering is on or off), the metrics
-refresh that ends a load, an overrides run (``graph.overrides``) and the relink sweep after a
-bulk import. Read by
+refresh that ends a load or a bulk import, an overrides run (``graph.overrides``) and the relink
+sweep after a bulk import. Read by
 
 * a load that keeps cluster profiles in memory (``graph.author_clustering.KeptProfiles``): when
   its last batch replaced the stamp it had seen, nobody else wrote since, and its next batch
@@ -13,7 +13,6 @@ bulk import. Read by
   or citation count changed by a re-load, an authorship moved between two authors that both
   stay) is seen by the next request.
 
-A bulk import writes an empty database and leaves no stamp (its graph is new to every reader).
 Writes made around the project's writers (Cypher typed by hand) do not replace it: they are seen
 at the next write through the writers, or the next change of a count.
 """
