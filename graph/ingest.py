@@ -492,6 +492,9 @@ def _write_citations(
 def refresh_metrics(driver: Driver, database: str) -> None:
     """Recompute citation counts and author metrics from the graph (after a load)."""
     with driver.session(database=database) as session:
-        session.run(q.REFRESH_PAPER_METRICS).consume()
-        session.run(q.REFRESH_AUTHOR_METRICS).consume()
-        session.execute_write(replace_stamp)  # citation counts moved: snapshots read them again
+        papers = session.run(q.REFRESH_PAPER_METRICS).consume()
+        authors = session.run(q.REFRESH_AUTHOR_METRICS).consume()
+        if papers.counters.contains_updates or authors.counters.contains_updates:
+            # citation counts may have moved: snapshots read them again (an empty graph, as a
+            # load that wrote nothing leaves it, stays empty)
+            session.execute_write(replace_stamp)
