@@ -53,6 +53,7 @@ from graph import collab_queries as q
 from graph import repository as repo
 from graph.analytics.export import EdgeList, read_edges
 from graph.analytics.spec import GraphKind, GraphSpec
+from graph.db import driver_key
 from graph.errors import InputError, NotFound, ScholarGraphError
 from graph.ids import parse_author_id
 from graph.labels import Label
@@ -221,7 +222,7 @@ class CoauthorGraphCache:
         rows = await read(scope, q.COAUTHOR_FINGERPRINT, {})
         row = rows[0]
         fp = (int(row["authors"]), int(row["papers"]), int(row["authorships"]), row["stamp"])
-        key = (id(scope.driver), scope.database, spec.canonical_json())
+        key = (driver_key(scope.driver), scope.database, spec.canonical_json())
         entry = self._entries.get(key)
         if entry is not None and entry.fingerprint == fp:
             self._entries.move_to_end(key)

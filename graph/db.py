@@ -18,6 +18,7 @@ On one server a bookmark is satisfied at once; nothing waits.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterator
@@ -163,6 +164,21 @@ def async_driver(settings: Neo4jSettings, patience: Patience | None = None) -> A
 _INFLIGHT: weakref.WeakKeyDictionary[AsyncDriver, set[asyncio.Future[Any]]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+_KEYS: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+_NEXT_KEY = itertools.count(1)
+
+
+def driver_key(driver: Any) -> int:
+    """A number naming ``driver`` for as long as it lives, never given to another driver. The
+    caches per driver (the analytics snapshot, the co-author graph, the migrations run) key on
+    it: ``id(driver)`` is reused once a closed driver is collected, and a new driver then found
+    the old one's entries, including work still in flight on the closed driver."""
+    key = _KEYS.get(driver)
+    if key is None:
+        key = _KEYS[driver] = next(_NEXT_KEY)
+    return key
 
 
 async def drain(driver: AsyncDriver, timeout: float = 5.0) -> None:

@@ -30,6 +30,7 @@ from graph.author_links import (
     same_authorship,
     store_clusters,
 )
+from graph.db import driver_key
 from graph.identity import (
     ExistingAuthor,
     PaperRef,
@@ -75,7 +76,7 @@ def ensure_migrated(driver: Driver, database: str) -> None:
     membership of papers loaded before it existed), once per driver and database in this
     process: a load into a graph made by an earlier version ends with the current hierarchy,
     and a re-load changes nothing."""
-    key = (id(driver), database)
+    key = (driver_key(driver), database)
     if key not in _MIGRATED:
         migrate(driver, database)
         _MIGRATED.add(key)

@@ -51,7 +51,7 @@ import numpy.typing as npt
 
 from graph import repository as repo
 from graph import snapshot_queries as q
-from graph.db import detached
+from graph.db import detached, driver_key
 from graph.repository import ReadScope
 
 logger = logging.getLogger("scholargraph.snapshot")
@@ -623,7 +623,7 @@ class SnapshotStore:
 
     def current(self, scope: ReadScope) -> Snapshot | None:
         """The held snapshot, whatever its version (no read)."""
-        return self._entries.get((id(scope.driver), scope.database))
+        return self._entries.get((driver_key(scope.driver), scope.database))
 
     async def _fingerprint(self, scope: ReadScope, key: tuple[int, str]) -> Fingerprint:
         """The current fingerprint; concurrent callers (the resolvers of one request, e.g.
@@ -636,7 +636,7 @@ class SnapshotStore:
         return await asyncio.shield(task)
 
     async def get(self, scope: ReadScope) -> Snapshot:
-        key = (id(scope.driver), scope.database)
+        key = (driver_key(scope.driver), scope.database)
         fp = await self._fingerprint(scope, key)
         entry = self._entries.get(key)
         if entry is not None and entry.fingerprint == fp:
@@ -653,7 +653,7 @@ class SnapshotStore:
         """Starts building the snapshot of ``scope``'s database in the background, unless one
         is held or being built: the caller answers without it this time (a count or a facet
         from Cypher), the requests after the build from it. A failed build is logged."""
-        key = (id(scope.driver), scope.database)
+        key = (driver_key(scope.driver), scope.database)
         if key in self._entries or any(b[:2] == key for b in self._builds) or key in _WARMING:
             return
         # registered with the driver (graph.db.detached): closing it waits for the build first
