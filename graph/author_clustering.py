@@ -1321,6 +1321,8 @@ class KeptProfiles:
         self.tokens: dict[str, str] = {}
         self.indexes: dict[str, _BlockIndex] = {}
         self.blocks: dict[str, set[str]] = {}  # blocks whose stored clusters are all known
+        self.in_use: dict[str, bool] = {}  # author id → a node holds it (under ``seen``)
+        self.ids_asked = 0  # ids looked up in the graph (a measure of ``in_use``'s help)
         self.seen: object = _UNSEEN  # the stamp ``blocks`` agree with
         self.blocks_read = 0  # blocks whose tokens were read (a measure of the stamp's help)
         self._open = False  # a batch is under way
@@ -1339,6 +1341,7 @@ class KeptProfiles:
         self.tokens.clear()
         self.indexes.clear()
         self.blocks.clear()
+        self.in_use.clear()
         self.seen = _UNSEEN
 
     def known(self, stamp: str | None, blocks: Iterable[str]) -> list[str]:
@@ -1346,8 +1349,21 @@ class KeptProfiles:
         the graph holds now (another writer's stamp: none)."""
         if stamp != self.seen:
             self.blocks.clear()
+            self.in_use.clear()
             self.seen = stamp
         return sorted(b for b in blocks if b in self.blocks)
+
+    def taken(self, ids: Iterable[str], look_up: Callable[[list[str]], Iterable[str]]) -> list[str]:
+        """Which of ``ids`` a node holds: those this memory knows under the stamp :meth:`known`
+        last saw (looked up by an earlier batch, or written or deleted by this load since), the
+        rest by ``look_up`` (a read of the graph). Called after :meth:`known` in a batch."""
+        ids = sorted(set(ids))
+        unknown = [i for i in ids if i not in self.in_use]
+        found = set(look_up(unknown)) if unknown else set()
+        self.ids_asked += len(unknown)
+        if self.seen is not _UNSEEN:
+            self.in_use.update((i, i in found) for i in unknown)
+        return [i for i in ids if self.in_use.get(i, i in found)]
 
     def of_known(self, blocks: Iterable[str]) -> list[Profile]:
         """The kept profiles of blocks :meth:`known` gave."""
@@ -1416,6 +1432,7 @@ class KeptProfiles:
             return
         self._open = False
         for gone, block in self._gone.items():
+            self.in_use[gone] = False
             old = self.profiles.pop(gone, None)
             self.tokens.pop(gone, None)
             block = old.block if old is not None else block
@@ -1426,6 +1443,7 @@ class KeptProfiles:
         for cid, (token, profile) in self._written.items():
             self.profiles[cid] = profile
             self.tokens[cid] = token
+            self.in_use[cid] = True
             if profile.block in self.blocks:
                 self.blocks[profile.block].add(cid)
         self.seen = self._stamp

@@ -136,7 +136,8 @@ def cluster_batch(
         )  # fmt: skip
     return cluster_rows(
         papers, paper_nodes, decided, pinned, lambda b: kept_profiles(tx, b, kept),
-        lambda ids: taken_ids(tx, ids), w, apart, name_stats, kept.indexes,
+        lambda ids: kept.taken(ids, lambda unknown: taken_ids(tx, unknown)), w, apart,
+        name_stats, kept.indexes,
     )  # fmt: skip
 
 

@@ -13,7 +13,13 @@ import orjson
 from neo4j import Driver, ManagedTransaction
 
 from graph import cluster_queries as cq
-from graph.author_clustering import IdentityRules, KeptProfiles, Profile, paper_mentions
+from graph.author_clustering import (
+    IdentityRules,
+    KeptProfiles,
+    Profile,
+    paper_mentions,
+    plain_id,
+)
 from graph.author_links import printed_names, profile_row
 from graph.ingest import IngestBatch, write_batch
 from graph.stamp import replace_stamp
@@ -114,6 +120,9 @@ def test_kept_profiles_give_the_graph_that_reading_them_gives(db: Driver, data_d
     # once at first, and once more after the other writer's stamp
     blocks = len({m.block for r in records for _i, m in paper_mentions(paper_row(r), "p")})
     assert blocks < kept.blocks_read <= 2 * blocks < _blocks_per_batch(records)
+    # ... and each author id a new cluster might take was looked up at most once each time
+    ids = {plain_id(m) for r in records for _i, m in paper_mentions(paper_row(r), "p")}
+    assert len(ids) < kept.ids_asked <= 2 * len(ids)
     authored, profiles = with_kept
     assert len({a["author"] for a in authored}) < len(authored)  # mentions were joined
     # the load kept what it stored, under the tokens the graph holds

@@ -161,3 +161,54 @@ def test_a_cluster_the_batch_started_and_deleted_leaves_no_trace() -> None:
         assert new.id not in kept.profiles and new.id not in kept.tokens
         assert kept.of_known(kept.known("s2", [a.block])) == [a]
         assert set(kept.indexes[a.block].profiles) == {a.id}
+
+
+class Graph:
+    """The author ids a graph holds, and every id looked up in it."""
+
+    def __init__(self, *ids: str) -> None:
+        self.ids = set(ids)
+        self.asked: list[str] = []
+
+    def look_up(self, ids: list[str]) -> list[str]:
+        self.asked += ids
+        return [i for i in ids if i in self.ids]
+
+
+def test_ids_in_use_are_looked_up_once_while_only_this_load_writes() -> None:
+    graph = Graph("name:wei wang", "name:lei zhou")
+    kept = KeptProfiles()
+    kept.begin()
+    kept.known("s1", [])
+    wanted = ["name:wei wang", "name:wen wang", "name:lei zhou"]
+    assert kept.taken(wanted, graph.look_up) == ["name:lei zhou", "name:wei wang"]
+    new = _profile("name:wen wang", "Jun Li")  # the batch gave the free id to a new cluster
+    gone = "name:lei zhou"  # ... and deleted a cluster (relinked to a strong-id author)
+    kept.written([], {new.id: ("t1", new)})
+    kept.deleted([gone])
+    kept.stamped("s1", "s2")
+    kept.settle()
+    graph.ids = (graph.ids | {new.id}) - {gone}
+    graph.asked.clear()
+    kept.begin()
+    kept.known("s2", [])
+    everything = [*wanted, "name:wu wang"]
+    truth = sorted(i for i in everything if i in graph.ids)
+    assert kept.taken(everything, graph.look_up) == truth == ["name:wei wang", "name:wen wang"]
+    assert graph.asked == ["name:wu wang"]  # only the id never seen was looked up
+    assert kept.ids_asked == 4
+
+
+def test_another_writers_stamp_makes_ids_be_looked_up_again() -> None:
+    graph = Graph("name:wei wang")
+    kept = KeptProfiles()
+    kept.begin()
+    kept.known("s1", [])
+    assert kept.taken(["name:wei wang", "name:wen wang"], graph.look_up) == ["name:wei wang"]
+    kept.stamped("s1", "s2")
+    kept.settle()
+    graph.ids = {"name:wen wang"}  # another writer took one id and freed the other
+    kept.begin()
+    kept.known("s9", [])
+    assert kept.taken(["name:wei wang", "name:wen wang"], graph.look_up) == ["name:wen wang"]
+    assert graph.asked == ["name:wei wang", "name:wen wang"] * 2
