@@ -518,6 +518,8 @@ class WhereBuilder:
             at = f"{path}.{key.rstrip('_')}"
             if key == "and_" or key == "or_":
                 subs = [self.build(t, f"{at}[{i}]") for i, t in enumerate(value)]
+                if key == "or_":
+                    subs = self._merged_or(value, subs, at)
                 joiner = " AND " if key == "and_" else " OR "
                 default = "true" if key == "and_" else "false"
                 parts.append("(" + (joiner.join(subs) if subs else default) + ")")
@@ -528,6 +530,34 @@ class WhereBuilder:
             else:
                 raise InputError(path, key, f"a filter field: {sorted(self.fields)} or AND/OR/NOT")
         return " AND ".join(parts) if parts else "true"
+
+    def _merged_or(self, trees: list[Any], built: list[str], at: str) -> list[str]:
+        """An OR's alternatives with the id terms of one relationship field (``author``,
+        ``category``, ``venue``: one ``EXISTS`` subquery each) joined into one term per field
+        over all their ids, in chunks of ``MAX_ID_BATCH``. Neo4j's planner took seconds for an
+        OR of 100 such subqueries, and minutes in some database states; the union of their id
+        lists means the same. Every alternative was built first, so its errors name it."""
+        ids: dict[str, list[Any]] = {}
+        first: dict[str, int] = {}
+        out: list[str | None] = list(built)
+        for i, tree in enumerate(trees):
+            term = _single_id_term(tree, self.fields)
+            if term is None:
+                continue
+            name, values = term
+            ids.setdefault(name, []).extend(values)
+            first.setdefault(name, i)
+            out[i] = None
+        if not ids:
+            return built
+        for name, values in ids.items():
+            unique = list(dict.fromkeys(values))
+            f = self.fields[name]
+            chunks = [unique[k : k + MAX_ID_BATCH] for k in range(0, len(unique), MAX_ID_BATCH)]
+            terms = [self._op(f, "in_", chunk, f"{at}.{name}") for chunk in chunks]
+            out[first[name]] = " OR ".join(terms) if terms else "false"  # no id: no paper
+        # the parameters of the alternatives built first stay unused: harmless
+        return [t for t in out if t is not None]
 
     def _field(self, f: _Field, value: Any, at: str) -> str:
         if f.kind == "bool":
@@ -595,6 +625,27 @@ class WhereBuilder:
             by_prop.setdefault("id", []).append(str(raw).strip())  # the graph's own id as typed
         ors = " OR ".join(f"a.{prop} IN {self._param(vals)}" for prop, vals in by_prop.items())
         return f"{head}{ors} }}"
+
+
+def _single_id_term(tree: Any, fields: Mapping[str, _Field]) -> tuple[str, list[Any]] | None:
+    """``(field, ids)`` when ``tree`` is one relationship id term and nothing else
+    (``{author: {in: [...]}}``, ``{category: {eq: ...}}``), else None."""
+    if not isinstance(tree, Mapping):
+        return None
+    items = [(k, v) for k, v in tree.items() if v is not None]
+    if len(items) != 1:
+        return None
+    name, ops = items[0]
+    f = fields.get(name)
+    if f is None or f.kind not in ("ids", "authors") or "EXISTS" not in f.expr:
+        return None
+    if not isinstance(ops, Mapping):
+        return None
+    given = [(op, v) for op, v in ops.items() if v is not None]
+    if len(given) != 1 or given[0][0] not in ("eq", "in_"):
+        return None
+    op, v = given[0]
+    return name, [v] if op == "eq" else list(v)
 
 
 # --- id lists and known ids -----------------------------------------------------------------
