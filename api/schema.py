@@ -59,6 +59,7 @@ from api.types import (
     search_hit,
 )
 from graph import paper_aggregates as aggregates
+from graph import paper_pages
 from graph import repository as repo
 from graph.analytics.worker import shared_pool
 from graph.ids import normalize_openalex, parse_author_id, parse_paper_id
@@ -141,8 +142,8 @@ class CoreQuery:
         tree = await repo.check_filter_ids(scope, Label.PAPER, tree)
         if page_selected(info):
             joined = papers_authorships_selected(info)
-            page = await repo.list_page(
-                scope, Label.PAPER, tree, order, first=n, after=values, authorships=joined
+            page = await paper_pages.list_papers(
+                scope, tree, order, first=n, after=values, authorships=joined
             )
             info.context.loaders.authors_of_paper.prime_many(page.authorships)
         else:

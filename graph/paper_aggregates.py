@@ -204,7 +204,7 @@ def facet_counts(snap: Snapshot, facet: str, mask: BoolArray) -> tuple[IntArray,
     raise ValueError(f"unknown facet {facet!r}")
 
 
-async def _mask(
+async def held_mask(
     scope: ReadScope, where: Mapping[str, Any] | None
 ) -> tuple[Snapshot, BoolArray] | None:
     """The held snapshot and the papers ``where`` selects in it, or None: no snapshot held
@@ -226,7 +226,7 @@ async def _mask(
 
 async def count_papers(scope: ReadScope, where: Mapping[str, Any] | None) -> Count:
     """``papers(where:) { totalCount }``: exact from the held snapshot, else from Cypher."""
-    held = await _mask(scope, where)
+    held = await held_mask(scope, where)
     if held is None:
         return await repo.list_count(scope, Label.PAPER, where)
     return Count(int(np.count_nonzero(held[1])), True)
@@ -239,7 +239,7 @@ async def paper_facet(
     buckets' nodes), else from Cypher."""
     if facet not in repo.FACETS:
         raise ValueError(f"unknown facet {facet!r}")
-    held = await _mask(scope, where)
+    held = await held_mask(scope, where)
     if held is None:
         return await repo.list_facet(scope, facet, where, first)
     snap, mask = held

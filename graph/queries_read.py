@@ -242,6 +242,17 @@ def list_page_query(
     )
 
 
+def papers_page_by_ids(sort: str, authorships: bool = False) -> str:
+    """The papers ``$ids`` (a page chosen elsewhere: ``graph.paper_pages``) as
+    :func:`list_page_query` returns them: node map, sort-key values (``sort``) and, when
+    ``authorships``, their authorships."""
+    extra = f", {PAPER_AUTHORSHIPS} AS authorships" if authorships else ""
+    return (
+        f"UNWIND $ids AS id MATCH (p:{PAPER} {{id: id}}) "
+        f"RETURN p {{.*}} AS node, [{sort}] AS sort{extra}"
+    )
+
+
 def list_count_query(label: Label, where: str, anchored: bool = False) -> str:
     """Matches of ``where``, counted up to ``$cap`` (the matching stops there)."""
     var = LIST_VARIABLE[label]

@@ -123,10 +123,12 @@ class Snapshot:
     venue_ids: list[str] = field(default_factory=list)
     pub_paper: Int32Array = field(default_factory=lambda: np.zeros(0, np.int32))
     pub_venue: Int32Array = field(default_factory=lambda: np.zeros(0, np.int32))
-    # per paper: known only as a citation target, and the stored ``citation_count`` (what the
-    # paper filter reads; set from the citations after every load)
+    # per paper: known only as a citation target, the stored ``citation_count`` (what the
+    # paper filter reads, missing as 0; set from the citations after every load) and whether
+    # it is stored at all (a page sorted by it puts the missing ones last, as Cypher does)
     stub: BoolArray = field(default_factory=lambda: np.zeros(0, np.bool_))
     stored_citations: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    has_citations: BoolArray = field(default_factory=lambda: np.zeros(0, np.bool_))
     build_seconds: float = 0.0
     _cat_index: dict[str, int] = field(default_factory=dict)
     _memo: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
@@ -152,7 +154,7 @@ class Snapshot:
         arrays = [self.year, self.has_year, self.src, self.dst, self.cited_by, self.auth_ptr,
                   self.auth_author, self.cat_ptr, self.cat_papers, self.incat_paper,
                   self.incat_cat, self.pub_paper, self.pub_venue, self.stub,
-                  self.stored_citations]  # fmt: skip
+                  self.stored_citations, self.has_citations]  # fmt: skip
         for held in self._lazy.values():
             parts = held if isinstance(held, tuple) else (held,)
             arrays += [a for a in parts if isinstance(a, np.ndarray)]
@@ -519,9 +521,12 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
     year[paper_rank] = np.asarray(cols["paper_years"], dtype=np.int64).astype(np.int32)
     stub = np.zeros(n, dtype=np.bool_)
     stored_citations = np.zeros(n, dtype=np.int64)
+    has_citations = np.zeros(n, dtype=np.bool_)
     if "paper_stubs" in cols:
         stub[paper_rank] = np.asarray(cols["paper_stubs"], dtype=np.bool_)
         stored_citations[paper_rank] = np.asarray(cols["paper_citations"], dtype=np.int64)
+    if "paper_counted" in cols:
+        has_citations[paper_rank] = np.asarray(cols["paper_counted"], dtype=np.bool_)
     paper_v = _mapper(cols["paper_keys"], paper_rank)
 
     src, dst = paper_v(cols["cite_src"]), paper_v(cols["cite_dst"])
@@ -575,6 +580,7 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
         pub_venue=pub_venue,
         stub=stub,
         stored_citations=stored_citations,
+        has_citations=has_citations,
         _cat_index={c: i for i, c in enumerate(category_ids)},
     )
     snap._out_ptr(), snap._in_csr()  # the citation neighbourhoods, here rather than in a request

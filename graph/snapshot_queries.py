@@ -54,7 +54,7 @@ FINGERPRINT_FIELDS = (
 
 #: The columns of :data:`EXPORT`, in order (one list per column in every record).
 EXPORT_COLUMNS = (
-    "paper_keys", "paper_ids", "paper_years", "paper_stubs", "paper_citations",
+    "paper_keys", "paper_ids", "paper_years", "paper_stubs", "paper_citations", "paper_counted",
     "cite_src", "cite_dst",
     "author_keys", "author_ids",
     "auth_author", "auth_paper",
@@ -82,7 +82,8 @@ CALL () {{
   RETURN collect(id(p)) AS paper_keys, collect(p.id) AS paper_ids,
          collect(coalesce(p.year, $no_year)) AS paper_years,
          collect(coalesce(p.stub, false)) AS paper_stubs,
-         collect(coalesce(p.citation_count, 0)) AS paper_citations
+         collect(coalesce(p.citation_count, 0)) AS paper_citations,
+         collect(p.citation_count IS NOT NULL) AS paper_counted
 }}
 CALL () {{
   MATCH (a)-[:{CITES}]->(b)
