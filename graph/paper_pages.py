@@ -5,8 +5,8 @@ A page from Cypher reads every paper the filter matches and sorts them (the sort
 300,000 papers costs its 300,000 rows on page 1 and on page 100. When the process holds the
 analytics snapshot (:mod:`graph.snapshot`), the filter names only what it holds
 (:func:`graph.paper_aggregates.held_mask`, the mask counts and facets share) and the order
-only ``citationCount``, ``year`` and ``id``, the page is chosen in memory and one query reads
-its ``first`` papers by id.
+only ``citationCount``, ``year``, ``date`` and ``id``, the page is chosen in memory and one
+query reads its ``first`` papers by id.
 
 **The order as one integer per paper.** Each sort key becomes a digit: the rank of the paper's
 value among the distinct values held (in the key's direction, a missing value after every
@@ -51,16 +51,16 @@ from graph.snapshot import Snapshot
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-HELD_KEYS = ("citation_count", "year", "id")  # sort keys the snapshot holds
+HELD_KEYS = ("citation_count", "year", "date", "id")  # sort keys the snapshot holds
 KEY_BITS = 62  # the joined digits must fit an int64 with room to spare
 
 
 @dataclass(frozen=True, slots=True)
 class _Digit:
     """One sort key as a digit of the joined order: ``distinct`` is the sorted distinct values
-    held (None for the id key: the paper numbers themselves), ``radix`` the digit's base."""
+    held (None for the id key: the paper ids themselves), ``radix`` the digit's base."""
 
-    distinct: IntArray | None
+    distinct: npt.NDArray[Any] | None
     descending: bool
     radix: int
 
@@ -90,10 +90,18 @@ class PageOrder:
         return (n - 1 - rank) if last.descending else rank
 
 
-def _held_values(snap: Snapshot, name: str) -> tuple[IntArray, BoolArray]:
-    if name == "citation_count":
-        return snap.stored_citations, snap.has_citations
-    return snap.year.astype(np.int64), snap.has_year
+def _held_values(snap: Snapshot, name: str) -> tuple[IntArray, BoolArray, npt.NDArray[Any]]:
+    """Per paper the rank of its value among the distinct values held (ascending), whether it
+    has one, and the distinct values."""
+    if name == "date":
+        return snap.date_rank.astype(np.int64), snap.date_rank >= 0, snap.dates
+    values, known = (
+        (snap.stored_citations, snap.has_citations)
+        if name == "citation_count"
+        else (snap.year.astype(np.int64), snap.has_year)
+    )
+    distinct = np.unique(values[known])
+    return np.searchsorted(distinct, values).astype(np.int64), known, distinct
 
 
 def _paper_digits(snap: Snapshot, key: SortKey) -> tuple[_Digit, IntArray]:
@@ -104,10 +112,8 @@ def _paper_digits(snap: Snapshot, key: SortKey) -> tuple[_Digit, IntArray]:
         if key.descending:
             rank = n - 1 - rank
         return _Digit(None, key.descending, 2 * n + 2), 2 * rank + 1
-    values, known = _held_values(snap, key.name)
-    distinct = np.unique(values[known])
+    rank, known, distinct = _held_values(snap, key.name)
     size = distinct.shape[0]
-    rank = np.searchsorted(distinct, values).astype(np.int64)
     if key.descending:
         rank = size - 1 - rank
     digits = np.where(known, 2 * rank + 1, 2 * size + 1)
@@ -127,10 +133,15 @@ def _value_digit(snap: Snapshot, digit: _Digit, value: Any) -> int | None:
         size = int(digit.distinct.shape[0])
         if value is None:
             return 2 * size + 1
-        if isinstance(value, bool) or not isinstance(value, int):
+        strings = digit.distinct.dtype.kind == "U"
+        if strings != isinstance(value, str) or isinstance(value, bool):
+            return None
+        if strings and "\x00" in value:  # numpy's strings drop trailing NULs
+            return None
+        if not strings and not isinstance(value, int):
             return None
         i = int(np.searchsorted(digit.distinct, value))
-        held = i < size and int(digit.distinct[i]) == value
+        held = i < size and digit.distinct[i] == value
     if digit.descending:  # place among the values in descending order
         half = 2 * (size - 1 - i) if held else 2 * (size - i) - 1
     else:

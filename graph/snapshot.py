@@ -129,6 +129,10 @@ class Snapshot:
     stub: BoolArray = field(default_factory=lambda: np.zeros(0, np.bool_))
     stored_citations: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     has_citations: BoolArray = field(default_factory=lambda: np.zeros(0, np.bool_))
+    # per paper: the rank of its ``date`` (an ISO string) among ``dates``, the distinct dates
+    # sorted; -1 when it has none (pages sorted by date: ``graph.paper_pages``)
+    date_rank: Int32Array = field(default_factory=lambda: np.zeros(0, np.int32))
+    dates: npt.NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, np.str_))
     build_seconds: float = 0.0
     _cat_index: dict[str, int] = field(default_factory=dict)
     _memo: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
@@ -154,7 +158,8 @@ class Snapshot:
         arrays = [self.year, self.has_year, self.src, self.dst, self.cited_by, self.auth_ptr,
                   self.auth_author, self.cat_ptr, self.cat_papers, self.incat_paper,
                   self.incat_cat, self.pub_paper, self.pub_venue, self.stub,
-                  self.stored_citations, self.has_citations]  # fmt: skip
+                  self.stored_citations, self.has_citations, self.date_rank,
+                  self.dates]  # fmt: skip
         for held in self._lazy.values():
             parts = held if isinstance(held, tuple) else (held,)
             arrays += [a for a in parts if isinstance(a, np.ndarray)]
@@ -527,6 +532,13 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
         stored_citations[paper_rank] = np.asarray(cols["paper_citations"], dtype=np.int64)
     if "paper_counted" in cols:
         has_citations[paper_rank] = np.asarray(cols["paper_counted"], dtype=np.bool_)
+    date_rank = np.full(n, -1, dtype=np.int32)
+    dated = np.full(n, "", dtype=object)
+    if "paper_dates" in cols:
+        dated[paper_rank] = np.asarray(cols["paper_dates"], dtype=object)
+    has_date = dated != ""
+    dates, ranks = np.unique(dated[has_date].astype(str), return_inverse=True)
+    date_rank[has_date] = ranks
     paper_v = _mapper(cols["paper_keys"], paper_rank)
 
     src, dst = paper_v(cols["cite_src"]), paper_v(cols["cite_dst"])
@@ -581,6 +593,8 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
         stub=stub,
         stored_citations=stored_citations,
         has_citations=has_citations,
+        date_rank=date_rank,
+        dates=dates,
         _cat_index={c: i for i, c in enumerate(category_ids)},
     )
     snap._out_ptr(), snap._in_csr()  # the citation neighbourhoods, here rather than in a request

@@ -55,6 +55,7 @@ FINGERPRINT_FIELDS = (
 #: The columns of :data:`EXPORT`, in order (one list per column in every record).
 EXPORT_COLUMNS = (
     "paper_keys", "paper_ids", "paper_years", "paper_stubs", "paper_citations", "paper_counted",
+    "paper_dates",
     "cite_src", "cite_dst",
     "author_keys", "author_ids",
     "auth_author", "auth_paper",
@@ -83,7 +84,8 @@ CALL () {{
          collect(coalesce(p.year, $no_year)) AS paper_years,
          collect(coalesce(p.stub, false)) AS paper_stubs,
          collect(coalesce(p.citation_count, 0)) AS paper_citations,
-         collect(p.citation_count IS NOT NULL) AS paper_counted
+         collect(p.citation_count IS NOT NULL) AS paper_counted,
+         collect(coalesce(toString(p.date), '')) AS paper_dates
 }}
 CALL () {{
   MATCH (a)-[:{CITES}]->(b)

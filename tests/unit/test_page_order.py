@@ -25,6 +25,8 @@ def _snapshot(rng: random.Random, n: int = 400) -> tuple[Snapshot, dict[str, dic
     years = [rng.choice([NO_YEAR, 1991, 1995, 2003, 2003, 2020]) for _ in range(n)]
     counted = [rng.random() > 0.15 for _ in range(n)]
     cites = [rng.choice([0, 0, 1, 2, 7, 40, 41]) for _ in range(n)]
+    dates = [rng.choice(["", "1995-03", "1995-03-01", "2003-11-30", "2003-12", "2020"])
+             for _ in range(n)]  # fmt: skip
     empty: list[int] = []
     cols = {
         "paper_keys": list(range(n)),
@@ -33,6 +35,7 @@ def _snapshot(rng: random.Random, n: int = 400) -> tuple[Snapshot, dict[str, dic
         "paper_stubs": [False] * n,
         "paper_citations": [c if k else 0 for c, k in zip(cites, counted, strict=True)],
         "paper_counted": counted,
+        "paper_dates": dates,
         "cite_src": empty, "cite_dst": empty, "author_keys": empty, "author_ids": empty,
         "auth_author": empty, "auth_paper": empty, "cat_keys": empty, "cat_ids": empty,
         "in_paper": empty, "in_cat": empty, "sub_child": empty, "sub_parent": empty,
@@ -42,8 +45,9 @@ def _snapshot(rng: random.Random, n: int = 400) -> tuple[Snapshot, dict[str, dic
             "id": i,
             "year": None if y == NO_YEAR else y,
             "citation_count": c if k else None,
+            "date": d or None,
         }
-        for i, y, c, k in zip(ids, years, cites, counted, strict=True)
+        for i, y, c, k, d in zip(ids, years, cites, counted, dates, strict=True)
     }
     return build_snapshot((0,) * 10, cols), values
 
@@ -66,6 +70,8 @@ ORDERS = [
     [("year", False), ("citation_count", False)],
     [("citation_count", False), ("id", True)],
     [("year", True), ("id", True)],
+    [("date", True)],
+    [("date", False), ("citation_count", True)],
 ]
 
 
@@ -98,10 +104,12 @@ def test_pages_follow_cypher_order(order: list[tuple[str, bool]]) -> None:
 
     # cursor values no paper holds: the papers strictly after them, as Cypher's seek
     for _ in range(60):
+        choices = {
+            "id": ["", "p5", "p50000", "~", rng.choice(snap.paper_ids)],
+            "date": [None, "", "1995", "1995-03", "1995-03-01", "2003-11-31", "2021"],
+        }
         cursor_row = tuple(
-            rng.choice([None, -1, 0, 3, 40, 42, 1990, 1996, 2003, 2030])
-            if k.name != "id"
-            else rng.choice(["", "p5", "p50000", "~", rng.choice(snap.paper_ids)])
+            rng.choice(choices.get(k.name, [None, -1, 0, 3, 40, 42, 1990, 1996, 2003, 2030]))
             for k in keys
         )
         cursor = page_order.cursor_key(snap, cursor_row)
@@ -119,3 +127,7 @@ def test_a_key_the_snapshot_does_not_hold_or_a_bad_cursor_value_is_refused() -> 
     assert order.cursor_key(snap, ["1995", "p1"]) is None
     assert order.cursor_key(snap, [True, "p1"]) is None
     assert order.cursor_key(snap, [1995, 7]) is None
+    by_date = paper_pages.page_order(snap, repo.list_order(Label.PAPER, [("date", True)]))
+    assert by_date is not None
+    assert by_date.cursor_key(snap, [1995, "p1"]) is None
+    assert by_date.cursor_key(snap, ["1995-03-01\x00", "p1"]) is None
