@@ -205,14 +205,16 @@ def facet_counts(snap: Snapshot, facet: str, mask: BoolArray) -> tuple[IntArray,
 
 
 async def held_mask(
-    scope: ReadScope, where: Mapping[str, Any] | None
+    scope: ReadScope, where: Mapping[str, Any] | None, *, warm: bool = True
 ) -> tuple[Snapshot, BoolArray] | None:
     """The held snapshot and the papers ``where`` selects in it, or None: no snapshot held
-    (one is then built in the background for the next requests) or a filter it cannot tell."""
+    (when ``warm``, one is then built in the background for the next requests) or a filter it
+    cannot tell."""
     repo.list_condition(Label.PAPER, where)  # the filter's errors, whoever answers
     snap = await held_snapshot(scope)
     if snap is None:
-        SNAPSHOTS.warm(scope)
+        if warm:
+            SNAPSHOTS.warm(scope)
         return None
     # one mask per filter and snapshot, shared by the count and the four facets of a request
     key = ("paper_mask", orjson.dumps(where, option=orjson.OPT_SORT_KEYS))

@@ -26,7 +26,9 @@ a worker thread, off the event loop.
 fingerprint check before every use (:func:`graph.snapshot.held_snapshot`) keeps the snapshot at
 the graph's version. A filter or order the snapshot cannot tell, a cursor it cannot place (a
 value of the wrong type), key ranges too wide for 62 bits, or no snapshot held: the page comes
-from Cypher (:func:`graph.repository.list_page`).
+from Cypher (:func:`graph.repository.list_page`). A page does not start a build (a count, a
+facet, influence or similar papers do): its Cypher answer costs one query, a build an export of
+the whole graph.
 """
 
 from __future__ import annotations
@@ -200,7 +202,7 @@ async def _chosen(
 ) -> list[str] | None:
     """The ids of the page's papers (``first`` of them, one more when another follows) from
     the held snapshot, or None when it cannot choose them."""
-    held = await aggregates.held_mask(scope, where)
+    held = await aggregates.held_mask(scope, where, warm=False)
     if held is None:
         return None
     snap, mask = held
