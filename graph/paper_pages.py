@@ -5,8 +5,8 @@ A page from Cypher reads every paper the filter matches and sorts them (the sort
 300,000 papers costs its 300,000 rows on page 1 and on page 100. When the process holds the
 analytics snapshot (:mod:`graph.snapshot`), the filter names only what it holds
 (:func:`graph.paper_aggregates.held_mask`, the mask counts and facets share) and the order
-only ``citationCount``, ``year``, ``date`` and ``id``, the page is chosen in memory and one
-query reads its ``first`` papers by id.
+only ``citationCount``, ``year``, ``date``, ``title`` and ``id``, the page is chosen in memory
+and one query reads its ``first`` papers by id.
 
 **The order as one integer per paper.** Each sort key becomes a digit: the rank of the paper's
 value among the distinct values held (in the key's direction, a missing value after every
@@ -14,7 +14,9 @@ other, as ``ORDER BY x IS NULL, x DESC`` puts it), and the id's rank last (the s
 papers in id order). The digits joined in mixed radix give one ``int64`` whose order is the
 page order. A cursor's values are placed between ranks when the snapshot holds no paper with
 them (ranks are doubled; a value between two held ones gets the odd number between), so a
-cursor made before a write, or by the Cypher path, seeks the same place.
+cursor made before a write, or by the Cypher path, seeks the same place. Titles are held as
+ranks only (and a hash per paper): a cursor's title is placed through its paper, when that
+paper still has it; otherwise Cypher answers.
 
 **Choosing the page.** Page 1 of a filter: the ``first + 1`` smallest keys of its papers
 (``argpartition``, no full sort). A deeper page: the filter's keys sorted once per snapshot and
@@ -53,18 +55,26 @@ from graph.snapshot import Snapshot
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-HELD_KEYS = ("citation_count", "year", "date", "id")  # sort keys the snapshot holds
+HELD_KEYS = ("citation_count", "year", "date", "title", "id")  # sort keys the snapshot holds
 KEY_BITS = 62  # the joined digits must fit an int64 with room to spare
 
 
 @dataclass(frozen=True, slots=True)
 class _Digit:
-    """One sort key as a digit of the joined order: ``distinct`` is the sorted distinct values
-    held (None for the id key: the paper ids themselves), ``radix`` the digit's base."""
+    """One sort key as a digit of the joined order, of base ``radix``. ``kind``: ``id`` (the
+    paper numbers), ``values`` (``distinct``: the sorted distinct values held) or ``title``
+    (only the ranks are held: a cursor's title is placed through its paper, ``ranks``)."""
 
-    distinct: npt.NDArray[Any] | None
+    kind: str
     descending: bool
     radix: int
+    distinct: npt.NDArray[Any] | None = None
+    ranks: npt.NDArray[np.int32] | None = None
+
+    @property
+    def size(self) -> int:
+        """Distinct values (papers, for the id)."""
+        return (self.radix - 2) // 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +86,15 @@ class PageOrder:
 
     def cursor_key(self, snap: Snapshot, values: Sequence[Any]) -> int | None:
         """The joined key of a cursor's values (between papers when no paper has them), None
-        when a value has a type the key cannot hold."""
+        when a value has a type the key cannot hold, or a title no paper of the snapshot holds
+        under the cursor's id."""
+        paper = values[-1]
+        v = snap.paper_number(paper) if isinstance(paper, str) else None
         joined = 0
         for digit, value in zip(self.digits, values, strict=True):
-            d = _value_digit(snap, digit, value)
+            d = _title_digit(snap, digit, value, v) if digit.kind == "title" else (
+                _value_digit(snap, digit, value)
+            )  # fmt: skip
             if d is None:
                 return None
             joined = joined * digit.radix + d
@@ -113,26 +128,45 @@ def _paper_digits(snap: Snapshot, key: SortKey) -> tuple[_Digit, IntArray]:
         rank = np.arange(n, dtype=np.int64)
         if key.descending:
             rank = n - 1 - rank
-        return _Digit(None, key.descending, 2 * n + 2), 2 * rank + 1
-    rank, known, distinct = _held_values(snap, key.name)
-    size = distinct.shape[0]
+        return _Digit("id", key.descending, 2 * n + 2), 2 * rank + 1
+    if key.name == "title":
+        rank = snap.title_rank.astype(np.int64)
+        known = rank >= 0
+        size = int(rank.max()) + 1 if n else 0
+        digit = _Digit("title", key.descending, 2 * size + 2, ranks=snap.title_rank)
+    else:
+        rank, known, distinct = _held_values(snap, key.name)
+        size = distinct.shape[0]
+        digit = _Digit("values", key.descending, 2 * size + 2, distinct=distinct)
     if key.descending:
         rank = size - 1 - rank
-    digits = np.where(known, 2 * rank + 1, 2 * size + 1)
-    return _Digit(distinct, key.descending, 2 * size + 2), digits
+    return digit, np.where(known, 2 * rank + 1, 2 * size + 1)
+
+
+def _title_digit(snap: Snapshot, digit: _Digit, value: Any, paper: int | None) -> int | None:
+    """A cursor's title: the digit of the cursor's paper when that paper still has this
+    title (its hash agrees), the missing digit for none; else None (the titles themselves are
+    not held, so a title between two others cannot be placed)."""
+    if value is None:
+        return 2 * digit.size + 1
+    if paper is None or not isinstance(value, str) or digit.ranks is None:
+        return None
+    rank = int(digit.ranks[paper])
+    if rank < 0 or int(snap.title_hash[paper]) != hash(value):
+        return None
+    return 2 * (digit.size - 1 - rank if digit.descending else rank) + 1
 
 
 def _value_digit(snap: Snapshot, digit: _Digit, value: Any) -> int | None:
     """A cursor value's digit: ``2 * rank + 1`` for a value held, the even number between its
     neighbours for one that is not; None for a value of the wrong type."""
+    size = digit.size
     if digit.distinct is None:
         if not isinstance(value, str):
             return None
-        size = len(snap.paper_ids)
         i = bisect.bisect_left(snap.paper_ids, value)
         held = i < size and snap.paper_ids[i] == value
     else:
-        size = int(digit.distinct.shape[0])
         if value is None:
             return 2 * size + 1
         strings = digit.distinct.dtype.kind == "U"

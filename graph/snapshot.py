@@ -133,6 +133,11 @@ class Snapshot:
     # sorted; -1 when it has none (pages sorted by date: ``graph.paper_pages``)
     date_rank: Int32Array = field(default_factory=lambda: np.zeros(0, np.int32))
     dates: npt.NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, np.str_))
+    # per paper: the rank of its ``title`` among the distinct titles (-1 without one), and the
+    # title's ``hash()`` (this process's; a cursor's title is placed through its paper's rank
+    # when the hashes agree); the titles themselves are not kept
+    title_rank: Int32Array = field(default_factory=lambda: np.zeros(0, np.int32))
+    title_hash: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     build_seconds: float = 0.0
     _cat_index: dict[str, int] = field(default_factory=dict)
     _memo: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
@@ -159,7 +164,7 @@ class Snapshot:
                   self.auth_author, self.cat_ptr, self.cat_papers, self.incat_paper,
                   self.incat_cat, self.pub_paper, self.pub_venue, self.stub,
                   self.stored_citations, self.has_citations, self.date_rank,
-                  self.dates]  # fmt: skip
+                  self.dates, self.title_rank, self.title_hash]  # fmt: skip
         for held in self._lazy.values():
             parts = held if isinstance(held, tuple) else (held,)
             arrays += [a for a in parts if isinstance(a, np.ndarray)]
@@ -539,6 +544,7 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
     has_date = dated != ""
     dates, ranks = np.unique(dated[has_date].astype(str), return_inverse=True)
     date_rank[has_date] = ranks
+    title_rank, title_hash = _title_ranks(cols, paper_rank, n)
     paper_v = _mapper(cols["paper_keys"], paper_rank)
 
     src, dst = paper_v(cols["cite_src"]), paper_v(cols["cite_dst"])
@@ -595,10 +601,35 @@ def build_snapshot(fingerprint: Fingerprint, cols: dict[str, list[Any]]) -> Snap
         has_citations=has_citations,
         date_rank=date_rank,
         dates=dates,
+        title_rank=title_rank,
+        title_hash=title_hash,
         _cat_index={c: i for i, c in enumerate(category_ids)},
     )
     snap._out_ptr(), snap._in_csr()  # the citation neighbourhoods, here rather than in a request
     return replace(snap, build_seconds=time.perf_counter() - started)
+
+
+def _title_ranks(
+    cols: dict[str, list[Any]], paper_rank: IntArray, n: int
+) -> tuple[Int32Array, IntArray]:
+    """Per paper (vertex order) the rank of its title among the distinct titles, ascending by
+    code point as Cypher orders strings (-1 without a title), and its title's ``hash()``."""
+    title_rank = np.full(n, -1, dtype=np.int32)
+    title_hash = np.zeros(n, dtype=np.int64)
+    if "paper_titles" not in cols:
+        return title_rank, title_hash
+    titles: list[str] = cols["paper_titles"]
+    titled: list[bool] = cols["paper_titled"]
+    rows = sorted((i for i in range(len(titles)) if titled[i]), key=titles.__getitem__)
+    ranks = np.empty(len(rows), dtype=np.int32)
+    rank, previous = -1, None
+    for j, i in enumerate(rows):
+        if titles[i] != previous:
+            rank, previous = rank + 1, titles[i]
+        ranks[j] = rank
+    title_rank[paper_rank[np.asarray(rows, dtype=np.int64)]] = ranks
+    title_hash[paper_rank] = np.fromiter((hash(t) for t in titles), np.int64, len(titles))
+    return title_rank, title_hash
 
 
 async def read_fingerprint(scope: ReadScope) -> Fingerprint:

@@ -55,7 +55,7 @@ FINGERPRINT_FIELDS = (
 #: The columns of :data:`EXPORT`, in order (one list per column in every record).
 EXPORT_COLUMNS = (
     "paper_keys", "paper_ids", "paper_years", "paper_stubs", "paper_citations", "paper_counted",
-    "paper_dates",
+    "paper_dates", "paper_titles", "paper_titled",
     "cite_src", "cite_dst",
     "author_keys", "author_ids",
     "auth_author", "auth_paper",
@@ -85,7 +85,9 @@ CALL () {{
          collect(coalesce(p.stub, false)) AS paper_stubs,
          collect(coalesce(p.citation_count, 0)) AS paper_citations,
          collect(p.citation_count IS NOT NULL) AS paper_counted,
-         collect(coalesce(toString(p.date), '')) AS paper_dates
+         collect(coalesce(toString(p.date), '')) AS paper_dates,
+         collect(coalesce(p.title, '')) AS paper_titles,
+         collect(p.title IS NOT NULL) AS paper_titled
 }}
 CALL () {{
   MATCH (a)-[:{CITES}]->(b)
