@@ -37,6 +37,7 @@ from api.schema import build_schema
 from graph.db import AfterWrites, Patience, WriteBookmarks, async_driver, drain
 from graph.repository import ReadScope, ping
 from graph.settings import AppSettings, Neo4jSettings
+from graph.snapshot import SNAPSHOTS
 from graph.writes import JOB_RETRY_TIME, AsyncWriter
 
 logger = logging.getLogger("scholargraph.api")
@@ -145,6 +146,8 @@ def create_app(
             )
             app.state.settings = app_settings
             logger.info("connected to Neo4j at %s", neo4j_settings.uri)
+            if app_settings.snapshot_at_start:  # in the background; requests never wait for it
+                SNAPSHOTS.warm(app.state.scope)
             yield
         finally:
             await app.state.response_cache.aclose()  # a background reading uses the driver

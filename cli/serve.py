@@ -7,6 +7,7 @@ instead of letting the server's lifespan fail with a traceback.
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -49,6 +50,13 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[
             int, typer.Option(help="worker processes (one per core serves most requests/s)")
         ] = 1,
+        snapshot: Annotated[
+            bool,
+            typer.Option(
+                help="build the analytics snapshot at start, in the background (pages, counts, "
+                "facets and influence answer from it once built)"
+            ),
+        ] = True,
     ) -> None:
         """Serve the GraphQL API: /graphql (GraphiQL on GET) and /healthz."""
         import uvicorn
@@ -61,6 +69,8 @@ def register(app: typer.Typer) -> None:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         typer.echo(f"GraphQL API at http://{shown}:{port}/graphql (health: /healthz)", err=True)
         print(f"http://{shown}:{port}/graphql", flush=True)
+        if snapshot:  # read by each worker's AppSettings too
+            os.environ["SCHOLARGRAPH_SNAPSHOT_AT_START"] = "true"
         if workers > 1:  # each worker builds its own app (and driver) from the environment
             uvicorn.run(
                 "api.app:create_app", factory=True, host=host, port=port, workers=workers,

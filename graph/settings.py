@@ -71,6 +71,10 @@ class AppSettings(BaseSettings):
     # HTTP hardening (docs/security.md): the largest request body (413 above it), the origins
     # allowed by CORS (empty: CORS off; a comma-separated list or a JSON list in the environment)
     max_body_bytes: int = Field(default=2**20, ge=1024)
+    # start building the analytics snapshot (graph/snapshot.py) when the app starts, so the
+    # first pages, counts, facets and influence answers come from it (``scholargraph serve``
+    # turns it on; an app built without it builds the snapshot on the first count or facet)
+    snapshot_at_start: bool = False
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # How long an API request waits for an unreachable Neo4j before it answers "database
     # unavailable": to open a connection, to get one from the pool, and retrying a transaction

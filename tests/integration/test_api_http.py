@@ -3,6 +3,7 @@ against real Neo4j loaded with the real profile-page sample."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from starlette.applications import Starlette
 from api.app import create_app
 from graph.server import free_port
 from graph.settings import AppSettings, Neo4jSettings
+from graph.snapshot import SNAPSHOTS
 from tests.integration.api_helpers import DB
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -101,6 +103,28 @@ async def test_healthz_is_503_when_neo4j_is_gone(app: Starlette, client: httpx.A
         app.state.scope = real
         await dead.close()
     assert r.status_code == 503 and r.json()["neo4j"] == "unreachable"
+
+
+async def test_the_app_builds_the_snapshot_at_start_when_asked(
+    profile_loaded: Driver, neo4j_settings: Neo4jSettings
+) -> None:
+    """``snapshot_at_start`` (on in ``scholargraph serve``): the analytics snapshot is built in
+    the background once the app is up, without a request asking for it."""
+    papers = profile_loaded.execute_query(
+        "MATCH (p:Paper) RETURN count(p) AS n", database_=DB
+    ).records[0]["n"]
+    for at_start in (False, True):
+        app = create_app(AppSettings(snapshot_at_start=at_start), neo4j_settings)
+        async with app.router.lifespan_context(app):
+            scope = app.state.scope
+            deadline = time.monotonic() + (2 if not at_start else 60)
+            while SNAPSHOTS.current(scope) is None and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            snap = SNAPSHOTS.current(scope)
+            if at_start:
+                assert snap is not None and snap.paper_count == papers
+            else:
+                assert snap is None
 
 
 async def test_app_refuses_to_start_without_neo4j() -> None:

@@ -1,9 +1,9 @@
 """Pages of a paper filter chosen from the analytics snapshot (``graph.paper_pages``) equal the
 Cypher pages (``graph.repository.list_page``) on the real samples: every page of a walk, its
 cursors and its authorships, for filters on every field the snapshot holds and orders on
-citations, year, date, title and id in both directions; a cursor from one path continues on the other; a
-paper without a stored citation count sorts last either way; a filter or order the snapshot
-cannot tell goes to Cypher; a page from the snapshot sends no list query."""
+citations, year, date, title and id in both directions; a cursor from one path continues on
+the other; a paper without a stored citation count sorts last either way; a filter or order
+the snapshot cannot tell goes to Cypher; a page from the snapshot sends no list query."""
 
 from __future__ import annotations
 
