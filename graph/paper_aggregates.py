@@ -204,6 +204,11 @@ def facet_counts(snap: Snapshot, facet: str, mask: BoolArray) -> tuple[IntArray,
     raise ValueError(f"unknown facet {facet!r}")
 
 
+def filter_key(where: Mapping[str, Any] | None) -> bytes:
+    """A filter as a memo key (the same filter in any key order gives the same key)."""
+    return orjson.dumps(where, option=orjson.OPT_SORT_KEYS)
+
+
 async def held_mask(
     scope: ReadScope, where: Mapping[str, Any] | None, *, warm: bool = True
 ) -> tuple[Snapshot, BoolArray] | None:
@@ -217,7 +222,7 @@ async def held_mask(
             SNAPSHOTS.warm(scope)
         return None
     # one mask per filter and snapshot, shared by the count and the four facets of a request
-    key = ("paper_mask", orjson.dumps(where, option=orjson.OPT_SORT_KEYS))
+    key = ("paper_mask", filter_key(where))
     held = snap.memo_get(key)
     if held is None:
         held = (await asyncio.to_thread(paper_mask, snap, where),)  # off the event loop

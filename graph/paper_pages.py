@@ -43,7 +43,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 
 from graph import paper_aggregates as aggregates
 from graph import queries_read as q
@@ -249,17 +248,13 @@ async def _chosen(
         cursor = order.cursor_key(snap, after)
         if cursor is None:
             return None
-        memo_key = ("page_keys", repo.order_signature(keys), _filter_key(where))
+        memo_key = ("page_keys", repo.order_signature(keys), aggregates.filter_key(where))
         ordered = snap.memo_get(memo_key)
         if ordered is None:
             ordered = await asyncio.to_thread(sorted_keys, order, mask)
             snap.memo_put(memo_key, ordered)
         chosen = page_after(order, ordered, cursor, first, snap.paper_count)
     return [snap.paper_ids[v] for v in chosen.tolist()]
-
-
-def _filter_key(where: Mapping[str, Any] | None) -> bytes:
-    return orjson.dumps(where, option=orjson.OPT_SORT_KEYS)
 
 
 async def list_papers(
@@ -282,11 +277,4 @@ async def list_papers(
     query = q.papers_page_by_ids(repo.sort_values(keys), authorships)
     records = await repo.read(scope, query, {"ids": ids})
     by_id = {r["node"]["id"]: r for r in records}
-    rows = [by_id[i] for i in ids if i in by_id][:first]
-    return Page(
-        [r["node"] for r in rows],
-        None,
-        len(ids) > first,
-        [list(r["sort"]) for r in rows],
-        {r["node"]["id"]: r["authorships"] for r in rows} if authorships else {},
-    )
+    return repo.page_of([by_id[i] for i in ids if i in by_id], first, authorships)

@@ -850,13 +850,19 @@ async def list_page(
     joined = authorships and label is Label.PAPER
     page_text, _, params = list_queries(label, where, order, after, joined)
     records = await _read(scope, page_text, {**params, "limit": first + 1})
+    return page_of(records, first, joined)
+
+
+def page_of(records: Sequence[Any], first: int, authorships: bool) -> Page:
+    """The page of list records (``node``, ``sort``, and ``authorships`` when read with them),
+    up to ``first`` of them; one more means another page follows."""
     rows = records[:first]
     return Page(
         [r["node"] for r in rows],
         None,
         len(records) > first,
         [list(r["sort"]) for r in rows],
-        {r["node"]["id"]: r["authorships"] for r in rows} if joined else {},
+        {r["node"]["id"]: r["authorships"] for r in rows} if authorships else {},
     )
 
 
