@@ -34,7 +34,8 @@ from api.http_guard import RequestGuard, refusal_body
 from api.pages import page_routes
 from api.response_cache import RETRY_AFTER_SECONDS, CachedGraphQL, ResponseCache
 from api.schema import build_schema
-from graph.db import AfterWrites, Patience, WriteBookmarks, async_driver, drain
+from api.warmup import WarmUp, warm_up
+from graph.db import AfterWrites, Patience, WriteBookmarks, async_driver, detached, drain
 from graph.repository import ReadScope, ping
 from graph.settings import AppSettings, Neo4jSettings
 from graph.snapshot import SNAPSHOTS
@@ -103,6 +104,11 @@ class ScholarGraphQL(GraphQL[Context, None]):
         return super().create_response(response_data, sub_response)
 
 
+def _warm_up_ended(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("warm-up at start failed: %r", task.exception())
+
+
 def create_app(
     settings: AppSettings | None = None,
     neo4j: Neo4jSettings | None = None,
@@ -117,6 +123,8 @@ def create_app(
         acquire=app_settings.db_acquire_timeout,
         retry=app_settings.db_retry_time,
     )
+
+    schema = build_schema(app_settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -146,8 +154,13 @@ def create_app(
             )
             app.state.settings = app_settings
             logger.info("connected to Neo4j at %s", neo4j_settings.uri)
+            app.state.warm_up = WarmUp()
             if app_settings.snapshot_at_start:  # in the background; requests never wait for it
-                SNAPSHOTS.warm(app.state.scope)
+                task = asyncio.ensure_future(
+                    detached(drv, warm_up(schema, app.state.scope, app_settings, app.state.warm_up))
+                )
+                task.add_done_callback(_warm_up_ended)
+                app.state.warm_up_task = task  # a strong reference while it runs
             yield
         finally:
             await app.state.response_cache.aclose()  # a background reading uses the driver
@@ -165,7 +178,15 @@ def create_app(
                 {"status": "unavailable", "neo4j": "unreachable", "database": scope.database},
                 status_code=503,
             )
-        return JSONResponse({"status": "ok", "neo4j": "reachable", "database": scope.database})
+        return JSONResponse(
+            {
+                "status": "ok",
+                "neo4j": "reachable",
+                "database": scope.database,
+                "snapshot": SNAPSHOTS.status(scope),
+                "warm_up": request.app.state.warm_up.as_dict(),
+            }
+        )
 
     ide_routes, ide_html = _offline_graphiql()
     middleware = []
@@ -180,9 +201,7 @@ def create_app(
             )
         )
     app = Starlette(lifespan=lifespan, middleware=middleware)
-    graphql = ScholarGraphQL(
-        app, ide_html, schema=build_schema(app_settings), graphql_ide="graphiql"
-    )
+    graphql = ScholarGraphQL(app, ide_html, schema=schema, graphql_ide="graphiql")
     cache = ResponseCache(
         ttl=app_settings.response_cache_ttl,
         check_every=app_settings.response_cache_check,

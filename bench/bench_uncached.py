@@ -745,7 +745,9 @@ def serve_logged(log_path: str, port: int) -> None:
 
 
 @contextmanager
-def our_server(uri: str, workers: int, bolt_log: Path | None = None) -> Iterator[str]:
+def our_server(
+    uri: str, workers: int, bolt_log: Path | None = None, serve_args: Sequence[str] = ()
+) -> Iterator[str]:
     from graph.server import free_port
 
     port = free_port()
@@ -756,7 +758,8 @@ def our_server(uri: str, workers: int, bolt_log: Path | None = None) -> Iterator
         "SCHOLARGRAPH_RESPONSE_CACHE_TTL": "0",
     }
     if bolt_log is None:
-        cmd = [sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers)]
+        cmd = [sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers),
+               *serve_args]  # fmt: skip
     else:
         code = f"import bench.bench_uncached as b; b.serve_logged({str(bolt_log)!r}, {port})"
         cmd = [sys.executable, "-c", code]

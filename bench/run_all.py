@@ -9,7 +9,8 @@ ingest on Paperscape (batched vs naive writer), analytics (igraph vs networkx, P
 1M-edge synthetic graph), API latency, collaboration-path latency, a cheap query's latency under
 an expensive-query flood (``bench.bench_flood``), the uncached workload with the Neo4j GraphQL
 Library side by side (``bench.bench_uncached`` on Paperscape; with ``--uncached-uri`` also on the
-graph at that URI, read only: results uncached-1m.json and peer-1m.json); then the synthetic
+graph at that URI, read only: results uncached-1m.json and peer-1m.json), the demo graph's first
+requests (``bench.bench_first_requests``); then the synthetic
 corpus at 100k and 1M papers end to end (``bench.at_scale``: bulk load, analytics, API and path
 latency on the loaded graph) and through both load paths side by side (``bench.ingest_scale``: bulk
 import vs the transactional writer, each on a fresh server). Results land in
@@ -57,6 +58,9 @@ def run(quick: bool, uncached_uri: str | None = None) -> dict[str, float]:
         ),
         "flood": _run(["-m", "bench.bench_flood", "--duration", "10" if quick else "30"]),
         "uncached": _run(["-m", "bench.bench_uncached", "--label", "demo", *flag]),
+        "first_requests": _run(
+            ["-m", "bench.bench_first_requests", "--repeats", "2" if quick else "5"]
+        ),
     }
     if uncached_uri and not quick:
         took["uncached_1m"] = _run(
@@ -148,6 +152,22 @@ def _uncached_section() -> list[str]:
             lines.append(f"\nNeo4j GraphQL Library side by side: {peer['ratios']}")
         lines.append("")
     return lines
+
+
+def _first_requests_section() -> list[str]:
+    """The demo graph's first requests (``bench.bench_first_requests``; docs/read-path.md)."""
+    run = _load("first-requests")
+    if not run.get("modes"):
+        return []
+    modes = run["modes"]
+    lines = ["## First requests on the demo graph (response cache off)", "",
+             "| request | goal ms | first ms, warmed at start | first ms, not warmed |",
+             "|---|---|---|---|"]  # fmt: skip
+    cold = {r["request"]: r for r in modes["no-snapshot"]["requests"]}
+    for r in modes["snapshot"]["requests"]:
+        lines.append(f"| {r['request']} | {r['goal_ms']} | {r['first_ms']} | "
+                     f"{cold[r['request']]['first_ms']} |")  # fmt: skip
+    return [*lines, ""]
 
 
 def report() -> Path:
@@ -255,6 +275,7 @@ def report() -> Path:
                   f"| under the flood | {flooded['p50_ms']} | {flooded['p99_ms']} | "
                   f"{flooded['requests']} |"]  # fmt: skip
     lines += _uncached_section()
+    lines += _first_requests_section()
     collab = _load("collab")
     if collab:
         lines += ["", "## Collaboration paths", "", "```", orjson.dumps(

@@ -664,13 +664,33 @@ class SnapshotStore:
         self._builds: dict[tuple[int, str, Fingerprint], asyncio.Task[Snapshot]] = {}
         self._reading: dict[tuple[int, str], asyncio.Future[Fingerprint]] = {}
         self.builds = 0  # completed builds (observability, tests)
+        self._took: dict[tuple[int, str], float] = {}  # each held one's build, export included
 
     def clear(self) -> None:
         self._entries.clear()
+        self._took.clear()
 
     @property
     def pending(self) -> int:
         return len(self._builds)
+
+    def status(self, scope: ReadScope) -> dict[str, Any]:
+        """What ``/healthz`` says of ``scope``'s snapshot (no read): ``ready`` with its size and
+        build time when one is held (a rebuild may be under way: ``rebuilding``), ``building``
+        before the first one is, else ``none`` (built by the first request that needs it)."""
+        key = (driver_key(scope.driver), scope.database)
+        building = key in _WARMING or any(b[:2] == key for b in self._builds)
+        held = self._entries.get(key)
+        if held is None:
+            return {"state": "building" if building else "none"}
+        return {
+            "state": "ready",
+            "rebuilding": building,
+            "papers": held.paper_count,
+            "citations": held.citation_count,
+            "authors": held.author_count,
+            "build_seconds": round(self._took.get(key, held.build_seconds), 2),
+        }
 
     def current(self, scope: ReadScope) -> Snapshot | None:
         """The held snapshot, whatever its version (no read)."""
@@ -725,9 +745,10 @@ class SnapshotStore:
         snap = await asyncio.to_thread(build_snapshot, fp, cols)
         del cols
         self._entries[key] = snap  # the swap: one assignment
+        self._took[key] = time.perf_counter() - started
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+            self._took.pop(self._entries.popitem(last=False)[0], None)
         self.builds += 1
         logger.info(
             "analytics snapshot built in %.2fs (arrays %.2fs): %d papers, %d citations, "

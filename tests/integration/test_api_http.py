@@ -109,22 +109,37 @@ async def test_the_app_builds_the_snapshot_at_start_when_asked(
     profile_loaded: Driver, neo4j_settings: Neo4jSettings
 ) -> None:
     """``snapshot_at_start`` (on in ``scholargraph serve``): the analytics snapshot is built in
-    the background once the app is up, without a request asking for it."""
+    the background once the app is up, without a request asking for it; ``/healthz`` says
+    whether it is held, being built or not asked for, and its size once held."""
     papers = profile_loaded.execute_query(
         "MATCH (p:Paper) RETURN count(p) AS n", database_=DB
     ).records[0]["n"]
     for at_start in (False, True):
+        SNAPSHOTS.clear()
         app = create_app(AppSettings(snapshot_at_start=at_start), neo4j_settings)
-        async with app.router.lifespan_context(app):
-            scope = app.state.scope
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c,
+        ):
+            seen, warm = [], []
             deadline = time.monotonic() + (2 if not at_start else 60)
-            while SNAPSHOTS.current(scope) is None and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
-            snap = SNAPSHOTS.current(scope)
+            while time.monotonic() < deadline:
+                health = (await c.get("/healthz")).json()
+                seen.append(health["snapshot"])
+                warm.append(health["warm_up"])
+                if warm[-1]["state"] == "done":
+                    break
+                await asyncio.sleep(0.05)
+            snap = SNAPSHOTS.current(app.state.scope)
             if at_start:
                 assert snap is not None and snap.paper_count == papers
+                assert seen[-1]["papers"] == papers and seen[-1]["build_seconds"] > 0
+                assert seen[-1]["authors"] == snap.author_count
+                # then the warm-up requests, every one answered
+                assert warm[-1]["requests"] >= 7 and warm[-1]["failed"] == 0, warm[-1]
             else:
-                assert snap is None
+                assert snap is None and {s["state"] for s in seen} == {"none"}
+                assert {w["state"] for w in warm} == {"none"}
 
 
 async def test_app_refuses_to_start_without_neo4j() -> None:
