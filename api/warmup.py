@@ -1,12 +1,13 @@
 """What a server does before its first request when asked (``scholargraph serve --snapshot``,
 ``SCHOLARGRAPH_SNAPSHOT_AT_START``): it builds the analytics snapshot, then sends a few
 representative requests through its own schema (a filtered page and the page after it, a count
-with facets, influence, rising authors, an author's profile, a paper with its similar papers, a
-search). Neo4j then holds plans for their queries and the process has run their code paths, so
-the first user request of each shape does not pay for either (docs/read-path.md: on the demo
-graph, the first filtered page took 123 ms without this, most of it Cypher planning).
+with facets, influence, rising authors, an author's profile, a collaboration path, a paper with
+its similar papers, a search). Neo4j then holds plans for their queries and the process has run
+their code paths, so the first user request of each shape does not pay for either
+(docs/read-path.md: on the demo graph, the first filtered page took 123–208 ms without this,
+most of it Cypher planning).
 
-The ids come from the snapshot: the most cited paper, its first author, its most specific
+The ids come from the snapshot: the most cited paper, its first two authors, its most specific
 category and its year. Runs in the background; a failed request is logged and counted, never
 raised (``/healthz`` shows the count).
 """
@@ -56,6 +57,8 @@ PROFILE = """query($id: ID!) { author(id: $id) { id name paperCount citationCoun
 PAPER = """query($id: ID!) { paper(id: $id) { id title year citationCount
   authors { id name } categories { id name }
   similar(first: 10) { score paper { id title year } } } }"""
+PATH = """query($from: ID!, $to: ID!) { collaborationPath(from: $from, to: $to, maxHops: 6) {
+  length authors { id name } hops { jointPaperCount } } }"""
 SEARCH = """query($q: String!) { searchConnection(query: $q, first: 10) { edges { node { score
   ... on PaperHit { paper { id title year } } ... on AuthorHit { author { id name } } } } } }"""
 
@@ -75,7 +78,7 @@ class WarmUp:
 
 
 def sample(snap: Snapshot) -> dict[str, Any] | None:
-    """The ids the warm-up asks about: the most cited paper with a year, one of its authors,
+    """The ids the warm-up asks about: the most cited paper with a year, two of its authors,
     the smallest category that holds it, its year (None on an empty graph)."""
     dated = np.flatnonzero(snap.has_year & ~snap.stub)
     if dated.shape[0] == 0:
@@ -85,6 +88,8 @@ def sample(snap: Snapshot) -> dict[str, Any] | None:
     authors = snap.auth_author[snap.auth_ptr[v] : snap.auth_ptr[v + 1]]
     if authors.shape[0]:
         out["author"] = snap.author_ids[int(authors[0])]
+    if authors.shape[0] > 1:
+        out["coauthor"] = snap.author_ids[int(authors[1])]
     sizes = np.diff(snap.cat_ptr)
     holding = [
         i
@@ -114,6 +119,8 @@ def requests(ids: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         ]
     if "author" in ids:
         out.append((PROFILE, {"id": ids["author"]}))
+    if "coauthor" in ids:  # builds the co-author graph the paths are searched in
+        out.append((PATH, {"from": ids["author"], "to": ids["coauthor"]}))
     out.append((PAPER, {"id": ids["paper"]}))
     return out
 
