@@ -30,6 +30,7 @@ from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase
 from neo4j.api import AsyncBookmarkManager, BookmarkManager
 from neo4j.exceptions import (
     ConnectionAcquisitionTimeoutError,
+    DriverError,
     ServiceUnavailable,
     SessionExpired,
 )
@@ -156,8 +157,38 @@ def async_driver(settings: Neo4jSettings, patience: Patience | None = None) -> A
     driver = AsyncGraphDatabase.driver(
         settings.uri, auth=settings.auth(), notifications_min_severity="OFF", **extra
     )
+    _closed_while_closing(driver)
     driver.execute_query = _uncancellable(driver, driver.execute_query)  # type: ignore[method-assign,assignment]
     return driver
+
+
+def _closed_while_closing(driver: AsyncDriver) -> None:
+    """``driver`` refuses new work from the moment its ``close`` starts. The driver itself
+    counts as closed only once its pool has said goodbye on every connection; a query started
+    while it does that (work that :func:`drain` did not wait for) opened a new connection in
+    the emptied pool, and that socket was never closed."""
+    close, session, execute_query = driver.close, driver.session, driver.execute_query
+    closing = threading.Event()
+
+    def refuse_when_closing() -> None:
+        if closing.is_set():
+            raise DriverError("Driver closed")
+
+    async def guarded_close() -> None:
+        closing.set()
+        await close()
+
+    def guarded_session(*args: Any, **kwargs: Any) -> Any:
+        refuse_when_closing()
+        return session(*args, **kwargs)
+
+    async def guarded_execute_query(*args: Any, **kwargs: Any) -> Any:
+        refuse_when_closing()
+        return await execute_query(*args, **kwargs)
+
+    driver.close = guarded_close  # type: ignore[method-assign]
+    driver.session = guarded_session  # type: ignore[method-assign]
+    driver.execute_query = guarded_execute_query  # type: ignore[method-assign]
 
 
 #: The queries of each API driver still running, their callers possibly gone (see drain()).
@@ -181,15 +212,27 @@ def driver_key(driver: Any) -> int:
     return key
 
 
+def _underlying(driver: Any) -> Any:
+    """The real driver behind a wrapper that names it as ``__wrapped__`` (the ``functools``
+    convention; the tests' query-counting driver does): its work is drained with the driver."""
+    while (inner := getattr(driver, "__wrapped__", None)) is not None:
+        driver = inner
+    return driver
+
+
 async def drain(driver: AsyncDriver, timeout: float = 5.0) -> None:
     """Waits, at most ``timeout`` seconds, for the work a cancelled caller left running (see
     :func:`detached`), so none of it opens a connection on a driver that is being closed.
     Tasks created just before (a deadline's termination of a request's transactions, started
-    as the request is answered) first get one turn of the event loop to register theirs."""
+    as the request is answered) first get one turn of the event loop to register theirs, and
+    work registered while it waits (a snapshot build's export after its version read) is
+    waited for too."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + timeout
     await asyncio.sleep(0)
-    pending = set(_INFLIGHT.get(driver, ()))
-    if pending:
-        await asyncio.wait(pending, timeout=timeout)
+    while (pending := set(_INFLIGHT.get(_underlying(driver), ()))) and loop.time() < until:
+        await asyncio.wait(pending, timeout=until - loop.time())
+        await asyncio.sleep(0)
 
 
 async def detached(driver: AsyncDriver, work: Awaitable[_T]) -> _T:
@@ -201,7 +244,7 @@ async def detached(driver: AsyncDriver, work: Awaitable[_T]) -> _T:
     connection to the pool; the server-side transaction timeout (and a deadline's termination)
     still bound it, and :func:`drain` waits for it before the driver is closed."""
     task = asyncio.ensure_future(work)
-    inflight = _INFLIGHT.setdefault(driver, set())
+    inflight = _INFLIGHT.setdefault(_underlying(driver), set())
     inflight.add(task)
     task.add_done_callback(inflight.discard)
     task.add_done_callback(_retrieve)

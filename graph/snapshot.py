@@ -715,7 +715,11 @@ class SnapshotStore:
         build_key = (*key, fp)
         task = self._builds.get(build_key)
         if task is None:
-            task = asyncio.create_task(self._build(scope.without_deadline(), key, fp))
+            # registered with the driver (graph.db.detached): closing it waits for the build,
+            # which would otherwise go on between its reads and open a connection after
+            task = asyncio.ensure_future(
+                detached(scope.driver, self._build(scope.without_deadline(), key, fp))
+            )
             self._builds[build_key] = task
             task.add_done_callback(lambda t: self._forget(build_key, t))
         return await asyncio.shield(task)

@@ -3,10 +3,15 @@ fresh data folder (or taken from NEO4J_URI when set), and stopped at the end eve
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import shutil
+import sys
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from neo4j import Driver, GraphDatabase
@@ -24,6 +29,43 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.integration)
+
+
+def _trace_stream_writers() -> None:
+    """Each asyncio ``StreamWriter`` (a Bolt socket of an async driver) remembers the test and
+    the await chain that opened it, and one collected unclosed prints them: the warning alone
+    names neither, and it comes whenever the collector runs, often tests later."""
+    init, delete = asyncio.StreamWriter.__init__, asyncio.StreamWriter.__del__
+
+    def traced_init(self: asyncio.StreamWriter, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self._opened_by = (  # type: ignore[attr-defined]
+            os.environ.get("PYTEST_CURRENT_TEST", "(no test)"),
+            "".join(traceback.format_stack(limit=24)[:-1]),
+        )
+
+    def traced_del(self: asyncio.StreamWriter) -> None:
+        if not self.transport.is_closing():
+            test, stack = getattr(self, "_opened_by", ("?", ""))
+            port = (self.transport.get_extra_info("sockname") or ("?", "?"))[1]
+            sys.stderr.write(f"\nStreamWriter (port {port}) unclosed, opened in {test}:\n{stack}")
+        delete(self)
+
+    asyncio.StreamWriter.__init__ = traced_init  # type: ignore[method-assign]
+    asyncio.StreamWriter.__del__ = traced_del  # type: ignore[method-assign]
+
+
+_trace_stream_writers()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def collected() -> Iterator[None]:
+    """Collects the garbage each module leaves as it ends. An object that warns when it is
+    collected unclosed (a Bolt socket's ``StreamWriter`` sits in a reference cycle, so only the
+    cycle collector finds it) then fails the module that left it, in its last test's teardown,
+    not whichever test runs when the collector next happens to run."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

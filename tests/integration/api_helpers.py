@@ -60,6 +60,7 @@ class CountingDriver:
 
     def __init__(self, inner: AsyncDriver) -> None:
         self.inner = inner
+        self.__wrapped__ = inner  # work detached on the wrapper is drained with the driver
         self.queries: list[str] = []
 
     async def execute_query(self, query: Any, *args: Any, **kwargs: Any) -> Any:

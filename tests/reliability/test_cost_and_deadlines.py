@@ -42,10 +42,34 @@ NESTED = """query($n: Int) { papers(first: $n) { edges { node { id
   citations(first: $n) { edges { node { id references(first: $n) { totalCount } } } } } } } }"""
 PAPER = 'query { paper(id: "arxiv:hep-th/9201001") { id title } }'
 SLOW = "query($w: PaperWhere) { papers(where: $w, first: 5) { totalCount } }"
-#: 100 papers, 100 citing papers each with their titles and authors: slow to answer here
-HEAVY = """query($n: Int) { papers(first: $n, orderBy: [CITATION_COUNT_DESC]) {
-  edges { node { id citations(first: $n) { edges { node { id title
-  authors { id name } } } } } } } }"""
+
+
+def heavy(copies: int) -> str:
+    """``copies`` lists of up to 100 papers, 100 citing papers each with their titles and
+    authors: slow to answer here. Each copy asks for a different size, so no two share a
+    DataLoader key and each costs its own reads."""
+    fields = " ".join(
+        f"""p{i}: papers(first: {100 - i}, orderBy: [CITATION_COUNT_DESC]) {{
+  edges {{ node {{ id citations(first: {100 - i}) {{ edges {{ node {{ id title
+  authors {{ id name }} }} }} }} }} }} }}"""
+        for i in range(copies)
+    )
+    return f"query {{ {fields} }}"
+
+
+async def _warm_time(counting: CountingDriver, query: str) -> float:
+    """Seconds ``query`` takes once Neo4j has planned its reads (the first run plans them)."""
+    times = []
+    for _ in range(2):
+        t0 = time.monotonic()
+        done = await run(counting, query, request_timeout=120, read_timeout=120,
+                         max_query_cost=10**8)  # fmt: skip
+        times.append(time.monotonic() - t0)
+        assert done.errors is None, (
+            f"{done.errors} after {times} s; reads sent: {counting.queries[-5:]}; "
+            f"still open: {await _tagged_transactions(counting)}"
+        )
+    return times[-1]
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -133,25 +157,20 @@ async def _gone(counting: CountingDriver) -> list[Any]:
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 async def test_deadline_ends_the_request_and_its_transaction(counting: CountingDriver) -> None:
     # The deadline is a fraction of what the query takes here once warm, so the query is
-    # slower than its deadline on a fast machine as on a slow one. (An OR of 100 author terms
-    # was this test's slow query until the filter joined them into one subquery: Neo4j's
-    # planner took from seconds to minutes over 100 of them, and the test failed when it
-    # took more than two.)
-    times = []
-    for _ in range(2):  # the first plans the queries
-        t0 = time.monotonic()
-        slow = await run(counting, HEAVY, {"n": 100}, request_timeout=120, read_timeout=120,
-                         max_query_cost=10**6)  # fmt: skip
-        times.append(time.monotonic() - t0)
-        assert slow.errors is None, (
-            f"{slow.errors} after {times} s; reads sent: {counting.queries[-5:]}; "
-            f"still open: {await _tagged_transactions(counting)}"
-        )
-    warm = times[-1]
-    assert warm > 0.1, f"the query took only {warm:.3f} s: not slow enough to test"
+    # slower than its deadline on a fast machine as on a slow one; the query grows until it
+    # takes long enough that the deadline is not lost in the request's fixed costs (one copy
+    # took 0.09 s in a CI run, several seconds in others). (An OR of 100 author terms was this
+    # test's slow query until the filter joined them into one subquery: Neo4j's planner took
+    # from seconds to minutes over 100 of them, and the test failed when it took more than two.)
+    copies = 1
+    warm = await _warm_time(counting, heavy(copies))
+    while warm < 0.3 and copies < 16:
+        copies *= 2
+        warm = await _warm_time(counting, heavy(copies))
+    assert warm > 0.1, f"{copies} copies took only {warm:.3f} s: not slow enough to test"
     deadline = round(min(0.5, warm / 3), 3)
     t0 = time.monotonic()
-    result = await run(counting, HEAVY, {"n": 100}, request_timeout=deadline, max_query_cost=10**6)
+    result = await run(counting, heavy(copies), request_timeout=deadline, max_query_cost=10**8)
     elapsed = time.monotonic() - t0
     message, code = only_error(result)
     assert code == "TIMEOUT" and f"{deadline:g} s" in message
