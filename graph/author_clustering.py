@@ -1125,7 +1125,54 @@ def plain_id(m: Mention) -> str:
     return f"name:{' '.join((*m.given, m.surname))}"
 
 
-def cluster_rows(
+@dataclass(slots=True)
+class PreparedBatch:
+    """A batch's name-only mentions with everything :func:`assign` needs read from the stored
+    side (:func:`prepare_rows`); :meth:`run` is pure, so a writer may run it while it sends
+    other writes of the batch (``graph.ingest``), and :meth:`finish` gives the result."""
+
+    mentions: list[Mention]
+    where: dict[str, list[tuple[int, int]]]  # mention id → its authorships
+    stored: dict[str, Profile]
+    touched: dict[str, Profile]
+    names: ClusterNames | None
+    pinned: Mapping[tuple[int, int], str]
+    w: Weights
+    apart: Apart | None
+    prior: dict[str, float | None] | None
+    indexes: dict[str, _BlockIndex] | None
+
+    def run(self) -> Outcome | None:
+        """:func:`assign` of the mentions (None: nothing to assign)."""
+        if self.names is None:
+            return None
+        return assign(
+            self.mentions, self.stored.values(), self.names, self.w,
+            keep=set(self.pinned.values()), apart=self.apart, prior=self.prior,
+            indexes=self.indexes,
+        )  # fmt: skip
+
+    def finish(self, outcome: Outcome | None) -> BatchClusters:
+        """The batch's clusters from what :meth:`run` decided."""
+        if outcome is None:
+            return BatchClusters({}, {}, [], {})
+        node_of = {key: outcome.cluster_of(node) for key, node in self.pinned.items()}
+        settled = dict.fromkeys(self.pinned, Match(Rule.PROFILE_OWNER))
+        evidence: dict[tuple[int, int], Evidence | None] = {}
+        for a in outcome.assignments:
+            for key in self.where[a.mention]:
+                node_of[key] = outcome.cluster_of(a.cluster)
+                evidence[key] = a.evidence
+        merges = [(outcome.cluster_of(s), g) for s, g in outcome.merges if g in outcome.existing]
+        touched = dict(self.touched)
+        for survivor, gone in outcome.merges:
+            touched.pop(gone, None)
+            touched.pop(survivor, None)
+        touched.update(outcome.profiles)
+        return BatchClusters(node_of, evidence, merges, touched, settled)
+
+
+def prepare_rows(
     papers: Sequence[Mapping[str, Any]],
     paper_nodes: Sequence[str],
     decided: Mapping[tuple[int, int], str],
@@ -1136,19 +1183,9 @@ def cluster_rows(
     apart: Apart | None = None,
     name_stats: NameStats | None = None,
     indexes: dict[str, _BlockIndex] | None = None,
-) -> BatchClusters:
-    """Clusters the name-only authorships of a batch's paper rows (both writers call this).
-
-    ``decided``: (paper index, author index) → node of authorships already settled (the same
-    authorship already in the graph, a strong-id author in the same slot): left alone.
-    ``pinned``: authorships a stronger rule puts on a known node (a profile page's owner on the
-    page's papers): they go there and their evidence joins that node's profile.
-    ``profiles_of_blocks(blocks) -> profiles``: the stored clusters under those blocking keys.
-    ``taken_ids(ids) -> ids``: which of these author ids a node already holds.
-    ``name_stats``: the name counts of every record before this batch (None: no name prior);
-    the batch's rows are added to it here, in order, and each mention is judged with the counts
-    of the records up to and including its own paper (:mod:`graph.name_stats`), so the result
-    does not depend on where batches end. It is updated in place."""
+) -> PreparedBatch:
+    """The first half of :func:`cluster_rows`: the batch's mentions, the name prior of each,
+    the stored profiles of their blocks and the ids in use (every read of the stored side)."""
     mentions: list[Mention] = []
     pins: list[tuple[str, Mention]] = []
     where: dict[str, list[tuple[int, int]]] = {}
@@ -1175,11 +1212,13 @@ def cluster_rows(
             if mid not in where:
                 mentions.append(m)
             where.setdefault(mid, []).append((pi, ai))
+    prepared = PreparedBatch(mentions, where, {}, {}, None, pinned, w, apart,
+                             prior if name_stats is not None else None, indexes)  # fmt: skip
     if not mentions and not pins:
-        return BatchClusters({}, {}, [], {})
+        return prepared
     blocks = sorted({m.block for m in mentions} | {m.block for _n, m in pins})
-    stored = {p.id: p for p in profiles_of_blocks(blocks)}
-    touched: dict[str, Profile] = {}
+    stored = prepared.stored = {p.id: p for p in profiles_of_blocks(blocks)}
+    touched = prepared.touched
     for node, m in sorted(pins, key=lambda nm: (nm[0], nm[1].id)):
         profile = stored.get(node) or touched.get(node) or Profile(node, m.block)
         index = indexes.get(profile.block) if indexes is not None else None
@@ -1189,26 +1228,42 @@ def cluster_rows(
             index.put_mention(profile, m)
         stored[node] = touched[node] = profile
     retired = (i for p in stored.values() for i in p.retired)
-    names = ClusterNames(
+    prepared.names = ClusterNames(
         [*taken_ids(sorted({plain_id(m) for m in mentions})), *pinned.values(), *retired]
     )
-    outcome = assign(
-        mentions, stored.values(), names, w, keep=set(pinned.values()), apart=apart,
-        prior=prior if name_stats is not None else None, indexes=indexes,
+    return prepared
+
+
+def cluster_rows(
+    papers: Sequence[Mapping[str, Any]],
+    paper_nodes: Sequence[str],
+    decided: Mapping[tuple[int, int], str],
+    pinned: Mapping[tuple[int, int], str],
+    profiles_of_blocks: Any,
+    taken_ids: Any,
+    w: Weights = DEFAULT_WEIGHTS,
+    apart: Apart | None = None,
+    name_stats: NameStats | None = None,
+    indexes: dict[str, _BlockIndex] | None = None,
+) -> BatchClusters:
+    """Clusters the name-only authorships of a batch's paper rows (both writers call this):
+    :func:`prepare_rows`, then :meth:`PreparedBatch.run` and :meth:`PreparedBatch.finish`.
+
+    ``decided``: (paper index, author index) → node of authorships already settled (the same
+    authorship already in the graph, a strong-id author in the same slot): left alone.
+    ``pinned``: authorships a stronger rule puts on a known node (a profile page's owner on the
+    page's papers): they go there and their evidence joins that node's profile.
+    ``profiles_of_blocks(blocks) -> profiles``: the stored clusters under those blocking keys.
+    ``taken_ids(ids) -> ids``: which of these author ids a node already holds.
+    ``name_stats``: the name counts of every record before this batch (None: no name prior);
+    the batch's rows are added to it here, in order, and each mention is judged with the counts
+    of the records up to and including its own paper (:mod:`graph.name_stats`), so the result
+    does not depend on where batches end. It is updated in place."""
+    prepared = prepare_rows(
+        papers, paper_nodes, decided, pinned, profiles_of_blocks, taken_ids, w, apart,
+        name_stats, indexes,
     )  # fmt: skip
-    node_of = {key: outcome.cluster_of(node) for key, node in pinned.items()}
-    settled = dict.fromkeys(pinned, Match(Rule.PROFILE_OWNER))
-    evidence: dict[tuple[int, int], Evidence | None] = {}
-    for a in outcome.assignments:
-        for key in where[a.mention]:
-            node_of[key] = outcome.cluster_of(a.cluster)
-            evidence[key] = a.evidence
-    merges = [(outcome.cluster_of(s), g) for s, g in outcome.merges if g in outcome.existing]
-    for survivor, gone in outcome.merges:
-        touched.pop(gone, None)
-        touched.pop(survivor, None)
-    touched.update(outcome.profiles)
-    return BatchClusters(node_of, evidence, merges, touched, settled)
+    return prepared.finish(prepared.run())
 
 
 def strong_link(

@@ -3,8 +3,10 @@
 ``graph.author_clustering`` decides (pure); this module reads what it needs from the graph in
 one query per step of a write batch, and writes the outcome:
 
-* :func:`cluster_batch` — the clusters of a batch's name-only authorships, against the stored
-  profiles (``Author.cluster_profile``) of the clusters under the batch's blocking keys;
+* :func:`prepare_batch` — every read the clustering of a batch's name-only authorships needs:
+  the stored profiles (``Author.cluster_profile``) of the clusters under the batch's blocking
+  keys and the cluster ids in use; the clustering itself (``PreparedBatch.run``) then needs
+  neither the transaction nor the graph, so the writer runs it beside the batch's paper writes;
 * :func:`store_clusters` — clusters of earlier loads that the batch showed to be one person are
   joined (``JOIN_AUTHORS``), then every touched cluster's profile is stored;
 * :func:`relink_to_strong` — a name-only authorship moves to a strong-id author (ORCID, OpenAlex,
@@ -33,13 +35,14 @@ from graph.author_clustering import (
     KeptProfiles,
     Match,
     Mention,
+    PreparedBatch,
     Profile,
     Rule,
     StoredState,
     Weights,
-    cluster_rows,
     make_mention,
     mention_id,
+    prepare_rows,
     strong_link,
 )
 from graph.name_stats import NameStats
@@ -115,7 +118,7 @@ def same_authorship(ref: Mapping[str, Any], on_paper: Iterable[Any]) -> str | No
     return str(same_name[0][0]) if same_name else None
 
 
-def cluster_batch(
+def prepare_batch(
     tx: ManagedTransaction,
     papers: Sequence[Mapping[str, Any]],
     paper_nodes: Sequence[str],
@@ -125,16 +128,17 @@ def cluster_batch(
     apart: Apart | None = None,
     name_stats: NameStats | None = None,
     kept: KeptProfiles | None = None,
-) -> BatchClusters:
-    """The cluster of every name-only authorship of a batch (``cluster_rows``) against the
-    graph's stored profiles (``kept``: a load's profiles and indexes from its earlier
-    batches; None: every batch reads its blocks' profiles)."""
+) -> PreparedBatch:
+    """Every read the clustering of a batch's name-only authorships needs (``prepare_rows``)
+    against the graph's stored profiles (``kept``: a load's profiles and indexes from its
+    earlier batches; None: every batch reads its blocks' profiles). What is left
+    (:meth:`PreparedBatch.run`) touches neither the transaction nor the graph."""
     if kept is None:
-        return cluster_rows(
+        return prepare_rows(
             papers, paper_nodes, decided, pinned, lambda b: load_profiles(tx, b),
             lambda ids: taken_ids(tx, ids), w, apart, name_stats,
         )  # fmt: skip
-    return cluster_rows(
+    return prepare_rows(
         papers, paper_nodes, decided, pinned, lambda b: kept_profiles(tx, b, kept),
         lambda ids: kept.taken(ids, lambda unknown: taken_ids(tx, unknown)), w, apart,
         name_stats, kept.indexes,

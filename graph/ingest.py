@@ -9,7 +9,8 @@ canonical records by ``loaders.writer``; the bulk path (``graph.bulk``) takes th
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from neo4j import Driver, ManagedTransaction
@@ -22,10 +23,11 @@ from graph.author_clustering import (
     BatchClusters,
     IdentityRules,
     Match,
+    PreparedBatch,
     Rule,
 )
 from graph.author_links import (
-    cluster_batch,
+    prepare_batch,
     relink_to_strong,
     same_authorship,
     store_clusters,
@@ -107,10 +109,17 @@ def _write(tx: ManagedTransaction, batch: IngestBatch, rules: IdentityRules) -> 
     counts: Counter[str] = Counter()
     if rules.kept is not None:
         rules.kept.begin()
-    nodes = _resolve_and_write_papers(tx, batch, counts)
-    _write_authors(tx, batch, nodes.papers, counts, rules)
+    nodes = _resolve_papers(tx, batch, counts)
+    authors = _read_authors(tx, batch, nodes.papers, rules)
+    # The clustering (pure Python) runs beside the writes that do not depend on it: while the
+    # server writes the batch's papers and citations, this process decides the authorships.
+    with ThreadPoolExecutor(1, thread_name_prefix="scholargraph-clustering") as pool:
+        decided = pool.submit(authors.cluster)
+        _write_papers(tx, nodes)
+        _write_citations(tx, nodes.cites, counts)
+        clusters = decided.result()
+    _write_authors(tx, batch, nodes.papers, counts, rules, authors, clusters)
     _write_venues_and_categories(tx, batch, nodes.papers, counts)
-    _write_citations(tx, nodes.cites, counts)
     before, stamp = replace_stamp(tx)  # last: it holds one lock until the commit
     if rules.kept is not None:
         rules.kept.stamped(before, stamp)
@@ -130,14 +139,15 @@ class PaperNodes:
 
     papers: list[str]
     cites: list[tuple[str, str]]
+    node_rows: list[Row] = field(default_factory=list)  # to write (``_write_papers``)
+    prop_rows: list[Row] = field(default_factory=list)
 
 
-def _resolve_and_write_papers(
-    tx: ManagedTransaction, batch: IngestBatch, counts: Counter[str]
-) -> PaperNodes:
+def _resolve_papers(tx: ManagedTransaction, batch: IngestBatch, counts: Counter[str]) -> PaperNodes:
     """Resolves every paper reference of the batch (records, their references, citation ends)
-    and writes the paper nodes. Each reference carries what it is (``_Role``), so the result
-    is read back by role, never by position arithmetic."""
+    and joins the nodes found to be one work; the paper nodes and their properties are written
+    by :func:`_write_papers`. Each reference carries what it is (``_Role``), so the result is
+    read back by role, never by position arithmetic."""
     refs: list[PaperRef] = []
     roles: list[_Role] = []
 
@@ -184,7 +194,6 @@ def _resolve_and_write_papers(
     node_rows = [
         {"id": node, "ids": ids, "title_key": key_of.get(node)} for node, ids in res.ids_of.items()
     ]
-    tx.run(q.MERGE_PAPER_NODES, rows=node_rows).consume()
 
     papers = [""] * len(batch.papers)
     cites: list[tuple[str, str]] = []
@@ -217,11 +226,16 @@ def _resolve_and_write_papers(
                 "source_citation_count": paper["source_citation_count"],
             }
         )
-    tx.run(q.SET_PAPER_PROPERTIES, rows=prop_rows).consume()
     counts["papers_created"] += len(full_nodes & res.created)
     counts["papers_matched"] += len(full_nodes - res.created)
     counts["stubs_created"] += len(res.created - full_nodes)
-    return PaperNodes(papers, cites)
+    return PaperNodes(papers, cites, node_rows, prop_rows)
+
+
+def _write_papers(tx: ManagedTransaction, nodes: PaperNodes) -> None:
+    """The batch's paper nodes with their ids, then the properties of its full records."""
+    tx.run(q.MERGE_PAPER_NODES, rows=nodes.node_rows).consume()
+    tx.run(q.SET_PAPER_PROPERTIES, rows=nodes.prop_rows).consume()
 
 
 # -- authors ------------------------------------------------------------------------------------
@@ -236,32 +250,70 @@ def _author_lookup(
     return found
 
 
+@dataclass(slots=True)
+class AuthorReads:
+    """What the graph said about a batch's authors before any of them is written: the strong-id
+    authors it knows, the authorships already on the batch's papers, and the name-only
+    authorships settled by a stronger rule (``decided``, ``slot``) or left to the clustering
+    (``prepared``: its reads done, :meth:`cluster` runs without the transaction)."""
+
+    known: dict[tuple[str, str], ExistingAuthor] = field(default_factory=dict)
+    existing: dict[str, list[Row]] = field(default_factory=dict)
+    decided: dict[tuple[int, int], str] = field(default_factory=dict)
+    slot: dict[tuple[int, int], Match] = field(default_factory=dict)
+    prepared: PreparedBatch | None = None
+
+    def cluster(self) -> BatchClusters:
+        """Where each name-only authorship goes: the clustering's decisions, then the ones a
+        stronger rule settled."""
+        if self.prepared is None:  # one author per printed name (the rule before the clustering)
+            return BatchClusters(dict(self.decided), {}, [], {}, dict(self.slot))
+        clusters = self.prepared.finish(self.prepared.run())
+        clusters.node_of.update(self.decided)
+        clusters.settled.update(self.slot)
+        return clusters
+
+
+def _read_authors(
+    tx: ManagedTransaction,
+    batch: IngestBatch,
+    paper_nodes: list[str],
+    rules: IdentityRules = DEFAULT_RULES,
+) -> AuthorReads:
+    """Every read of the graph the batch's authorships need, in one place, before the paper
+    writes (none of these reads depends on them)."""
+    all_refs: list[AuthorRow] = [a for p in batch.papers for a in p["authors"]]
+    all_refs += [p["author"] for p in batch.profiles]
+    if not all_refs:
+        return AuthorReads()
+    reads = AuthorReads(known=_author_lookup(tx, all_refs))
+    # Authorships already in the graph on these papers: evidence for name-only links.
+    full_papers = sorted(
+        {node for p, node in zip(batch.papers, paper_nodes, strict=False) if p["authors"]}
+    )
+    for rec in tx.run(q.EXISTING_AUTHORSHIPS, papers=full_papers):
+        reads.existing.setdefault(rec["paper"], []).append(dict(rec))
+    _name_only_clusters(tx, batch, paper_nodes, reads, rules)
+    return reads
+
+
 def _write_authors(
     tx: ManagedTransaction,
     batch: IngestBatch,
     paper_nodes: list[str],
     counts: Counter[str],
-    rules: IdentityRules = DEFAULT_RULES,
+    rules: IdentityRules,
+    reads: AuthorReads,
+    clusters: BatchClusters,
 ) -> None:
-    all_refs: list[AuthorRow] = [a for p in batch.papers for a in p["authors"]]
-    all_refs += [p["author"] for p in batch.profiles]
-    if not all_refs:
+    """The batch's authors and authorships (``clusters``: where its name-only ones go), the
+    clusters' joins and profiles, the relink to strong-id authors, what profile pages say."""
+    if not batch.profiles and not any(p["authors"] for p in batch.papers):
         return
-    known = _author_lookup(tx, all_refs)
-
-    # Authorships already in the graph on these papers: evidence for name-only links.
-    full_papers = sorted(
-        {node for p, node in zip(batch.papers, paper_nodes, strict=False) if p["authors"]}
-    )
-    existing: dict[str, list[Row]] = {}
-    for rec in tx.run(q.EXISTING_AUTHORSHIPS, papers=full_papers):
-        existing.setdefault(rec["paper"], []).append(dict(rec))
-
-    table = AuthorTable(known)
+    existing = reads.existing
+    table = AuthorTable(reads.known)
     authored: dict[tuple[str, str], Row] = {}
     superseded: list[Row] = []
-
-    clusters = _name_only_clusters(tx, batch, paper_nodes, existing, rules)
     for pi, (paper, pnode) in enumerate(zip(batch.papers, paper_nodes, strict=False)):
         for ai, ref in enumerate(paper["authors"]):
             strong = bool(ref["ids"])
@@ -309,14 +361,16 @@ def _name_only_clusters(
     tx: ManagedTransaction,
     batch: IngestBatch,
     paper_nodes: list[str],
-    existing: dict[str, list[Row]],
+    reads: AuthorReads,
     rules: IdentityRules = DEFAULT_RULES,
-) -> BatchClusters:
+) -> None:
     """Where each name-only authorship of the batch goes (``graph.author_clustering``). The
     same authorship already in the graph (a re-run) and a strong-id author in the same slot
     settle it; a profile page's owner is pinned on the page's own papers (the owner wrote every
-    one); every other one joins the cluster its evidence points to, or starts one.
-    ``existing``: the authorships already on the batch's papers (one read for both rules)."""
+    one); every other one joins the cluster its evidence points to, or starts one. Fills
+    ``reads`` (``reads.existing``: the authorships already on the batch's papers, one read for
+    both rules); the clustering's own reads are done here, its decisions by ``reads.cluster``."""
+    existing = reads.existing
     owners = {
         (prof["props"].get("reported_source", "profile"), prof["author"]["name_key"])
         for prof in batch.profiles
@@ -326,9 +380,8 @@ def _name_only_clusters(
         paper: [(old["author"], old["raw_name"], old["position"]) for old in rows]
         for paper, rows in existing.items()
     }
-    decided: dict[tuple[int, int], str] = {}
+    decided, slot = reads.decided, reads.slot
     pinned: dict[tuple[int, int], str] = {}
-    slot: dict[tuple[int, int], Match] = {}
     for pi, (paper, pnode) in enumerate(zip(batch.papers, paper_nodes, strict=False)):
         for ai, ref in enumerate(paper["authors"]):
             if ref["ids"]:
@@ -340,15 +393,11 @@ def _name_only_clusters(
                 decided[(pi, ai)] = node
             elif (paper["source"], ref["name_key"]) in owners:
                 pinned[(pi, ai)] = author_key({}, ref["name_key"])
-    if not rules.cluster:  # one author per printed name (the rule before the clustering)
-        return BatchClusters(dict(decided), {}, [], {}, slot)
-    clusters = cluster_batch(
-        tx, batch.papers, paper_nodes, decided, pinned, apart=rules.apart,
-        name_stats=rules.name_stats, kept=rules.kept,
-    )  # fmt: skip
-    clusters.node_of.update(decided)
-    clusters.settled.update(slot)
-    return clusters
+    if rules.cluster:
+        reads.prepared = prepare_batch(
+            tx, batch.papers, paper_nodes, decided, pinned, apart=rules.apart,
+            name_stats=rules.name_stats, kept=rules.kept,
+        )  # fmt: skip
 
 
 def _same_slot(ref: AuthorRow, old: Row) -> bool:
