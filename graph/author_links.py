@@ -159,15 +159,24 @@ def printed_names(driver: Driver, database: str) -> NameStats:
     return stats
 
 
+def profile_rows(clusters: BatchClusters) -> list[dict[str, str]]:
+    """The stored form of every profile a batch touched (pure: the writer builds them while
+    the server writes the batch's authorships)."""
+    return [profile_row(p) for _, p in sorted(clusters.profiles.items())]
+
+
 def store_clusters(
-    tx: ManagedTransaction, clusters: BatchClusters, kept: KeptProfiles | None = None
+    tx: ManagedTransaction,
+    clusters: BatchClusters,
+    kept: KeptProfiles | None = None,
+    rows: list[dict[str, str]] | None = None,
 ) -> None:
     """After the batch's authors and authorships are written: joins, then profiles (``kept``
-    keeps them once the batch commits)."""
+    keeps them once the batch commits; ``rows``: :func:`profile_rows`, if built already)."""
     if clusters.merges:
-        rows = [{"survivor": s, "absorbed": g, **NO_MATCH_ROW} for s, g in clusters.merges]
-        tx.run(cq.JOIN_AUTHORS, rows=rows).consume()
-    rows = [profile_row(p) for _, p in sorted(clusters.profiles.items())]
+        joins = [{"survivor": s, "absorbed": g, **NO_MATCH_ROW} for s, g in clusters.merges]
+        tx.run(cq.JOIN_AUTHORS, rows=joins).consume()
+    rows = profile_rows(clusters) if rows is None else rows
     if rows:
         tx.run(cq.SET_CLUSTER_PROFILES, rows=rows).consume()
     if kept is not None:

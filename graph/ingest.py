@@ -28,6 +28,7 @@ from graph.author_clustering import (
 )
 from graph.author_links import (
     prepare_batch,
+    profile_rows,
     relink_to_strong,
     same_authorship,
     store_clusters,
@@ -118,7 +119,7 @@ def _write(tx: ManagedTransaction, batch: IngestBatch, rules: IdentityRules) -> 
         _write_papers(tx, nodes)
         _write_citations(tx, nodes.cites, counts)
         clusters = decided.result()
-    _write_authors(tx, batch, nodes.papers, counts, rules, authors, clusters)
+        _write_authors(tx, batch, nodes.papers, counts, rules, authors, clusters, pool)
     _write_venues_and_categories(tx, batch, nodes.papers, counts)
     before, stamp = replace_stamp(tx)  # last: it holds one lock until the commit
     if rules.kept is not None:
@@ -305,11 +306,14 @@ def _write_authors(
     rules: IdentityRules,
     reads: AuthorReads,
     clusters: BatchClusters,
+    pool: ThreadPoolExecutor,
 ) -> None:
     """The batch's authors and authorships (``clusters``: where its name-only ones go), the
-    clusters' joins and profiles, the relink to strong-id authors, what profile pages say."""
+    clusters' joins and profiles, the relink to strong-id authors, what profile pages say.
+    The profiles' stored form is built in ``pool`` while the server writes the authorships."""
     if not batch.profiles and not any(p["authors"] for p in batch.papers):
         return
+    stored = pool.submit(profile_rows, clusters)
     existing = reads.existing
     table = AuthorTable(reads.known)
     authored: dict[tuple[str, str], Row] = {}
@@ -335,10 +339,10 @@ def _write_authors(
                 "raw_name": ref.get("raw_name"), "source": paper["source"],
                 **(match.row() if match is not None else NO_MATCH_ROW),
             }  # fmt: skip
-    profile_rows = []
+    reported = []
     for prof in batch.profiles:
         node = table.assign(prof["author"], prof["props"].get("reported_source", "profile"))
-        profile_rows.append({"id": node, "props": prof["props"]})
+        reported.append({"id": node, "props": prof["props"]})
 
     tx.run(q.MERGE_AUTHORS, rows=list(table.nodes.values())).consume()
     summary = tx.run(q.MERGE_AUTHORED, rows=list(authored.values())).consume()
@@ -349,11 +353,11 @@ def _write_authors(
         counts["authorships_relinked"] += len(superseded)
         if rules.kept is not None:
             rules.kept.deleted(emptied)
-    store_clusters(tx, clusters, rules.kept)
+    store_clusters(tx, clusters, rules.kept, stored.result())
     counts["author_clusters_joined"] += len(clusters.merges)
     _link_by_coauthor(tx, list(authored.values()), table.nodes, counts, rules)
-    if profile_rows:
-        tx.run(q.SET_AUTHOR_REPORTED, rows=profile_rows).consume()
+    if reported:
+        tx.run(q.SET_AUTHOR_REPORTED, rows=reported).consume()
     counts["authors_seen"] += len(table.nodes)
 
 
