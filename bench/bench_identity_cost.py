@@ -1,6 +1,7 @@
 """What the identity work costs the writers, side by side in one run.
 
-    .venv/bin/python -m bench.bench_identity_cost [--papers N] [--repeats R] [--only WRITER]
+    .venv/bin/python -m bench.bench_identity_cost [--papers N] [--load-papers N] [--repeats R]
+        [--only WRITER]
 
 Each writer runs with the clustering of name-only authorships on (the product) and off (one
 author per printed name, the rule before it: ``cluster_authors=False``), alternating, on the
@@ -9,6 +10,9 @@ same input and the same machine, and the medians are compared:
 * ``scholargraph load``'s transactional writer on Paperscape arXiv 1991–1996 (49,264 papers,
   111,535 authorships, every one name-only: the worst case for the clustering), into a fresh
   local Neo4j wiped between runs, after one untimed load of 1991 in each mode;
+* ``scholargraph load``'s transactional writer on the bulk run's kind of input
+  (``transactional-openalex``: a synthetic OpenAlex corpus of ``--load-papers``, 20 % of the
+  authorships name-only), the same way;
 * ``scholargraph bulk-import`` on a synthetic OpenAlex corpus (``bench.synth``, ``--papers``,
   20 % of the authorships printed without an author id, as name-only authorships), each run
   into a fresh local Neo4j (the time to start it excluded).
@@ -45,17 +49,37 @@ from graph.stats import graph_stats
 from loaders.writer import load_paths
 
 MODES = {"clustering on": True, "clustering off": False}
-WRITERS = ("transactional", "bulk")
+WRITERS = ("transactional", "transactional-openalex", "bulk")
 
 
 def transactional(repeats: int) -> dict[str, Any]:
     files = sorted(PAPERSCAPE.glob("pscp-*.csv"))
+    return _loads(files, files[:1], repeats, "paperscape-arxiv-1991-1996")
+
+
+def transactional_openalex(papers: int, repeats: int) -> dict[str, Any]:
+    """``load`` on the bulk run's kind of input (a smaller corpus: a transactional load is
+    slower per paper), so both writers are also compared on like input."""
+    tmp = Path(tempfile.mkdtemp(prefix="sg-idcost-"))
+    try:
+        corpus, warm = tmp / "works.jsonl", tmp / "warm.jsonl"
+        write_corpus(SynthConfig(papers=papers, p_name_only=0.2), corpus)
+        write_corpus(SynthConfig(papers=max(1, papers // 10), p_name_only=0.2, seed=11), warm)
+        return _loads([corpus], [warm], repeats, f"synthetic OpenAlex, {papers:,} papers, 20 % "
+                                                 "of authorships without an author id")  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _loads(files: list[Path], warm: list[Path], repeats: int, name: str) -> dict[str, Any]:
+    """``load`` of ``files`` with the clustering on and off, alternating, into one local server
+    wiped before each load, after one untimed load of ``warm`` in each mode."""
     seconds: dict[str, list[float]] = {mode: [] for mode in MODES}
     authors: dict[str, int] = {}
     with neo4j_for_bench() as (driver, _uri):
         for on in MODES.values():  # warm-up, untimed: the server's first queries compile plans
             wipe(driver)
-            load_paths(driver, DB, files[:1], cluster_authors=on)
+            load_paths(driver, DB, warm, cluster_authors=on)
         for _ in range(repeats):
             for mode, on in MODES.items():
                 wipe(driver)
@@ -63,7 +87,7 @@ def transactional(repeats: int) -> dict[str, Any]:
                 load_paths(driver, DB, files, cluster_authors=on)
                 seconds[mode].append(round(time.perf_counter() - t0, 2))
                 authors[mode] = int(graph_stats(driver, DB)["nodes"].get("Author", 0))
-    return _compare(seconds, {"input": "paperscape-arxiv-1991-1996", "authors": authors})
+    return _compare(seconds, {"input": name, "authors": authors})
 
 
 def bulk(papers: int, repeats: int) -> dict[str, Any]:
@@ -111,6 +135,9 @@ def _compare(seconds: dict[str, list[float]], extra: dict[str, Any]) -> dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=200_000, help="bulk corpus size")
+    parser.add_argument(
+        "--load-papers", type=int, default=20_000, help="corpus size of transactional-openalex"
+    )
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument(
         "--only",
@@ -127,11 +154,12 @@ def main() -> None:
         results = {w: {"machine": old.get("machine"), **old[w]} if "machine" not in old[w]
                    else old[w] for w in WRITERS if w in old}  # fmt: skip
     for name in WRITERS if args.only is None else (args.only,):
-        run = (
-            transactional(args.repeats)
-            if name == "transactional"
-            else bulk(args.papers, args.repeats)
-        )
+        if name == "transactional":
+            run = transactional(args.repeats)
+        elif name == "transactional-openalex":
+            run = transactional_openalex(args.load_papers, args.repeats)
+        else:
+            run = bulk(args.papers, args.repeats)
         results[name] = {"machine": machine(), **run}
     results["goal"] = "the identity work adds at most 25 % to each writer"
     for name in WRITERS:

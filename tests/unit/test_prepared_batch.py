@@ -1,0 +1,79 @@
+"""The clustering of a batch in two halves (``prepare_rows``, then ``PreparedBatch.run``): every
+read of the stored side happens in the first, so the transactional writer may run the second in
+a worker thread beside its other writes without touching the transaction from two threads; and
+the two halves decide what ``cluster_rows`` decides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from graph.author_clustering import BatchClusters, Profile, cluster_rows, prepare_rows
+from graph.identity import paper_key
+from graph.name_stats import NameStats
+from loaders.labelled import read_mentions
+from loaders.records import Paper
+from loaders.writer import paper_row
+
+SETS = Path(__file__).resolve().parents[3] / "shared" / "data" / "author-disambiguation"
+
+
+class StoredSide:
+    """The profiles and ids of earlier batches, which refuses to be read once sealed."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[str, Profile] = {}
+        self.sealed = False
+        self.reads = 0
+
+    def profiles_of(self, blocks: Iterable[str]) -> list[Profile]:
+        assert not self.sealed, "the clustering read the stored side after its reads were done"
+        self.reads += 1
+        wanted = set(blocks)
+        return [p for _i, p in sorted(self.profiles.items()) if p.block in wanted]
+
+    def taken(self, ids: Iterable[str]) -> list[str]:
+        assert not self.sealed, "the clustering looked up ids after its reads were done"
+        self.reads += 1
+        return [i for i in ids if i in self.profiles]
+
+    def keep(self, out: BatchClusters) -> None:
+        for _survivor, gone in out.merges:
+            self.profiles.pop(gone, None)
+        self.profiles.update(out.profiles)
+
+
+def _batches() -> list[tuple[list[dict], list[str]]]:
+    s = read_mentions(SETS / "qian-dblp", limit_blocks=40)
+    records = [r for r in s.records if isinstance(r, Paper)]
+    out = []
+    for start in range(0, len(records), 60):
+        rows = [paper_row(r) for r in records[start : start + 60]]
+        out.append((rows, [paper_key(r["ids"], r["title_key"]) for r in rows]))
+    return out
+
+
+def test_the_decisions_read_nothing_and_equal_cluster_rows() -> None:
+    batches = _batches()
+    assert len(batches) >= 3
+    halves, whole = StoredSide(), StoredSide()
+    halves_stats, whole_stats = NameStats(min_names=10), NameStats(min_names=10)
+    joined = 0
+    for rows, nodes in batches:
+        halves.sealed = False
+        prepared = prepare_rows(
+            rows, nodes, {}, {}, halves.profiles_of, halves.taken, name_stats=halves_stats
+        )
+        halves.sealed = True  # from here on, any read of the stored side fails the test
+        split = prepared.finish(prepared.run())
+        halves.keep(split)
+        one = cluster_rows(
+            rows, nodes, {}, {}, whole.profiles_of, whole.taken, name_stats=whole_stats
+        )
+        whole.keep(one)
+        assert split.node_of == one.node_of
+        assert split.merges == one.merges
+        assert sorted(split.profiles) == sorted(one.profiles)
+        joined += len(split.node_of) - len(set(split.node_of.values()))
+    assert halves.reads >= 2 * len(batches)  # the reads were made, in the first half
+    assert joined > 0  # mentions were joined: the comparison decides something
