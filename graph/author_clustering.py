@@ -42,13 +42,14 @@ one scorer here, :func:`score`, against the one threshold, ``Weights.threshold``
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from graph.ids import fold, match_key, normalize_name, venue_key
 from graph.name_stats import NameStats
@@ -584,11 +585,16 @@ class Match:
         return {
             "match_rule": self.rule,
             "match_score": None if ev is None else round(ev.score, 3),
-            "match_evidence": None if ev is None else json.dumps(ev.as_dict(), sort_keys=True),
+            "match_evidence": None if ev is None else _evidence_json(ev),
         }
 
 
 NO_MATCH_ROW: dict[str, Any] = {"match_rule": None, "match_score": None, "match_evidence": None}
+
+
+def _evidence_json(ev: Evidence) -> str:
+    """The stored form of an evidence (``AUTHORED.match_evidence``): JSON, keys sorted."""
+    return orjson.dumps(ev.as_dict(), option=orjson.OPT_SORT_KEYS).decode()
 
 
 def names_fit(m: Mention, p: Profile) -> bool:
@@ -1092,6 +1098,22 @@ class BatchClusters:
     merges: list[tuple[str, str]]  # (survivor, absorbed): clusters of earlier loads joined
     profiles: dict[str, Profile]  # every cluster touched, to store
     settled: dict[tuple[int, int], Match] = field(default_factory=dict)  # by a stronger rule
+    rows: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # :meth:`build_rows`
+
+    def build_rows(self) -> None:
+        """:meth:`match_row` of every authorship this batch decided, built ahead (a writer
+        builds them in its worker thread while the server writes the batch's papers)."""
+        for key in (*self.settled, *self.evidence):
+            self.rows[key] = self._row(key)
+
+    def match_row(self, key: tuple[int, int]) -> dict[str, Any]:
+        """:meth:`match` of ``key`` as the match properties of its ``AUTHORED`` row."""
+        row = self.rows.get(key)
+        return row if row is not None else self._row(key)
+
+    def _row(self, key: tuple[int, int]) -> dict[str, Any]:
+        match = self.match(key)
+        return NO_MATCH_ROW if match is None else match.row()
 
     def match(self, key: tuple[int, int]) -> Match | None:
         """Why the authorship ``key`` went where it did (None: not decided by this batch, as

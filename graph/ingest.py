@@ -18,7 +18,6 @@ from neo4j import Driver, ManagedTransaction
 from graph import ingest_queries as q
 from graph.author_clustering import (
     DEFAULT_RULES,
-    NO_MATCH_ROW,
     Apart,
     BatchClusters,
     IdentityRules,
@@ -69,6 +68,7 @@ from graph.stamp import replace_stamp
 __all__ = ["IngestBatch", "link_by_coauthor_everywhere", "refresh_metrics", "write_batch"]
 
 Row = dict[str, Any]  # a record read back from the database
+_ID_ROW = Match(Rule.ID).row()  # an authorship whose record carried a strong author id
 
 
 _MIGRATED: set[tuple[int, str]] = set()
@@ -268,10 +268,12 @@ class AuthorReads:
         """Where each name-only authorship goes: the clustering's decisions, then the ones a
         stronger rule settled."""
         if self.prepared is None:  # one author per printed name (the rule before the clustering)
-            return BatchClusters(dict(self.decided), {}, [], {}, dict(self.slot))
-        clusters = self.prepared.finish(self.prepared.run())
-        clusters.node_of.update(self.decided)
-        clusters.settled.update(self.slot)
+            clusters = BatchClusters(dict(self.decided), {}, [], {}, dict(self.slot))
+        else:
+            clusters = self.prepared.finish(self.prepared.run())
+            clusters.node_of.update(self.decided)
+            clusters.settled.update(self.slot)
+        clusters.build_rows()
         return clusters
 
 
@@ -333,11 +335,10 @@ def _write_authors(
                         and _same_slot(ref, old)
                     ):
                         superseded.append({"author": old["author"], "paper": pnode})
-            match = Match(Rule.ID) if strong else clusters.match((pi, ai))
             authored[(node, pnode)] = {
                 "author": node, "paper": pnode, "position": ref.get("position"),
                 "raw_name": ref.get("raw_name"), "source": paper["source"],
-                **(match.row() if match is not None else NO_MATCH_ROW),
+                **(_ID_ROW if strong else clusters.match_row((pi, ai))),
             }  # fmt: skip
     reported = []
     for prof in batch.profiles:
