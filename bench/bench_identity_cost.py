@@ -1,7 +1,7 @@
 """What the identity work costs the writers, side by side in one run.
 
     .venv/bin/python -m bench.bench_identity_cost [--papers N] [--load-papers N] [--repeats R]
-        [--only WRITER]
+        [--load-repeats R] [--only WRITER]
 
 Each writer runs with the clustering of name-only authorships on (the product) and off (one
 author per printed name, the rule before it: ``cluster_authors=False``), alternating, on the
@@ -138,7 +138,10 @@ def main() -> None:
     parser.add_argument(
         "--load-papers", type=int, default=20_000, help="corpus size of transactional-openalex"
     )
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2, help="runs per mode of bulk-import")
+    parser.add_argument(
+        "--load-repeats", type=int, default=3, help="runs per mode of each load row"
+    )
     parser.add_argument(
         "--only",
         choices=WRITERS,
@@ -155,9 +158,9 @@ def main() -> None:
                    else old[w] for w in WRITERS if w in old}  # fmt: skip
     for name in WRITERS if args.only is None else (args.only,):
         if name == "transactional":
-            run = transactional(args.repeats)
+            run = transactional(args.load_repeats)
         elif name == "transactional-openalex":
-            run = transactional_openalex(args.load_papers, args.repeats)
+            run = transactional_openalex(args.load_papers, args.load_repeats)
         else:
             run = bulk(args.papers, args.repeats)
         results[name] = {"machine": machine(), **run}
