@@ -5,10 +5,20 @@ the two halves decide what ``cluster_rows`` decides."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from graph.author_clustering import BatchClusters, Profile, cluster_rows, prepare_rows
+import orjson
+
+from graph.author_clustering import (
+    NO_MATCH_ROW,
+    BatchClusters,
+    Profile,
+    Rule,
+    cluster_rows,
+    prepare_rows,
+)
 from graph.identity import paper_key
 from graph.name_stats import NameStats
 from loaders.labelled import read_mentions
@@ -77,3 +87,27 @@ def test_the_decisions_read_nothing_and_equal_cluster_rows() -> None:
         joined += len(split.node_of) - len(set(split.node_of.values()))
     assert halves.reads >= 2 * len(batches)  # the reads were made, in the first half
     assert joined > 0  # mentions were joined: the comparison decides something
+
+
+def test_match_rows_built_ahead_are_the_rows_of_each_decision() -> None:
+    """``BatchClusters.build_rows`` (run in the writer's worker thread) gives, for every
+    authorship the batch decided, the match properties its ``AUTHORED`` row gets from
+    ``match(key).row()``; the stored evidence is JSON of the evidence, keys sorted."""
+    side, stats = StoredSide(), NameStats(min_names=10)
+    rules: Counter[str] = Counter()
+    for rows, nodes in _batches():
+        out = cluster_rows(rows, nodes, {}, {}, side.profiles_of, side.taken, name_stats=stats)
+        side.keep(out)
+        assert not out.rows
+        out.build_rows()
+        assert set(out.rows) == set(out.node_of)  # every decided authorship, nothing else
+        for key, row in out.rows.items():
+            match = out.match(key)
+            assert match is not None and row == match.row()
+            rules[row["match_rule"]] += 1
+            if match.evidence is not None:
+                stored = row["match_evidence"]
+                assert orjson.loads(stored) == match.evidence.as_dict()
+                assert list(orjson.loads(stored)) == sorted(match.evidence.as_dict())
+        assert out.match_row((len(rows), 0)) == NO_MATCH_ROW  # not decided by this batch
+    assert rules[Rule.EVIDENCE] > 0 and rules[Rule.NEW_CLUSTER] > 0  # both kinds were checked
