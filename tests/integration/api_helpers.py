@@ -114,6 +114,23 @@ async def app_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
             yield c
 
 
+# How long the served app keeps an idle connection (uvicorn's ``timeout_keep_alive``), and how long
+# a test client keeps one in its pool. httpx's default expiry (5 s) equals uvicorn's default: a
+# request sent on a connection idle for just under 5 s can cross the server's close on the wire
+# and fail with "Server disconnected without sending a response" (a fuzz test in CI, 2026-12-03;
+# reproduced with a busy thread beside the server: 2 of 24 requests at an idle of 4.990-5.001 s,
+# none with the client's expiry at 2 s). The client gives a connection up well before the server.
+SERVER_KEEP_ALIVE_S = 5
+CLIENT_KEEP_ALIVE_S = 2.0
+
+
+def served_client(base: str, timeout: float) -> httpx.Client:
+    """A client on a :func:`serve_in_thread` server whose pooled connections expire before the
+    server closes them."""
+    limits = httpx.Limits(keepalive_expiry=CLIENT_KEEP_ALIVE_S)
+    return httpx.Client(base_url=base, timeout=timeout, limits=limits)
+
+
 @contextlib.contextmanager
 def serve_in_thread(app: Starlette, **config: Any) -> Iterator[str]:
     """``app`` served by a real uvicorn (h11, as ``scholargraph serve``) on a free loopback port,
@@ -131,7 +148,7 @@ def serve_in_thread(app: Starlette, **config: Any) -> Iterator[str]:
             port=port,
             log_level="warning",
             http=NoDelayH11Protocol,
-            **config,
+            **{"timeout_keep_alive": SERVER_KEEP_ALIVE_S, **config},
         )
     )
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)

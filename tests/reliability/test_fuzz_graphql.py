@@ -27,7 +27,7 @@ from neo4j import Driver
 
 from api.app import create_app
 from graph.settings import AppSettings, Neo4jSettings
-from tests.integration.api_helpers import DB, serve_in_thread
+from tests.integration.api_helpers import DB, serve_in_thread, served_client
 
 # A Bolt socket of the served app's async driver is sometimes collected unclosed during this
 # module (twice in CI runs of 2026-12-02, never reproduced on its own; the socket is closed when
@@ -82,13 +82,13 @@ def base_url(driver: Driver, data_dir: Path, neo4j_settings: Neo4jSettings) -> I
     load_paths(driver, DB, [data_dir / name for name in SAMPLES])
     with serve_in_thread(create_app(AppSettings(), neo4j_settings)) as base:
         yield base
-        with httpx.Client(base_url=base, timeout=10) as c:
+        with served_client(base, timeout=10) as c:
             assert c.get("/healthz").status_code == 200, "the server is not healthy after fuzzing"
 
 
 @pytest.fixture(scope="module")
 def http(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=60) as c:
+    with served_client(base_url, timeout=60) as c:
         yield c
 
 

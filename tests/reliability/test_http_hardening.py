@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.response_cache import operation_of
 from graph.settings import MIN_API_TOKEN_CHARS, AppSettings, Neo4jSettings
-from tests.integration.api_helpers import DB, app_client, serve_in_thread
+from tests.integration.api_helpers import DB, app_client, serve_in_thread, served_client
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -179,14 +179,14 @@ async def test_a_20_mb_body_does_not_stall_other_clients(
 
 
 def _flood_while_querying(app: Starlette) -> None:
-    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=30) as cheap:
+    with serve_in_thread(app) as base, served_client(base, timeout=30) as cheap:
         assert cheap.post("/graphql", json=STATS).status_code == 200
         outcome: dict[str, Any] = {}
 
         def flood() -> None:
             big = b'{"query": "{ stats { papers } }", "pad": "' + b"x" * 20_000_000 + b'"}'
             try:
-                with httpx.Client(base_url=base, timeout=30) as c:
+                with served_client(base, timeout=30) as c:
                     r = c.post(
                         "/graphql", content=big, headers={"content-type": "application/json"}
                     )
@@ -227,7 +227,7 @@ async def test_get_query_strings_are_bounded_like_bodies(
 
 
 def _long_get(app: Starlette) -> None:
-    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=30) as c:
+    with serve_in_thread(app) as base, served_client(base, timeout=30) as c:
         ok = c.get("/graphql", params={"query": "{ stats { papers } }"})
         assert ok.status_code == 200 and ok.json()["data"]["stats"]["papers"] > 0
         long = "{ stats { papers } }" + " " * 50_000
