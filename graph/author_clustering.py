@@ -45,7 +45,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -1213,6 +1213,7 @@ def prepare_rows(
     where: dict[str, list[tuple[int, int]]] = {}
     seen_pins: set[str] = set()
     first: dict[tuple[str, str], str] = {}  # (paper, name key) → its first mention's id
+    slot: dict[str, Mention] = {}  # mention id → the first mention given it
     prior: dict[str, float | None] = {}
     for pi, (row, node) in enumerate(zip(papers, paper_nodes, strict=False)):
         if row.get("stub"):
@@ -1220,6 +1221,14 @@ def prepare_rows(
         if name_stats is not None:
             name_stats.add_row(row, node)
         for ai, m in paper_mentions(row, node):
+            name = " ".join((*m.given, m.surname))
+            held = slot.setdefault(m.id, m)
+            if held.surname != m.surname or not given_names_compatible(held.given, m.given):
+                # two printings of one work in the batch put two people at one position (a
+                # compatible name there is the same person: one authorship); the id by position
+                # is taken, so this one is named by its name
+                m = replace(m, id=mention_id(node, None, name))
+                slot.setdefault(m.id, m)
             if name_stats is not None and m.id not in prior:
                 prior[m.id] = name_stats.expected_people(m.given, m.surname)
             if (pi, ai) in decided:
@@ -1230,7 +1239,7 @@ def prepare_rows(
                     pins.append((pinned[(pi, ai)], m))
                 continue
             # one name printed twice in one author list is one authorship
-            mid = first.setdefault((node, " ".join((*m.given, m.surname))), m.id)
+            mid = first.setdefault((node, name), m.id)
             if mid not in where:
                 mentions.append(m)
             where.setdefault(mid, []).append((pi, ai))
@@ -1254,6 +1263,76 @@ def prepare_rows(
         [*taken_ids(sorted({plain_id(m) for m in mentions})), *pinned.values(), *retired]
     )
     return prepared
+
+
+def stored_names(
+    papers: Sequence[Mapping[str, Any]],
+    paper_nodes: Sequence[str],
+    decided: Mapping[tuple[int, int], str],
+    pinned: Mapping[tuple[int, int], str],
+) -> tuple[list[str], list[str]]:
+    """What :func:`prepare_rows` may ask the stored side for, from the printed names alone (no
+    evidence built): the blocks of the batch's undecided name-only authorships (pinned ones
+    included), and the plain ids (:func:`plain_id`) of the ones not pinned. A superset: a name
+    that :func:`prepare_rows` folds into another authorship (one slot printed twice) is here."""
+    blocks: set[str] = set()
+    plain: set[str] = set()
+    for pi, (row, _node) in enumerate(zip(papers, paper_nodes, strict=False)):
+        if row.get("stub"):
+            continue
+        for ai, a in enumerate(row.get("authors") or ()):
+            if a.get("ids") or not a.get("name_key") or (pi, ai) in decided:
+                continue
+            name_key = normalize_name(a["name"])  # as :func:`mention_on` makes it
+            blocks.add(match_key(name_key))
+            if (pi, ai) not in pinned:
+                plain.add(f"name:{' '.join(name_key.split())}")
+    return sorted(blocks), sorted(plain)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadAhead:
+    """The stored side of a batch read before its mentions are built (:func:`read_ahead`):
+    :func:`prepare_rows` gets it as its two readers, so it may then run where the transaction
+    is not (the transactional writer builds the mentions in its worker thread). Each answer is
+    what a read of the graph would give: the part of what was read that was asked for."""
+
+    blocks: list[str]
+    profiles: list[Profile]
+    ids: list[str]
+    in_use: list[str]
+
+    def profiles_of(self, blocks: Iterable[str]) -> list[Profile]:
+        wanted = _read_ahead("profiles of blocks", blocks, self.blocks)
+        return [p for p in self.profiles if p.block in wanted]
+
+    def taken(self, ids: Iterable[str]) -> list[str]:
+        wanted = _read_ahead("ids", ids, self.ids)
+        return [i for i in self.in_use if i in wanted]
+
+
+def _read_ahead(what: str, asked: Iterable[str], read: list[str]) -> set[str]:
+    wanted = set(asked)
+    if not wanted.issubset(read):
+        missing = sorted(wanted.difference(read))
+        raise ValueError(f"{what} not read ahead: {missing[:5]} ({len(missing)} in all)")
+    return wanted
+
+
+def read_ahead(
+    papers: Sequence[Mapping[str, Any]],
+    paper_nodes: Sequence[str],
+    decided: Mapping[tuple[int, int], str],
+    pinned: Mapping[tuple[int, int], str],
+    profiles_of_blocks: Any,
+    taken_ids: Any,
+) -> ReadAhead:
+    """Every read of the stored side :func:`prepare_rows` may make for this batch, made now
+    (none when it has no undecided name-only authorship, as :func:`prepare_rows`)."""
+    blocks, ids = stored_names(papers, paper_nodes, decided, pinned)
+    if not blocks:
+        return ReadAhead([], [], [], [])
+    return ReadAhead(blocks, list(profiles_of_blocks(blocks)), ids, list(taken_ids(ids)))
 
 
 def cluster_rows(

@@ -5,8 +5,9 @@ one query per step of a write batch, and writes the outcome:
 
 * :func:`prepare_batch` — every read the clustering of a batch's name-only authorships needs:
   the stored profiles (``Author.cluster_profile``) of the clusters under the batch's blocking
-  keys and the cluster ids in use; the clustering itself (``PreparedBatch.run``) then needs
-  neither the transaction nor the graph, so the writer runs it beside the batch's paper writes;
+  keys and the cluster ids in use, found from the printed names alone; what is left (building
+  the mentions' evidence, then the decisions) needs neither the transaction nor the graph, so
+  the writer runs it beside the batch's paper writes;
 * :func:`store_clusters` — clusters of earlier loads that the batch showed to be one person are
   joined (``JOIN_AUTHORS``), then every touched cluster's profile is stored;
 * :func:`relink_to_strong` — a name-only authorship moves to a strong-id author (ORCID, OpenAlex,
@@ -19,7 +20,7 @@ one query per step of a write batch, and writes the outcome:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -43,6 +44,7 @@ from graph.author_clustering import (
     make_mention,
     mention_id,
     prepare_rows,
+    read_ahead,
     strong_link,
 )
 from graph.name_stats import NameStats
@@ -128,20 +130,26 @@ def prepare_batch(
     apart: Apart | None = None,
     name_stats: NameStats | None = None,
     kept: KeptProfiles | None = None,
-) -> PreparedBatch:
-    """Every read the clustering of a batch's name-only authorships needs (``prepare_rows``)
-    against the graph's stored profiles (``kept``: a load's profiles and indexes from its
-    earlier batches; None: every batch reads its blocks' profiles). What is left
-    (:meth:`PreparedBatch.run`) touches neither the transaction nor the graph."""
+) -> Callable[[], PreparedBatch]:
+    """Every read the clustering of a batch's name-only authorships needs, made now against the
+    graph's stored profiles (``kept``: a load's profiles and indexes from its earlier batches;
+    None: every batch reads its blocks' profiles). Returns what is left: ``prepare_rows`` on
+    what was read (the mentions' evidence and name prior, then :meth:`PreparedBatch.run`),
+    which touches neither the transaction nor the graph."""
     if kept is None:
-        return prepare_rows(
+        ahead = read_ahead(
             papers, paper_nodes, decided, pinned, lambda b: load_profiles(tx, b),
-            lambda ids: taken_ids(tx, ids), w, apart, name_stats,
+            lambda ids: taken_ids(tx, ids),
         )  # fmt: skip
-    return prepare_rows(
-        papers, paper_nodes, decided, pinned, lambda b: kept_profiles(tx, b, kept),
-        lambda ids: kept.taken(ids, lambda unknown: taken_ids(tx, unknown)), w, apart,
-        name_stats, kept.indexes,
+    else:
+        ahead = read_ahead(
+            papers, paper_nodes, decided, pinned, lambda b: kept_profiles(tx, b, kept),
+            lambda ids: kept.taken(ids, lambda unknown: taken_ids(tx, unknown)),
+        )  # fmt: skip
+    indexes = kept.indexes if kept is not None else None
+    return lambda: prepare_rows(
+        papers, paper_nodes, decided, pinned, ahead.profiles_of, ahead.taken, w, apart,
+        name_stats, indexes,
     )  # fmt: skip
 
 

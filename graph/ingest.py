@@ -9,6 +9,7 @@ canonical records by ``loaders.writer``; the bulk path (``graph.bulk``) takes th
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -113,7 +114,8 @@ def _write(tx: ManagedTransaction, batch: IngestBatch, rules: IdentityRules) -> 
     nodes = _resolve_papers(tx, batch, counts)
     authors = _read_authors(tx, batch, nodes.papers, rules)
     # The clustering (pure Python) runs beside the writes that do not depend on it: while the
-    # server writes the batch's papers and citations, this process decides the authorships.
+    # server writes the batch's papers and citations, this process builds the evidence of the
+    # batch's name-only authorships and decides where each goes.
     with ThreadPoolExecutor(1, thread_name_prefix="scholargraph-clustering") as pool:
         decided = pool.submit(authors.cluster)
         _write_papers(tx, nodes)
@@ -256,21 +258,22 @@ class AuthorReads:
     """What the graph said about a batch's authors before any of them is written: the strong-id
     authors it knows, the authorships already on the batch's papers, and the name-only
     authorships settled by a stronger rule (``decided``, ``slot``) or left to the clustering
-    (``prepared``: its reads done, :meth:`cluster` runs without the transaction)."""
+    (``prepare``: its reads done; it and :meth:`cluster` run without the transaction)."""
 
     known: dict[tuple[str, str], ExistingAuthor] = field(default_factory=dict)
     existing: dict[str, list[Row]] = field(default_factory=dict)
     decided: dict[tuple[int, int], str] = field(default_factory=dict)
     slot: dict[tuple[int, int], Match] = field(default_factory=dict)
-    prepared: PreparedBatch | None = None
+    prepare: Callable[[], PreparedBatch] | None = None
 
     def cluster(self) -> BatchClusters:
-        """Where each name-only authorship goes: the clustering's decisions, then the ones a
-        stronger rule settled."""
-        if self.prepared is None:  # one author per printed name (the rule before the clustering)
+        """Where each name-only authorship goes: the clustering's mentions and decisions, then
+        the ones a stronger rule settled."""
+        if self.prepare is None:  # one author per printed name (the rule before the clustering)
             clusters = BatchClusters(dict(self.decided), {}, [], {}, dict(self.slot))
         else:
-            clusters = self.prepared.finish(self.prepared.run())
+            prepared = self.prepare()
+            clusters = prepared.finish(prepared.run())
             clusters.node_of.update(self.decided)
             clusters.settled.update(self.slot)
         clusters.build_rows()
@@ -399,7 +402,7 @@ def _name_only_clusters(
             elif (paper["source"], ref["name_key"]) in owners:
                 pinned[(pi, ai)] = author_key({}, ref["name_key"])
     if rules.cluster:
-        reads.prepared = prepare_batch(
+        reads.prepare = prepare_batch(
             tx, batch.papers, paper_nodes, decided, pinned, apart=rules.apart,
             name_stats=rules.name_stats, kept=rules.kept,
         )  # fmt: skip

@@ -78,6 +78,20 @@ def test_bibtex_entries_of_one_work_merge_and_same_titles_of_others_do_not(
     load_paths(db, DB, [data_dir / "bibtex-iridia"])
     assert full_papers(db, "bibtex") == expected
     assert 3200 < expected <= 3305
+    # Two entries of one work in one batch print other names at one position ("Jorge M. S.
+    # Valente" where the other printing has "Jose M. Framinan"): each name is its own
+    # authorship, in a cluster of its own name, never the other's.
+    from graph.ids import match_key, normalize_name
+
+    records, _, _ = db.execute_query(
+        "MATCH (a:Author) WHERE a.id STARTS WITH 'name:' RETURN a.id AS id, a.match_key AS key, "
+        "a.name_variants AS names",
+        database_=DB,
+    )
+    strays = {
+        r["id"]: n for r in records for n in r["names"] if match_key(normalize_name(n)) != r["key"]
+    }
+    assert len(records) > 1000 and not strays, strays
 
 
 def test_openalex_links(db: Driver, data_dir: Path) -> None:

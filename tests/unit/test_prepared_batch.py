@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
+import pytest
 
 from graph.author_clustering import (
     NO_MATCH_ROW,
@@ -18,6 +19,7 @@ from graph.author_clustering import (
     Rule,
     cluster_rows,
     prepare_rows,
+    read_ahead,
 )
 from graph.identity import paper_key
 from graph.name_stats import NameStats
@@ -111,3 +113,60 @@ def test_match_rows_built_ahead_are_the_rows_of_each_decision() -> None:
                 assert list(orjson.loads(stored)) == sorted(match.evidence.as_dict())
         assert out.match_row((len(rows), 0)) == NO_MATCH_ROW  # not decided by this batch
     assert rules[Rule.EVIDENCE] > 0 and rules[Rule.NEW_CLUSTER] > 0  # both kinds were checked
+
+
+def test_the_reads_made_ahead_are_the_reads_prepare_rows_makes() -> None:
+    """``read_ahead`` finds from the printed names alone every block and id ``prepare_rows``
+    asks the stored side for (decided and pinned authorships included), so the writer reads
+    them before it hands the rest (the evidence, the decisions) to its worker thread; and
+    ``prepare_rows`` on what was read ahead decides what it decides on the live side."""
+    ahead_side, live = StoredSide(), StoredSide()
+    ahead_stats, live_stats = NameStats(min_names=10), NameStats(min_names=10)
+    asked: dict[str, list[str]] = {}
+
+    def blocks_asked(blocks: Iterable[str]) -> list[Profile]:
+        asked["blocks"] = list(blocks)
+        return live.profiles_of(asked["blocks"])
+
+    def ids_asked(ids: Iterable[str]) -> list[str]:
+        asked["ids"] = list(ids)
+        return live.taken(asked["ids"])
+
+    seen = Counter[str]()
+    for rows, nodes in _batches():
+        keys = [
+            (pi, ai, a["name_key"])
+            for pi, row in enumerate(rows)
+            for ai, a in enumerate(row["authors"])
+            if not a["ids"]
+        ]
+        decided = {(pi, ai): "name:settled" for pi, ai, _k in keys[::7]}
+        owner = keys[1][2]  # one printed name pinned to its owner, as a profile page does
+        pinned = {
+            (pi, ai): f"name:{k}" for pi, ai, k in keys if k == owner and (pi, ai) not in decided
+        }
+        ahead_side.sealed = False
+        ahead = read_ahead(rows, nodes, decided, pinned, ahead_side.profiles_of, ahead_side.taken)
+        ahead_side.sealed = True  # the rest must be served by what was read ahead
+        prepared = prepare_rows(
+            rows, nodes, decided, pinned, ahead.profiles_of, ahead.taken, name_stats=ahead_stats
+        )
+        out = prepared.finish(prepared.run())
+        asked.clear()
+        on_live = prepare_rows(
+            rows, nodes, decided, pinned, blocks_asked, ids_asked, name_stats=live_stats
+        )
+        expected = on_live.finish(on_live.run())
+        assert set(asked["blocks"]) <= set(ahead.blocks) and set(asked["ids"]) <= set(ahead.ids)
+        seen["read ahead, not asked"] += len(ahead.blocks) - len(asked["blocks"])
+        assert out.node_of == expected.node_of and out.merges == expected.merges
+        ahead_side.keep(out)
+        live.keep(expected)
+        seen["pinned"] += len(pinned)
+        seen["decided left out"] += len(decided)
+        seen["joined"] += len(out.node_of) - len(set(out.node_of.values()))
+    assert seen["pinned"] and seen["decided left out"] and seen["joined"], seen
+    with pytest.raises(ValueError, match="not read ahead"):
+        ahead.profiles_of(["zz"])
+    with pytest.raises(ValueError, match="ids not read ahead"):
+        ahead.taken(["name:zz"])
