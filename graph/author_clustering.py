@@ -47,7 +47,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -1147,6 +1147,34 @@ def plain_id(m: Mention) -> str:
     return f"name:{' '.join((*m.given, m.surname))}"
 
 
+@dataclass(frozen=True, slots=True)
+class BatchAuthorships:
+    """A write batch as the clustering sees it: its paper rows (``loaders.writer.paper_row``)
+    and their paper nodes, and the name-only authorships that are not the clustering's to
+    decide, by (paper index, author index). ``decided``: settled already (the same authorship
+    already in the graph, a strong-id author in the same slot), left alone. ``pinned``: put on
+    a known node by a stronger rule (a profile page's owner on the page's papers): they go
+    there and their evidence joins that node's profile."""
+
+    papers: Sequence[Mapping[str, Any]]
+    paper_nodes: Sequence[str]
+    decided: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    pinned: Mapping[tuple[int, int], str] = field(default_factory=dict)
+
+
+class StoredClusters(Protocol):
+    """The stored side of the clustering, as a batch reads it: the graph (``graph.author_links``),
+    what was read of it ahead (:class:`ReadAhead`), or memory (:class:`MemoryClusters`)."""
+
+    def profiles_of(self, blocks: Iterable[str]) -> list[Profile]:
+        """The stored clusters under these blocking keys."""
+        ...
+
+    def taken(self, ids: Iterable[str]) -> list[str]:
+        """Which of these author ids a node already holds."""
+        ...
+
+
 @dataclass(slots=True)
 class PreparedBatch:
     """A batch's name-only mentions with everything :func:`assign` needs read from the stored
@@ -1195,12 +1223,8 @@ class PreparedBatch:
 
 
 def prepare_rows(
-    papers: Sequence[Mapping[str, Any]],
-    paper_nodes: Sequence[str],
-    decided: Mapping[tuple[int, int], str],
-    pinned: Mapping[tuple[int, int], str],
-    profiles_of_blocks: Any,
-    taken_ids: Any,
+    batch: BatchAuthorships,
+    stored_side: StoredClusters,
     w: Weights = DEFAULT_WEIGHTS,
     apart: Apart | None = None,
     name_stats: NameStats | None = None,
@@ -1215,7 +1239,8 @@ def prepare_rows(
     first: dict[tuple[str, str], str] = {}  # (paper, name key) → its first mention's id
     slot: dict[str, Mention] = {}  # mention id → the first mention given it
     prior: dict[str, float | None] = {}
-    for pi, (row, node) in enumerate(zip(papers, paper_nodes, strict=False)):
+    decided, pinned = batch.decided, batch.pinned
+    for pi, (row, node) in enumerate(zip(batch.papers, batch.paper_nodes, strict=False)):
         if row.get("stub"):
             continue
         if name_stats is not None:
@@ -1248,7 +1273,7 @@ def prepare_rows(
     if not mentions and not pins:
         return prepared
     blocks = sorted({m.block for m in mentions} | {m.block for _n, m in pins})
-    stored = prepared.stored = {p.id: p for p in profiles_of_blocks(blocks)}
+    stored = prepared.stored = {p.id: p for p in stored_side.profiles_of(blocks)}
     touched = prepared.touched
     for node, m in sorted(pins, key=lambda nm: (nm[0], nm[1].id)):
         profile = stored.get(node) or touched.get(node) or Profile(node, m.block)
@@ -1260,32 +1285,27 @@ def prepare_rows(
         stored[node] = touched[node] = profile
     retired = (i for p in stored.values() for i in p.retired)
     prepared.names = ClusterNames(
-        [*taken_ids(sorted({plain_id(m) for m in mentions})), *pinned.values(), *retired]
+        [*stored_side.taken(sorted({plain_id(m) for m in mentions})), *pinned.values(), *retired]
     )
     return prepared
 
 
-def stored_names(
-    papers: Sequence[Mapping[str, Any]],
-    paper_nodes: Sequence[str],
-    decided: Mapping[tuple[int, int], str],
-    pinned: Mapping[tuple[int, int], str],
-) -> tuple[list[str], list[str]]:
+def stored_names(batch: BatchAuthorships) -> tuple[list[str], list[str]]:
     """What :func:`prepare_rows` may ask the stored side for, from the printed names alone (no
     evidence built): the blocks of the batch's undecided name-only authorships (pinned ones
     included), and the plain ids (:func:`plain_id`) of the ones not pinned. A superset: a name
     that :func:`prepare_rows` folds into another authorship (one slot printed twice) is here."""
     blocks: set[str] = set()
     plain: set[str] = set()
-    for pi, (row, _node) in enumerate(zip(papers, paper_nodes, strict=False)):
+    for pi, row in enumerate(batch.papers):
         if row.get("stub"):
             continue
         for ai, a in enumerate(row.get("authors") or ()):
-            if a.get("ids") or not a.get("name_key") or (pi, ai) in decided:
+            if a.get("ids") or not a.get("name_key") or (pi, ai) in batch.decided:
                 continue
             name_key = normalize_name(a["name"])  # as :func:`mention_on` makes it
             blocks.add(match_key(name_key))
-            if (pi, ai) not in pinned:
+            if (pi, ai) not in batch.pinned:
                 plain.add(f"name:{' '.join(name_key.split())}")
     return sorted(blocks), sorted(plain)
 
@@ -1319,29 +1339,18 @@ def _read_ahead(what: str, asked: Iterable[str], read: list[str]) -> set[str]:
     return wanted
 
 
-def read_ahead(
-    papers: Sequence[Mapping[str, Any]],
-    paper_nodes: Sequence[str],
-    decided: Mapping[tuple[int, int], str],
-    pinned: Mapping[tuple[int, int], str],
-    profiles_of_blocks: Any,
-    taken_ids: Any,
-) -> ReadAhead:
+def read_ahead(batch: BatchAuthorships, stored_side: StoredClusters) -> ReadAhead:
     """Every read of the stored side :func:`prepare_rows` may make for this batch, made now
     (none when it has no undecided name-only authorship, as :func:`prepare_rows`)."""
-    blocks, ids = stored_names(papers, paper_nodes, decided, pinned)
+    blocks, ids = stored_names(batch)
     if not blocks:
         return ReadAhead([], [], [], [])
-    return ReadAhead(blocks, list(profiles_of_blocks(blocks)), ids, list(taken_ids(ids)))
+    return ReadAhead(blocks, stored_side.profiles_of(blocks), ids, stored_side.taken(ids))
 
 
 def cluster_rows(
-    papers: Sequence[Mapping[str, Any]],
-    paper_nodes: Sequence[str],
-    decided: Mapping[tuple[int, int], str],
-    pinned: Mapping[tuple[int, int], str],
-    profiles_of_blocks: Any,
-    taken_ids: Any,
+    batch: BatchAuthorships,
+    stored_side: StoredClusters,
     w: Weights = DEFAULT_WEIGHTS,
     apart: Apart | None = None,
     name_stats: NameStats | None = None,
@@ -1350,20 +1359,12 @@ def cluster_rows(
     """Clusters the name-only authorships of a batch's paper rows (both writers call this):
     :func:`prepare_rows`, then :meth:`PreparedBatch.run` and :meth:`PreparedBatch.finish`.
 
-    ``decided``: (paper index, author index) → node of authorships already settled (the same
-    authorship already in the graph, a strong-id author in the same slot): left alone.
-    ``pinned``: authorships a stronger rule puts on a known node (a profile page's owner on the
-    page's papers): they go there and their evidence joins that node's profile.
-    ``profiles_of_blocks(blocks) -> profiles``: the stored clusters under those blocking keys.
-    ``taken_ids(ids) -> ids``: which of these author ids a node already holds.
+    ``stored_side``: the stored clusters of the blocks and the ids in use.
     ``name_stats``: the name counts of every record before this batch (None: no name prior);
     the batch's rows are added to it here, in order, and each mention is judged with the counts
     of the records up to and including its own paper (:mod:`graph.name_stats`), so the result
     does not depend on where batches end. It is updated in place."""
-    prepared = prepare_rows(
-        papers, paper_nodes, decided, pinned, profiles_of_blocks, taken_ids, w, apart,
-        name_stats, indexes,
-    )  # fmt: skip
+    prepared = prepare_rows(batch, stored_side, w, apart, name_stats, indexes)
     return prepared.finish(prepared.run())
 
 
@@ -1397,9 +1398,12 @@ class MemoryClusters:
         self.absorbed: dict[str, str] = {}
         self.indexes: dict[str, _BlockIndex] = {}  # kept from batch to batch (``assign``)
 
-    def _of_blocks(self, blocks: Iterable[str]) -> list[Profile]:
+    def profiles_of(self, blocks: Iterable[str]) -> list[Profile]:
         ids = sorted(i for b in blocks for i in self.by_block.get(b, ()))
         return [self.profiles[i] for i in ids]
+
+    def taken(self, ids: Iterable[str]) -> list[str]:
+        return [i for i in ids if i in self.ids]
 
     def batch(
         self,
@@ -1411,11 +1415,8 @@ class MemoryClusters:
     ) -> BatchClusters:
         """One write batch; ``other_ids``: author ids in use outside the clusters."""
         self.ids.update(other_ids)
-        out = cluster_rows(
-            papers, paper_nodes, decided or {}, pinned or {}, self._of_blocks,
-            lambda ids: [i for i in ids if i in self.ids], self.w, self.apart, self.name_stats,
-            self.indexes,
-        )  # fmt: skip
+        batch = BatchAuthorships(papers, paper_nodes, decided or {}, pinned or {})
+        out = cluster_rows(batch, self, self.w, self.apart, self.name_stats, self.indexes)
         for survivor, gone in out.merges:
             self.absorbed[gone] = survivor
             old = self.profiles.pop(gone, None)

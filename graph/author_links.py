@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -32,6 +33,7 @@ from graph.author_clustering import (
     DEFAULT_WEIGHTS,
     NO_MATCH_ROW,
     Apart,
+    BatchAuthorships,
     BatchClusters,
     KeptProfiles,
     Match,
@@ -120,37 +122,41 @@ def same_authorship(ref: Mapping[str, Any], on_paper: Iterable[Any]) -> str | No
     return str(same_name[0][0]) if same_name else None
 
 
+@dataclass(frozen=True, slots=True)
+class GraphClusters:
+    """The stored side of the clustering read in a write transaction (``kept``: a load's
+    profiles and indexes from its earlier batches; None: every batch reads its blocks'
+    profiles)."""
+
+    tx: ManagedTransaction
+    kept: KeptProfiles | None = None
+
+    def profiles_of(self, blocks: Iterable[str]) -> list[Profile]:
+        if self.kept is None:
+            return load_profiles(self.tx, list(blocks))
+        return kept_profiles(self.tx, list(blocks), self.kept)
+
+    def taken(self, ids: Iterable[str]) -> list[str]:
+        if self.kept is None:
+            return taken_ids(self.tx, list(ids))
+        return self.kept.taken(list(ids), lambda unknown: taken_ids(self.tx, unknown))
+
+
 def prepare_batch(
     tx: ManagedTransaction,
-    papers: Sequence[Mapping[str, Any]],
-    paper_nodes: Sequence[str],
-    decided: Mapping[tuple[int, int], str],
-    pinned: Mapping[tuple[int, int], str],
+    batch: BatchAuthorships,
     w: Weights = DEFAULT_WEIGHTS,
     apart: Apart | None = None,
     name_stats: NameStats | None = None,
     kept: KeptProfiles | None = None,
 ) -> Callable[[], PreparedBatch]:
     """Every read the clustering of a batch's name-only authorships needs, made now against the
-    graph's stored profiles (``kept``: a load's profiles and indexes from its earlier batches;
-    None: every batch reads its blocks' profiles). Returns what is left: ``prepare_rows`` on
-    what was read (the mentions' evidence and name prior, then :meth:`PreparedBatch.run`),
-    which touches neither the transaction nor the graph."""
-    if kept is None:
-        ahead = read_ahead(
-            papers, paper_nodes, decided, pinned, lambda b: load_profiles(tx, b),
-            lambda ids: taken_ids(tx, ids),
-        )  # fmt: skip
-    else:
-        ahead = read_ahead(
-            papers, paper_nodes, decided, pinned, lambda b: kept_profiles(tx, b, kept),
-            lambda ids: kept.taken(ids, lambda unknown: taken_ids(tx, unknown)),
-        )  # fmt: skip
+    graph's stored profiles (``kept``: see :class:`GraphClusters`). Returns what is left:
+    ``prepare_rows`` on what was read (the mentions' evidence and name prior, then
+    :meth:`PreparedBatch.run`), which touches neither the transaction nor the graph."""
+    ahead = read_ahead(batch, GraphClusters(tx, kept))
     indexes = kept.indexes if kept is not None else None
-    return lambda: prepare_rows(
-        papers, paper_nodes, decided, pinned, ahead.profiles_of, ahead.taken, w, apart,
-        name_stats, indexes,
-    )  # fmt: skip
+    return lambda: prepare_rows(batch, ahead, w, apart, name_stats, indexes)
 
 
 #: Every printed form of every author: what the name prior counts (``graph.name_stats``).

@@ -20,6 +20,7 @@ from graph import ingest_queries as q
 from graph.author_clustering import (
     DEFAULT_RULES,
     Apart,
+    BatchAuthorships,
     BatchClusters,
     IdentityRules,
     Match,
@@ -402,10 +403,10 @@ def _name_only_clusters(
             elif (paper["source"], ref["name_key"]) in owners:
                 pinned[(pi, ai)] = author_key({}, ref["name_key"])
     if rules.cluster:
+        authorships = BatchAuthorships(batch.papers, paper_nodes, decided, pinned)
         reads.prepare = prepare_batch(
-            tx, batch.papers, paper_nodes, decided, pinned, apart=rules.apart,
-            name_stats=rules.name_stats, kept=rules.kept,
-        )  # fmt: skip
+            tx, authorships, apart=rules.apart, name_stats=rules.name_stats, kept=rules.kept
+        )
 
 
 def _same_slot(ref: AuthorRow, old: Row) -> bool:

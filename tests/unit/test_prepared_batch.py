@@ -14,6 +14,7 @@ import pytest
 
 from graph.author_clustering import (
     NO_MATCH_ROW,
+    BatchAuthorships,
     BatchClusters,
     Profile,
     Rule,
@@ -73,15 +74,11 @@ def test_the_decisions_read_nothing_and_equal_cluster_rows() -> None:
     joined = 0
     for rows, nodes in batches:
         halves.sealed = False
-        prepared = prepare_rows(
-            rows, nodes, {}, {}, halves.profiles_of, halves.taken, name_stats=halves_stats
-        )
+        prepared = prepare_rows(BatchAuthorships(rows, nodes), halves, name_stats=halves_stats)
         halves.sealed = True  # from here on, any read of the stored side fails the test
         split = prepared.finish(prepared.run())
         halves.keep(split)
-        one = cluster_rows(
-            rows, nodes, {}, {}, whole.profiles_of, whole.taken, name_stats=whole_stats
-        )
+        one = cluster_rows(BatchAuthorships(rows, nodes), whole, name_stats=whole_stats)
         whole.keep(one)
         assert split.node_of == one.node_of
         assert split.merges == one.merges
@@ -98,7 +95,7 @@ def test_match_rows_built_ahead_are_the_rows_of_each_decision() -> None:
     side, stats = StoredSide(), NameStats(min_names=10)
     rules: Counter[str] = Counter()
     for rows, nodes in _batches():
-        out = cluster_rows(rows, nodes, {}, {}, side.profiles_of, side.taken, name_stats=stats)
+        out = cluster_rows(BatchAuthorships(rows, nodes), side, name_stats=stats)
         side.keep(out)
         assert not out.rows
         out.build_rows()
@@ -124,13 +121,16 @@ def test_the_reads_made_ahead_are_the_reads_prepare_rows_makes() -> None:
     ahead_stats, live_stats = NameStats(min_names=10), NameStats(min_names=10)
     asked: dict[str, list[str]] = {}
 
-    def blocks_asked(blocks: Iterable[str]) -> list[Profile]:
-        asked["blocks"] = list(blocks)
-        return live.profiles_of(asked["blocks"])
+    class Asked:
+        """The live side, remembering what was asked of it."""
 
-    def ids_asked(ids: Iterable[str]) -> list[str]:
-        asked["ids"] = list(ids)
-        return live.taken(asked["ids"])
+        def profiles_of(self, blocks: Iterable[str]) -> list[Profile]:
+            asked["blocks"] = list(blocks)
+            return live.profiles_of(asked["blocks"])
+
+        def taken(self, ids: Iterable[str]) -> list[str]:
+            asked["ids"] = list(ids)
+            return live.taken(asked["ids"])
 
     seen = Counter[str]()
     for rows, nodes in _batches():
@@ -146,16 +146,13 @@ def test_the_reads_made_ahead_are_the_reads_prepare_rows_makes() -> None:
             (pi, ai): f"name:{k}" for pi, ai, k in keys if k == owner and (pi, ai) not in decided
         }
         ahead_side.sealed = False
-        ahead = read_ahead(rows, nodes, decided, pinned, ahead_side.profiles_of, ahead_side.taken)
+        batch = BatchAuthorships(rows, nodes, decided, pinned)
+        ahead = read_ahead(batch, ahead_side)
         ahead_side.sealed = True  # the rest must be served by what was read ahead
-        prepared = prepare_rows(
-            rows, nodes, decided, pinned, ahead.profiles_of, ahead.taken, name_stats=ahead_stats
-        )
+        prepared = prepare_rows(batch, ahead, name_stats=ahead_stats)
         out = prepared.finish(prepared.run())
         asked.clear()
-        on_live = prepare_rows(
-            rows, nodes, decided, pinned, blocks_asked, ids_asked, name_stats=live_stats
-        )
+        on_live = prepare_rows(batch, Asked(), name_stats=live_stats)
         expected = on_live.finish(on_live.run())
         assert set(asked["blocks"]) <= set(ahead.blocks) and set(asked["ids"]) <= set(ahead.ids)
         seen["read ahead, not asked"] += len(ahead.blocks) - len(asked["blocks"])
