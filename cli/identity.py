@@ -172,9 +172,10 @@ def evaluate(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="a labelled set (a folder or file with mentions.jsonl, or a folder of such "
-            "sets), or any source file whose authors carry ids (OpenAlex, S2, dblp): its ids "
-            "are the gold labels and are stripped before loading",
+            help="a labelled set (a folder or file with mentions.jsonl, a folder of its "
+            "original <person> XML files, or a folder of such sets), or any source file whose "
+            "authors carry ids (OpenAlex, S2, dblp): its ids are the gold labels and are "
+            "stripped before loading",
             exists=True,
         ),
     ],

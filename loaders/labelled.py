@@ -34,6 +34,7 @@ import orjson
 from graph import ids
 from graph.identity_eval import TITLE, MentionRef
 from loaders.detect import expand, parse_unit, plan
+from loaders.labelled_xml import person_files, read_folder
 from loaders.records import (
     AuthorProfile,
     AuthorRef,
@@ -65,20 +66,32 @@ def is_labelled(path: Path) -> bool:
 
 
 def find_sets(path: Path) -> list[Path]:
-    """``mentions.jsonl`` files at ``path``: the file itself, a set's folder, or a folder of
-    sets (one level down, sorted)."""
+    """The labelled sets at ``path``: a ``mentions.jsonl`` file, a set's folder (its
+    ``mentions.jsonl``), a folder of a set's original XML files (``loaders.labelled_xml``), or a
+    folder of sets (one level down, sorted)."""
     if path.is_file():
         return [path] if path.name == MENTIONS_FILE else []
     if (path / MENTIONS_FILE).is_file():
         return [path / MENTIONS_FILE]
+    if path.is_dir() and person_files(path):
+        return [path]
     return sorted(p for p in path.glob(f"*/{MENTIONS_FILE}") if p.is_file())
 
 
 def read_mentions(path: Path, limit_blocks: int | None = None) -> LabelledSet:
-    """A labelled set from its ``mentions.jsonl`` (or its folder); ``limit_blocks`` keeps the
-    first N blocks by name."""
-    file = path / MENTIONS_FILE if path.is_dir() else path
-    rows = [orjson.loads(line) for line in file.read_bytes().splitlines() if line.strip()]
+    """A labelled set from its ``mentions.jsonl`` (or its folder), or from a folder of its
+    original XML files (one ``<person>`` file per block); ``limit_blocks`` keeps the first N
+    blocks by name."""
+    if path.is_dir() and not (path / MENTIONS_FILE).is_file():
+        name = path.parent.name if path.name == "xml" else path.name
+        if not person_files(path):
+            raise ValueError(f"{path}: neither a {MENTIONS_FILE} nor labelled <person> XML files")
+        rows = list(read_folder(path, name))
+        source = path
+    else:
+        file = path / MENTIONS_FILE if path.is_dir() else path
+        name, source = file.parent.name, file
+        rows = [orjson.loads(line) for line in file.read_bytes().splitlines() if line.strip()]
     if limit_blocks is not None:
         keep = set(sorted({r["block"] for r in rows})[:limit_blocks])
         rows = [r for r in rows if r["block"] in keep]
@@ -93,7 +106,7 @@ def read_mentions(path: Path, limit_blocks: int | None = None) -> LabelledSet:
         paper, mention = made
         records.append(paper)
         mentions.append(mention)
-    return LabelledSet(file.parent.name, str(file), tuple(records), tuple(mentions), skipped)
+    return LabelledSet(name, str(source), tuple(records), tuple(mentions), skipped)
 
 
 def _mention_paper(row: dict[str, Any]) -> tuple[Paper, MentionRef] | None:

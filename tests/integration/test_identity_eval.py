@@ -150,3 +150,17 @@ def test_report_pools_the_sets(db: Driver, data_dir: Path) -> None:
     assert got["pooled"]["mentions"] == len(gold)
     assert got["pooled"]["bcubed"]["precision"] == pytest.approx(expected["b3_p"], abs=1e-4)
     assert got["pooled"]["pairwise"]["recall"] == pytest.approx(expected["pw_r"], abs=1e-4)
+
+
+def test_a_set_read_from_its_xml_files_scores_as_its_jsonl(db: Driver, data_dir: Path) -> None:
+    """``identity evaluate`` on a set's original XML folder: the same mentions, loaded the same
+    way, read back with the same figures as from its ``mentions.jsonl``."""
+    folder = data_dir / "author-disambiguation" / "aminer110-half"
+    figures = []
+    for path in (folder / "xml", folder):
+        wipe(db)
+        (evaluation,) = evaluate_sets(db, DB, [read_mentions(path, limit_blocks=2)])
+        assert evaluation.name == "aminer110-half"
+        figures.append((evaluation.scores.pooled, evaluation.predicted))
+    assert figures[0] == figures[1]
+    assert len(set(figures[0][1])) > 1  # more than one author: the figures say something
