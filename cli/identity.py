@@ -116,17 +116,18 @@ def evaluate_sets(
         if before_each is not None:
             before_each()
         if progress is not None:
-            progress(f"{labelled.name}: {len(labelled.mentions):,} mentions")
-        out.append(
-            evaluate_loaded(
-                driver,
-                database,
-                labelled.name,
-                labelled.source,
-                labelled.mentions,
-                partial(write_records, driver, database, labelled.records, batch_size),
-            )
+            skipped = f", {labelled.skipped:,} skipped" if labelled.skipped else ""
+            progress(f"{labelled.name}: {len(labelled.mentions):,} mentions{skipped}")
+        evaluation = evaluate_loaded(
+            driver,
+            database,
+            labelled.name,
+            labelled.source,
+            labelled.mentions,
+            partial(write_records, driver, database, labelled.records, batch_size),
         )
+        evaluation.skipped = labelled.skipped
+        out.append(evaluation)
     return out
 
 
@@ -319,6 +320,11 @@ def _print(result: dict[str, Any], worst: int) -> None:
     for s in result["sets"]:
         if s["missing_authorships"]:
             err.print(f"[yellow]{s['name']}: {s['missing_authorships']} mentions not found[/]")
+        if s["skipped_mentions"]:
+            err.print(
+                f"[yellow]{s['name']}: {s['skipped_mentions']} mentions skipped (no title or "
+                "no gold label), not scored[/]"
+            )
         if worst and s["worst_blocks"]:
             names = ", ".join(
                 f"{b['block']} ({b['bcubed']['f1']:.2f})" for b in s["worst_blocks"][:worst]

@@ -145,6 +145,7 @@ class SetEvaluation:
     predicted: list[str]  # Author node id per mention (``missing:<mention id>`` when not found)
     missing: int
     load_counts: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0  # labelled mentions that could not become a record (not scored)
     load_seconds: float = 0.0
     read_seconds: float = 0.0
 
@@ -166,6 +167,7 @@ class SetEvaluation:
             "source": self.source,
             "blocks": len(s.blocks),
             "missing_authorships": self.missing,
+            "skipped_mentions": self.skipped,
             **s.pooled.as_dict(),
             "block_average_bcubed": s.block_average().as_dict(),
             "worst_blocks": [{"block": b, **v.as_dict()} for b, v in s.worst(worst)],

@@ -110,6 +110,8 @@ def read_mentions(path: Path, limit_blocks: int | None = None) -> LabelledSet:
 
 
 def _mention_paper(row: dict[str, Any]) -> tuple[Paper, MentionRef] | None:
+    if not row.get("gold_person"):
+        return None  # nothing to score it against
     block = str(row["block"])
     printed = list(row.get("authors") or [])
     focal = row.get("name_as_printed")

@@ -13,7 +13,8 @@ text escaped twice), so they are read as text, not parsed: each ``<publication>`
 fields are cut out by tag, and only HTML character references are decoded (``html.unescape``,
 applied again while a reference is left, as in ``&amp;uuml;``). Nothing outside the file is
 read; no entity is declared or expanded. A file that is not a ``<person>`` file is refused with
-its name.
+its name; a publication without a ``<label>`` has no gold person (``None``): it is counted as
+skipped, not scored.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def read_person(path: Path, dataset: str) -> list[dict[str, Any]]:
             "affiliation": _given(fields.get("organization")),
             "keywords": keywords or None,
             "abstract": fields.get("abstract") or None,
-            "gold_person": f"{block}::{fields.get('label', '')}",
+            "gold_person": f"{block}::{fields['label']}" if fields.get("label") else None,
         })  # fmt: skip
     return rows
 

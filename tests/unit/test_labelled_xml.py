@@ -106,3 +106,14 @@ def test_a_folder_without_a_labelled_set_is_refused_with_its_name(tmp_path: Path
         read_mentions(tmp_path)
     with pytest.raises(ValueError, match="other.xml: not a labelled <person> file"):
         read_person(tmp_path / "other.xml", "toy")
+
+
+def test_a_publication_without_a_label_is_skipped_and_counted(tmp_path: Path) -> None:
+    labelled = PERSON.format(secret=tmp_path / "none")
+    unlabelled = labelled.replace("<label>3</label>", "").replace("<id>42</id>", "<id>43</id>")
+    (tmp_path / "R_Muller.xml").write_text(labelled)
+    (tmp_path / "R_Muller_2.xml").write_text(unlabelled)
+    got = read_mentions(tmp_path)
+    assert got.name == tmp_path.name
+    assert got.skipped == 1
+    assert [(m.id, m.gold) for m in got.mentions] == [("R_Muller.xml#0", "Rémi Müller::3")]
