@@ -67,31 +67,42 @@ def is_labelled(path: Path) -> bool:
 
 def find_sets(path: Path) -> list[Path]:
     """The labelled sets at ``path``: a ``mentions.jsonl`` file, a set's folder (its
-    ``mentions.jsonl``), a folder of a set's original XML files (``loaders.labelled_xml``), or a
-    folder of sets (one level down, sorted)."""
+    ``mentions.jsonl``, else its original XML files, in the folder or in its ``xml/``;
+    ``loaders.labelled_xml``), or a folder of sets (one level down, sorted)."""
     if path.is_file():
         return [path] if path.name == MENTIONS_FILE else []
-    if (path / MENTIONS_FILE).is_file():
-        return [path / MENTIONS_FILE]
-    if path.is_dir() and person_files(path):
-        return [path]
-    return sorted(p for p in path.glob(f"*/{MENTIONS_FILE}") if p.is_file())
+    found = _set_in(path)
+    if found is not None:
+        return [found]
+    below = (_set_in(p) for p in sorted(path.iterdir()) if p.is_dir()) if path.is_dir() else ()
+    return [p for p in below if p is not None]
+
+
+def _set_in(folder: Path) -> Path | None:
+    if (folder / MENTIONS_FILE).is_file():
+        return folder / MENTIONS_FILE
+    for candidate in (folder, folder / "xml"):
+        if candidate.is_dir() and person_files(candidate):
+            return candidate
+    return None
 
 
 def read_mentions(path: Path, limit_blocks: int | None = None) -> LabelledSet:
     """A labelled set from its ``mentions.jsonl`` (or its folder), or from a folder of its
     original XML files (one ``<person>`` file per block); ``limit_blocks`` keeps the first N
     blocks by name."""
-    if path.is_dir() and not (path / MENTIONS_FILE).is_file():
-        name = path.parent.name if path.name == "xml" else path.name
-        if not person_files(path):
+    if path.is_dir():
+        found = _set_in(path)
+        if found is None:
             raise ValueError(f"{path}: neither a {MENTIONS_FILE} nor labelled <person> XML files")
+        path = found
+    if path.is_dir():
+        name = path.parent.name if path.name == "xml" else path.name
         rows = list(read_folder(path, name))
         source = path
     else:
-        file = path / MENTIONS_FILE if path.is_dir() else path
-        name, source = file.parent.name, file
-        rows = [orjson.loads(line) for line in file.read_bytes().splitlines() if line.strip()]
+        name, source = path.parent.name, path
+        rows = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
     if limit_blocks is not None:
         keep = set(sorted({r["block"] for r in rows})[:limit_blocks])
         rows = [r for r in rows if r["block"] in keep]

@@ -117,3 +117,26 @@ def test_a_publication_without_a_label_is_skipped_and_counted(tmp_path: Path) ->
     assert got.name == tmp_path.name
     assert got.skipped == 1
     assert [(m.id, m.gold) for m in got.mentions] == [("R_Muller.xml#0", "Rémi Müller::3")]
+
+
+def test_sets_are_found_by_their_jsonl_or_their_xml_folder(tmp_path: Path) -> None:
+    """A folder of sets: one with ``mentions.jsonl`` (and its XML beside it), one that has only
+    its ``xml/`` folder, one of its XML files directly; a folder with neither is not a set."""
+    for name in ("a_jsonl", "b_xml_only/xml", "c_files"):
+        (tmp_path / name).mkdir(parents=True)
+    (tmp_path / "a_jsonl" / "mentions.jsonl").write_text("")
+    (tmp_path / "a_jsonl" / "xml").mkdir()
+    (tmp_path / "a_jsonl" / "xml" / "X.xml").write_text(PERSON.format(secret="none"))
+    (tmp_path / "b_xml_only" / "xml" / "X.xml").write_text(PERSON.format(secret="none"))
+    (tmp_path / "c_files" / "X.xml").write_text(PERSON.format(secret="none"))
+    (tmp_path / "d_other").mkdir()
+    (tmp_path / "d_other" / "other.xml").write_text("<dblp/>")
+    assert find_sets(tmp_path) == [
+        tmp_path / "a_jsonl" / "mentions.jsonl",
+        tmp_path / "b_xml_only" / "xml",
+        tmp_path / "c_files",
+    ]
+    assert find_sets(tmp_path / "b_xml_only") == [tmp_path / "b_xml_only" / "xml"]
+    assert read_mentions(tmp_path / "b_xml_only").name == "b_xml_only"
+    assert find_sets(tmp_path / "d_other") == []
+    assert find_sets(SETS) == [SETS / n / "mentions.jsonl" for n in sorted(DATASET)]
