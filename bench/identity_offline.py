@@ -2,7 +2,8 @@
 labelled sets, without a database (fast iteration; the end-to-end figures come from
 ``bench.bench_identity``).
 
-    .venv/bin/python -m bench.identity_offline [--shuffle SEED ...] [--weights k=v ...] [--out F]
+    .venv/bin/python -m bench.identity_offline [--shuffle SEED ...] [--by-year] [--weights k=v ...]
+        [--out F]
         [--prior [--prior-whole]]
 
 Each labelled mention's paper becomes the same record the ``load`` path writes
@@ -10,7 +11,8 @@ Each labelled mention's paper becomes the same record the ``load`` path writes
 authorships are clustered by ``MemoryClusters`` batch by batch (1,000 records), as the
 writers do. Prints pairwise and B³ per set, pooled, and for the two halves of the blocks (split
 by a hash of the block name: a held-out check of any tuning); ``--shuffle`` loads the records
-in shuffled orders and compares the clusterings with the file-order one. ``--prior`` adds the
+in shuffled orders (``--by-year``: block by block, oldest first) and compares the clusterings
+with the file-order one. ``--prior`` adds the
 name-ambiguity prior (``graph.name_stats``): the counts are built from the records as the
 writers build them (record by record, each mention judged with the counts of the records up to
 its own), and the figures are printed without the prior, then with it; ``--prior-whole`` builds
@@ -108,21 +110,30 @@ def report(name: str, s: Scores) -> str:
     )
 
 
+def record_order(s: LabelledSet, seed: int | str | None) -> list[int] | None:
+    """The order the records of ``s`` are loaded in: the file's (None), shuffled by an integer
+    seed, or ``"year"``: block by block, oldest first (a graph grows with the years; the files
+    may list a name's papers person by person, as Qian-DBLP does)."""
+    if seed is None:
+        return None
+    order = list(range(len(s.records)))
+    if seed == "year":
+        return sorted(order, key=lambda i: (s.mentions[i].block, s.records[i].year or 0, i))
+    random.Random(seed).shuffle(order)
+    return order
+
+
 def evaluate(
     sets: list[LabelledSet],
     w: Weights,
-    seed: int | None = None,
+    seed: int | str | None = None,
     verbose: bool = True,
     prior: str | None = None,
     min_names: int = MIN_NAMES,
 ) -> dict[str, Any]:
     rows: list[tuple[str, str, str, str]] = []  # set, block, gold, predicted
     for s in sets:
-        order = None
-        if seed is not None:
-            order = list(range(len(s.records)))
-            random.Random(seed).shuffle(order)
-        pred = cluster_set(s, w, order, prior, min_names)
+        pred = cluster_set(s, w, record_order(s, seed), prior, min_names)
         rows += [(s.name, m.block, m.gold, p) for m, p in zip(s.mentions, pred, strict=True)]
     out: dict[str, Any] = {"rows": rows}
     groups: dict[str, list[tuple[str, str, str, str]]] = {"pooled": rows}
@@ -141,6 +152,7 @@ def evaluate(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shuffle", type=int, nargs="*", default=[])
+    parser.add_argument("--by-year", action="store_true", help="also in year order per block")
     parser.add_argument("--weights", nargs="*", default=[], help="field=value overrides")
     parser.add_argument("--worst", type=int, default=0)
     parser.add_argument("--out", default=None, help="write the figures as JSON here")
@@ -177,8 +189,9 @@ def main() -> None:
             k: v.as_dict() for k, v in without.items() if isinstance(v, Scores)
         }
     shuffles = []
-    for seed in args.shuffle:
-        print(f"-- shuffled record order, seed {seed}")
+    for seed in [*args.shuffle, *(["year"] if args.by_year else [])]:
+        label = "oldest first, block by block" if seed == "year" else f"shuffled, seed {seed}"
+        print(f"-- record order: {label}")
         other = evaluate(sets, w, seed, prior=prior, min_names=args.prior_min_names)
         pairs = [(a[3], b[3]) for a, b in zip(base["rows"], other["rows"], strict=True)]
         agree = blocked_scores([("all", a, b) for a, b in pairs]).pooled.bcubed

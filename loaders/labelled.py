@@ -14,6 +14,9 @@ Two kinds of input:
   ``Alberto González`` — is put back as the first author; the same happens to the one AMiner
   mention whose printed form was not found in its list. Records are written mention by
   mention, so a paper in two blocks is written twice (the writer merges it by its id or title).
+  The same rows are read from a set's original ``<person>`` XML files
+  (``loaders.labelled_xml``), from S2AND's dataset files (``loaders.labelled_s2and``) and from
+  WhoIsWho's author and paper files (``loaders.labelled_whoiswho``).
 * **A sample with strong author ids** (any file the loaders read: OpenAlex A-ids, S2
   authorIds, dblp person names with their homonym numbers such as "Markus Schmitt 0002"). The
   source's own author id is the gold label; every author id is stripped, so the authorships load
@@ -33,8 +36,9 @@ import orjson
 
 from graph import ids
 from graph.identity_eval import TITLE, MentionRef
+from loaders import labelled_s2and, labelled_whoiswho, labelled_xml
 from loaders.detect import expand, parse_unit, plan
-from loaders.labelled_xml import person_files, read_folder
+from loaders.labelled_xml import person_files
 from loaders.records import (
     AuthorProfile,
     AuthorRef,
@@ -82,9 +86,33 @@ def _set_in(folder: Path) -> Path | None:
     if (folder / MENTIONS_FILE).is_file():
         return folder / MENTIONS_FILE
     for candidate in (folder, folder / "xml"):
-        if candidate.is_dir() and person_files(candidate):
+        if candidate.is_dir() and _layout(candidate) is not None:
             return candidate
     return None
+
+
+def _layout(folder: Path) -> str | None:
+    """Which labelled layout a folder holds: ``<person>`` XML files, S2AND's dataset files or
+    WhoIsWho's author and paper files."""
+    if person_files(folder):
+        return "xml"
+    if labelled_s2and.signature_files(folder):
+        return "s2and"
+    if labelled_whoiswho.author_files(folder):
+        return "whoiswho"
+    return None
+
+
+def _folder_rows(folder: Path) -> tuple[str, list[dict[str, Any]]]:
+    name = folder.parent.name if folder.name == "xml" else folder.name
+    layout = _layout(folder)
+    if layout == "xml":
+        return name, list(labelled_xml.read_folder(folder, name))
+    if layout == "s2and":
+        return name, list(labelled_s2and.read_folder(folder))
+    if layout == "whoiswho":
+        return name, list(labelled_whoiswho.read_folder(folder, name))
+    raise ValueError(f"{folder}: no labelled set here")
 
 
 def read_mentions(path: Path, limit_blocks: int | None = None) -> LabelledSet:
@@ -94,11 +122,14 @@ def read_mentions(path: Path, limit_blocks: int | None = None) -> LabelledSet:
     if path.is_dir():
         found = _set_in(path)
         if found is None:
-            raise ValueError(f"{path}: neither a {MENTIONS_FILE} nor labelled <person> XML files")
+            raise ValueError(
+                f"{path}: no labelled set here (a {MENTIONS_FILE}, <person> XML files, "
+                "S2AND's <name>_signatures.json / _papers.json / _clusters.json, or "
+                "WhoIsWho's <prefix>author.json with <prefix>pub.json)"
+            )
         path = found
     if path.is_dir():
-        name = path.parent.name if path.name == "xml" else path.name
-        rows = list(read_folder(path, name))
+        name, rows = _folder_rows(path)
         source = path
     else:
         name, source = path.parent.name, path
@@ -131,8 +162,8 @@ def _mention_paper(row: dict[str, Any]) -> tuple[Paper, MentionRef] | None:
         focal_index = 0
     elif focal in printed:
         focal_index = printed.index(focal)
-    else:
-        printed = [block, *printed]
+    else:  # not found in the list: the set's own spelling of it (else the block) goes first
+        printed = [focal or block, *printed]
         focal_index = 0
     focal_name = printed[focal_index]
     year = row.get("year")

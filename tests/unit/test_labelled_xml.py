@@ -102,7 +102,8 @@ def test_a_file_that_is_not_well_formed_is_read_as_text_and_reads_nothing_else(
 
 def test_a_folder_without_a_labelled_set_is_refused_with_its_name(tmp_path: Path) -> None:
     (tmp_path / "other.xml").write_text("<dblp><article/></dblp>")
-    with pytest.raises(ValueError, match=f"{tmp_path}: neither a mentions.jsonl"):
+    refused = f"{tmp_path}: no labelled set here \\(a mentions.jsonl, <person> XML files, S2AND"
+    with pytest.raises(ValueError, match=refused):
         read_mentions(tmp_path)
     with pytest.raises(ValueError, match="other.xml: not a labelled <person> file"):
         read_person(tmp_path / "other.xml", "toy")
