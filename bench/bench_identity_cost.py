@@ -15,7 +15,9 @@ same input and the same machine, and the medians are compared:
   authorships name-only), the same way;
 * ``scholargraph bulk-import`` on a synthetic OpenAlex corpus (``bench.synth``, ``--papers``,
   20 % of the authorships printed without an author id, as name-only authorships), each run
-  into a fresh local Neo4j (the time to start it excluded).
+  into a fresh local Neo4j (the time to start it excluded); ``--only bulk-1m-ids`` and
+  ``--only bulk-1m`` run it on 1,000,000 papers (the benchmark corpus, every authorship with an
+  author id, and the same size with 20 % name-only), with the 1M benchmark's memory settings.
 
 Results go to bench/results/identity-cost.json.
 """
@@ -50,6 +52,10 @@ from loaders.writer import load_paths
 
 MODES = {"clustering on": True, "clustering off": False}
 WRITERS = ("transactional", "transactional-openalex", "bulk")
+# The 1M-paper bulk import itself (``--only``, about an hour for both): the benchmark corpus
+# (``bench.at_scale``'s, every authorship with an author id) and the same size with 20 % of the
+# authorships name-only, with the benchmark's memory settings.
+MILLION = {"bulk-1m-ids": 0.0, "bulk-1m": 0.2}
 
 
 def transactional(repeats: int) -> dict[str, Any]:
@@ -90,11 +96,13 @@ def _loads(files: list[Path], warm: list[Path], repeats: int, name: str) -> dict
     return _compare(seconds, {"input": name, "authors": authors})
 
 
-def bulk(papers: int, repeats: int) -> dict[str, Any]:
+def bulk(
+    papers: int, repeats: int, name_only: float = 0.2, heap: str = "2g", pagecache: str = "1g"
+) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="sg-idcost-"))
     try:
         corpus = tmp / "works.jsonl"
-        write_corpus(SynthConfig(papers=papers, p_name_only=0.2), corpus)
+        write_corpus(SynthConfig(papers=papers, p_name_only=name_only), corpus)
         seconds: dict[str, list[float]] = {mode: [] for mode in MODES}
         parse: dict[str, list[float]] = {mode: [] for mode in MODES}
         authors: dict[str, int] = {}
@@ -103,7 +111,7 @@ def bulk(papers: int, repeats: int) -> dict[str, Any]:
             for mode, on in MODES.items():
                 home = tmp / f"neo4j-{i}-{on}"
                 server = LocalNeo4j(home, cache_dir=local.home / "cache", version=local.version,
-                                    port=free_port(), heap="2g", pagecache="1g")  # fmt: skip
+                                    port=free_port(), heap=heap, pagecache=pagecache)  # fmt: skip
                 try:
                     result = run_bulk_import(server, [corpus], cluster_authors=on)
                 finally:
@@ -113,8 +121,9 @@ def bulk(papers: int, repeats: int) -> dict[str, Any]:
                 seconds[mode].append(round(s["total"] - s["start_and_check_empty"], 2))
                 parse[mode].append(s["parse_and_csv"])
                 authors[mode] = int(result.stats["nodes"].get("Author", 0))
-        out = _compare(seconds, {"input": f"synthetic OpenAlex, {papers:,} papers, 20 % of "
-                                          "authorships without an author id",
+        share = f"{name_only:.0%} of authorships without an author id"
+        out = _compare(seconds, {"input": f"synthetic OpenAlex, {papers:,} papers, {share}",
+                                 "memory": {"heap": heap, "pagecache": pagecache},
                                  "authors": authors})  # fmt: skip
         out["parse_and_csv_median_s"] = {mode: median(v) for mode, v in parse.items()}
         return out
@@ -144,7 +153,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=WRITERS,
+        choices=(*WRITERS, *MILLION),
         default=None,
         help="measure one writer (the other's figures "
         "stay as the results file has them, each with the machine and time of its own run)",
@@ -155,17 +164,19 @@ def main() -> None:
     if args.only and path.is_file():
         old = orjson.loads(path.read_bytes())
         results = {w: {"machine": old.get("machine"), **old[w]} if "machine" not in old[w]
-                   else old[w] for w in WRITERS if w in old}  # fmt: skip
+                   else old[w] for w in (*WRITERS, *MILLION) if w in old}  # fmt: skip
     for name in WRITERS if args.only is None else (args.only,):
         if name == "transactional":
             run = transactional(args.load_repeats)
         elif name == "transactional-openalex":
             run = transactional_openalex(args.load_papers, args.load_repeats)
+        elif name in MILLION:
+            run = bulk(1_000_000, args.repeats, MILLION[name], heap="4g", pagecache="8g")
         else:
             run = bulk(args.papers, args.repeats)
         results[name] = {"machine": machine(), **run}
     results["goal"] = "the identity work adds at most 25 % to each writer"
-    for name in WRITERS:
+    for name in (*WRITERS, *MILLION):
         if name not in results:
             continue
         r = results[name]
