@@ -1368,6 +1368,29 @@ def cluster_rows(
     return prepared.finish(prepared.run())
 
 
+class StrongCandidates:
+    """The strong-id authors of one blocking key, indexed by what a mention can share with
+    them (co-author surnames, venues, words, affiliation words, categories). A name-only
+    mention is scored only against those that can reach the threshold: one sharing a feature
+    other than words, one sharing words when words alone can reach it, or one that printed the
+    mention's title. The others score at most their year penalty, so :func:`strong_link`
+    decides as it would against every candidate, without scoring every mention of a large
+    block against every strong-id author in it."""
+
+    def __init__(self, profiles: Iterable[Profile], w: Weights = DEFAULT_WEIGHTS) -> None:
+        self._index = _BlockIndex(profiles)
+        self._w = w
+
+    def of(self, m: Mention) -> list[Profile]:
+        words_reach = self._w.threshold <= self._w.term_cap
+        found = {p.id: p for p in self._index.candidates(m, lambda _p: words_reach)}
+        if m.title is not None:
+            for p in self._index.profiles.values():
+                if p.id not in found and m.title in p.titles:
+                    found[p.id] = p
+        return [found[i] for i in sorted(found)]
+
+
 def strong_link(
     m: Mention, candidates: Iterable[Profile], w: Weights = DEFAULT_WEIGHTS
 ) -> tuple[Profile, Evidence] | None:

@@ -42,6 +42,7 @@ from graph.author_clustering import (
     Profile,
     Rule,
     StoredState,
+    StrongCandidates,
     Weights,
     make_mention,
     mention_id,
@@ -260,16 +261,20 @@ def relink_to_strong(
     key_of = {(a, p): k for a, p, k in todo}
     profiles = profiles_from_graph(tx, {c for _a, _p, k in todo for c in strong[k]})
     moves = []
+    indexed: dict[str, StrongCandidates] = {}  # key → its strong-id authors, indexed
     for ev in sorted(evidence, key=lambda r: (r["author"], r["paper"])):
         if ev["rule"] == Rule.OVERRIDE:
             continue  # where the overrides file put it, it stays
         m = _mention_of(ev, ev["author"])
+        key = key_of[(ev["author"], ev["paper"])]
+        if key not in indexed:
+            indexed[key] = StrongCandidates((profiles[c] for c in strong[key] if c in profiles), w)
         # not an author already on the paper, nor one the overrides keep apart from it
         excluded = set(ev["listed"]) | set(ev["never"] or ())
         candidates = [
-            profiles[c]
-            for c in strong[key_of[(ev["author"], ev["paper"])]]
-            if c in profiles and c not in excluded and not (apart and apart({ev["author"]}, {c}))
+            p
+            for p in indexed[key].of(m)
+            if p.id not in excluded and not (apart and apart({ev["author"]}, {p.id}))
         ]
         found = strong_link(m, candidates, w)
         if found is not None:

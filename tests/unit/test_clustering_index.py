@@ -86,3 +86,39 @@ def test_profiles_sharing_only_words_are_left_out_only_when_they_cannot_join(
     every = _run(MemoryClusters(name_stats=NameStats()), records, batch=40)
     assert bounded == every
     assert EveryCandidate.pruned > 0  # the bound left some out: the test compares something
+
+
+@pytest.mark.parametrize("name", ["qian-dblp", "aminer110-half"])
+def test_strong_candidates_link_as_every_candidate_would(name: str) -> None:
+    """The relink to strong-id authors scores a mention only against the authors of its key
+    that ``StrongCandidates`` gives; it links exactly as scoring every author of the key does.
+    Real labelled blocks: each person's earlier mentions are a strong-id author's profile, the
+    later ones the name-only mentions to link."""
+    s = read_mentions(SETS / name, limit_blocks=80)
+    by_person: dict[str, list[author_clustering.Mention]] = {}
+    for rec, ref in zip(s.records, s.mentions, strict=True):
+        assert isinstance(rec, Paper)
+        row = paper_row(rec)
+        node = paper_key(row["ids"], row["title_key"])
+        focal = [m for i, m in author_clustering.paper_mentions(row, node)
+                 if row["authors"][i]["position"] == ref.position]  # fmt: skip
+        by_person.setdefault(f"{ref.block}/{ref.gold}", []).extend(focal)
+    strong: dict[str, list[author_clustering.Profile]] = {}
+    later: list[author_clustering.Mention] = []
+    for person, ms in sorted(by_person.items()):
+        cut = max(1, len(ms) // 2)
+        p = author_clustering.Profile.of(f"strong:{person}", ms[:cut])
+        strong.setdefault(p.block, []).append(p)
+        later += ms[cut:]
+    indexed = {k: author_clustering.StrongCandidates(ps) for k, ps in strong.items()}
+    linked = left_out = 0
+    for m in later:
+        everyone = strong.get(m.block, [])
+        some = indexed[m.block].of(m) if m.block in indexed else []
+        assert {p.id for p in some} <= {p.id for p in everyone}
+        left_out += len(everyone) - len(some)
+        want = author_clustering.strong_link(m, everyone)
+        got = author_clustering.strong_link(m, some)
+        assert (got and (got[0].id, got[1].score)) == (want and (want[0].id, want[1].score)), m.id
+        linked += want is not None
+    assert linked > 0 and left_out > 0  # the test decides something, and the index skips some
