@@ -40,13 +40,14 @@ def signature_files(folder: Path) -> list[Path]:
     )
 
 
-def _load(path: Path) -> dict[str, Any]:
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A labelled set's JSON file, which must hold one object (keyed by id or name)."""
     try:
         data = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as e:
         raise ValueError(f"{path}: not JSON ({e})") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a JSON object keyed by id, got {type(data).__name__}")
+        raise ValueError(f"{path}: expected a JSON object, got {type(data).__name__}")
     return data
 
 
@@ -61,7 +62,7 @@ def read_dataset(folder: Path, name: str) -> Iterator[dict[str, Any]]:
     paths = {part: folder / f"{name}_{part}.json" for part in PARTS}
     if not paths["clusters"].is_file():
         raise ValueError(f"{paths['clusters']}: missing (the gold persons of {name!r})")
-    signatures, papers, clusters = (_load(paths[part]) for part in PARTS)
+    signatures, papers, clusters = (read_json_object(paths[part]) for part in PARTS)
     gold: dict[str, str] = {}
     for cluster_id, cluster in clusters.items():
         for sig in (cluster or {}).get("signature_ids") or ():

@@ -21,9 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from graph.ids import normalize_name
+from loaders.labelled_s2and import read_json_object
 
 AUTHOR_SUFFIX = "author.json"
 PUB_SUFFIX = "pub.json"
@@ -38,16 +37,6 @@ def author_files(folder: Path) -> list[Path]:
     )
 
 
-def _load(path: Path) -> dict[str, Any]:
-    try:
-        data = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as e:
-        raise ValueError(f"{path}: not JSON ({e})") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a JSON object, got {type(data).__name__}")
-    return data
-
-
 def read_folder(folder: Path, dataset: str) -> Iterator[dict[str, Any]]:
     """Every mention of every ``<prefix>author.json`` in ``folder`` (by file name)."""
     for path in author_files(folder):
@@ -56,7 +45,7 @@ def read_folder(folder: Path, dataset: str) -> Iterator[dict[str, Any]]:
 
 
 def read_pair(author_path: Path, pub_path: Path, dataset: str) -> Iterator[dict[str, Any]]:
-    authors, pubs = _load(author_path), _load(pub_path)
+    authors, pubs = read_json_object(author_path), read_json_object(pub_path)
     for key, people in authors.items():
         if not isinstance(people, dict):
             raise ValueError(
