@@ -199,6 +199,13 @@ def coauthor_key(name: str) -> str | None:
     return f"{surname} {given[0]}" if given else surname
 
 
+def _initial_form(key: str) -> str:
+    """``wang zhi`` → ``wang z`` (a surname alone stays itself): two keys that fit
+    (:func:`coauthor_keys_fit`) have the same initial form."""
+    space = key.find(" ")
+    return key if space < 0 else key[: space + 2]
+
+
 def coauthor_keys_fit(a: str, b: str) -> bool:
     """Two co-author keys name one person: same surname, and first given tokens equal or one an
     initial of the other."""
@@ -698,6 +705,23 @@ def attach_score(small: Profile, p: Profile, w: Weights = DEFAULT_WEIGHTS) -> fl
     return ev.score + w.same_title * (not ev.title and bool(small.titles & p.titles))
 
 
+def attach_bound(small: Profile, p: Profile, w: Weights = DEFAULT_WEIGHTS) -> float:
+    """An upper bound of :func:`attach_score` from lookups alone (names not compared, no
+    mention built): the co-authors that fit, any venue, category, affiliation word or title
+    in common, the words' cosine. Most of a large block's small clusters fall below the
+    threshold here and are never scored."""
+    shared = sum(1 for k in small.coauthors if coauthor_in(k, p))
+    total = w.coauthor + w.coauthor_more * (min(shared, w.coauthor_cap) - 1) if shared else 0.0
+    total += w.venue * any(v in p.venues for v in small.venues)
+    total += w.category * min(sum(1 for c in small.categories if c in p.categories), 2)
+    if small.terms and p.terms:
+        dot = sum(p.terms[t] for t in small.terms if t in p.terms)
+        total += min(w.term * dot / (len(small.terms) ** 0.5 * p.term_norm), w.term_cap)
+    total += w.affiliation * any(a in p.affiliation for a in small.affiliation)
+    total += w.same_title * bool(small.titles & p.titles)
+    return total
+
+
 def year_gap(m: Mention, p: Profile) -> int:
     if m.year is None or p.first_year is None or p.last_year is None:
         return 0
@@ -791,6 +815,7 @@ class _BlockIndex:
         affiliation: Iterable[str], categories: Iterable[str],
     ) -> list[str]:  # fmt: skip
         out = [f"c:{k.partition(' ')[0]}" for k in coauthors]
+        out += [f"i:{_initial_form(k)}" for k in coauthors]
         out += [f"v:{v}" for v in venues]
         out += [f"t:{t}" for t in terms]
         out += [f"a:{a}" for a in affiliation]
@@ -800,6 +825,7 @@ class _BlockIndex:
     def put(self, p: Profile) -> None:
         self.profiles[p.id] = p
         feats = self._features(p.coauthors, p.venues, p.terms, p.affiliation, p.categories)
+        feats += [f"T:{t}" for t in p.titles]
         for f in feats:
             self.index.setdefault(f, set()).add(p.id)
 
@@ -813,6 +839,8 @@ class _BlockIndex:
             [a for a in m.affiliation if a in p.affiliation],
             [c for c in m.categories if c in p.categories],
         )
+        if m.title is not None and m.title in p.titles:
+            feats.append(f"T:{m.title}")
         for f in feats:
             self.index.setdefault(f, set()).add(p.id)
 
@@ -825,6 +853,7 @@ class _BlockIndex:
             [a for a in gone.affiliation if a in survivor.affiliation],
             [c for c in gone.categories if c in survivor.categories],
         )
+        feats += [f"T:{t}" for t in gone.titles if t in survivor.titles]
         for f in feats:
             self.index.setdefault(f, set()).add(survivor.id)
 
@@ -839,6 +868,46 @@ class _BlockIndex:
             ids |= self.index.get(f, set())
         ids.discard(p.id)
         return [self.profiles[i] for i in sorted(ids) if i in self.profiles]
+
+    def reachable(
+        self, m: Mention, needed: Callable[[Profile], float], w: Weights = DEFAULT_WEIGHTS
+    ) -> list[Profile]:
+        """The profiles (by id) whose score with ``m`` may reach ``needed(profile)``: each
+        profile's bound from the features it shares with ``m`` (every co-author key of ``m``
+        with the initial form of one of the profile's (:func:`_initial_form`),
+        the venue, up to two categories, any shared word at the words' cap, an affiliation word,
+        the title), which :func:`score` never exceeds. A large block holds many profiles that
+        share only a venue, a category or an affiliation word with a mention and could never
+        reach the threshold; they are not scored at all."""
+        bound: dict[str, float] = {}
+        shared: Counter[str] = Counter()  # co-author keys whose surname the profile has
+        for key in m.coauthors:
+            shared.update(self.index.get(f"i:{_initial_form(key)}", ()))
+        for i, n in shared.items():
+            bound[i] = w.coauthor + w.coauthor_more * (min(n, w.coauthor_cap) - 1)
+        categories: Counter[str] = Counter()
+        for c in m.categories:
+            categories.update(self.index.get(f"k:{c}", ()))
+        for i, n in categories.items():
+            bound[i] = bound.get(i, 0.0) + w.category * min(n, 2)
+        for value, kind, gain in ((m.venue, "v", w.venue), (m.title, "T", w.same_title)):
+            for i in self.index.get(f"{kind}:{value}", ()) if value else ():
+                bound[i] = bound.get(i, 0.0) + gain
+        for extra, features in (
+            (w.affiliation, [f"a:{a}" for a in m.affiliation]),
+            (w.term_cap, [f"t:{t}" for t in m.terms]),
+        ):
+            seen: set[str] = set()
+            for f in features:
+                seen.update(self.index.get(f, ()))
+            for i in seen:
+                bound[i] = bound.get(i, 0.0) + extra
+        found = []
+        for i in sorted(bound):
+            p = self.profiles.get(i)
+            if p is not None and bound[i] >= needed(p):
+                found.append(p)
+        return found
 
     def candidates(
         self, m: Mention, words_alone: Callable[[Profile], bool] | None = None
@@ -984,12 +1053,10 @@ def assign(
         block = by_block.setdefault(m.block, _BlockIndex(()))
         people = prior.get(m.id) if prior else None
 
-        def words_may_reach(p: Profile, m: Mention = m, people: float | None = people) -> bool:
-            """Whether words alone (and a shared title) can bring ``p`` to the threshold."""
-            title = m.title is not None and m.title in p.titles
-            return title or join_threshold(m, p, w, people) <= w.term_cap
+        def threshold_of(p: Profile, m: Mention = m, people: float | None = people) -> float:
+            return join_threshold(m, p, w, people)
 
-        candidates = block.candidates(m, words_may_reach)
+        candidates = block.reachable(m, threshold_of, w)
         found = [(p, ev) for p, ev in matches(m, candidates, w, people) if not p.has_paper(m)]
         if not found:
             profile = Profile(str(new_cluster_id(m)), m.block)
@@ -1024,6 +1091,7 @@ def assign(
                 if (
                     other.id != profile.id
                     and other.size <= w.attach_max
+                    and attach_bound(other, profile, w) >= w.attach_threshold
                     and out.can_join(profile, other)
                     and attach_score(other, profile, w) >= w.attach_threshold
                 ):
@@ -1370,25 +1438,18 @@ def cluster_rows(
 
 class StrongCandidates:
     """The strong-id authors of one blocking key, indexed by what a mention can share with
-    them (co-author surnames, venues, words, affiliation words, categories). A name-only
-    mention is scored only against those that can reach the threshold: one sharing a feature
-    other than words, one sharing words when words alone can reach it, or one that printed the
-    mention's title. The others score at most their year penalty, so :func:`strong_link`
-    decides as it would against every candidate, without scoring every mention of a large
-    block against every strong-id author in it."""
+    them (co-author surnames, venues, words, affiliation words, categories, titles). A
+    name-only mention is scored only against those whose bound (:meth:`_BlockIndex.reachable`)
+    reaches the threshold; the others cannot, so :func:`strong_link` decides as it would
+    against every candidate, without scoring every mention of a large block against every
+    strong-id author in it."""
 
     def __init__(self, profiles: Iterable[Profile], w: Weights = DEFAULT_WEIGHTS) -> None:
         self._index = _BlockIndex(profiles)
         self._w = w
 
     def of(self, m: Mention) -> list[Profile]:
-        words_reach = self._w.threshold <= self._w.term_cap
-        found = {p.id: p for p in self._index.candidates(m, lambda _p: words_reach)}
-        if m.title is not None:
-            for p in self._index.profiles.values():
-                if p.id not in found and m.title in p.titles:
-                    found[p.id] = p
-        return [found[i] for i in sorted(found)]
+        return self._index.reachable(m, lambda _p: self._w.threshold, self._w)
 
 
 def strong_link(

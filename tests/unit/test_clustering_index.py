@@ -61,22 +61,23 @@ def test_the_kept_index_holds_every_feature_of_every_profile() -> None:
             for f in _BlockIndex._features(p.coauthors, p.venues, p.terms, p.affiliation,
                                           p.categories):  # fmt: skip
                 assert p.id in block.index[f], (p.id, f)
+            for t in p.titles:
+                assert p.id in block.index[f"T:{t}"], (p.id, t)
 
 
 class EveryCandidate(_BlockIndex):
-    """Scores every profile sharing a feature, words alone included (no bound applied)."""
+    """Scores every profile of the block (no bound applied)."""
 
     pruned = 0
 
-    def candidates(self, m, words_alone=None):  # type: ignore[no-untyped-def]
-        every = super().candidates(m)
-        if words_alone is not None:
-            EveryCandidate.pruned += len(every) - len(super().candidates(m, words_alone))
+    def reachable(self, m, needed, w=author_clustering.DEFAULT_WEIGHTS):  # type: ignore[no-untyped-def]
+        every = [self.profiles[i] for i in sorted(self.profiles)]
+        EveryCandidate.pruned += len(every) - len(super().reachable(m, needed, w))
         return every
 
 
 @pytest.mark.parametrize("name", ["qian-dblp", "aminer110-half"])
-def test_profiles_sharing_only_words_are_left_out_only_when_they_cannot_join(
+def test_profiles_left_out_by_their_bound_could_not_have_joined(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     s = read_mentions(SETS / name, limit_blocks=60)
