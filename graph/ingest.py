@@ -9,7 +9,7 @@ canonical records by ``loaders.writer``; the bulk path (``graph.bulk``) takes th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -448,14 +448,36 @@ def link_by_coauthor_everywhere(
     driver: Driver, database: str, batch: int = 5000, apart: Apart | None = None
 ) -> int:
     """The name-only → strong-id relink over every name-only authorship (after an offline
-    import, which cannot run it batch by batch); returns how many authorships moved."""
+    import, which cannot run it batch by batch); returns how many authorships moved.
+
+    Whole blocking keys go into each transaction (keys packed up to ``batch`` authorships; a
+    larger key alone), so the strong-id authors of a key are read once, and every authorship of
+    a key is judged against their profiles as they stood before its transaction: the outcome
+    does not depend on ``batch``."""
     records, _, _ = driver.execute_query(q.ALL_NAME_ONLY_AUTHORSHIPS, database_=database)
-    items = sorted(((r["author"], r["paper"]), r["key"]) for r in records)
+    by_key: dict[str, dict[tuple[str, str], str]] = {}
+    for r in records:
+        by_key.setdefault(r["key"], {})[(r["author"], r["paper"])] = r["key"]
     moved = 0
     with driver.session(database=database) as session:
-        for i in range(0, len(items), batch):
-            moved += session.execute_write(_relink_and_stamp, dict(items[i : i + batch]), apart)
+        for items in _packed(by_key, batch):
+            moved += session.execute_write(_relink_and_stamp, items, apart)
     return moved
+
+
+def _packed(
+    by_key: Mapping[str, dict[tuple[str, str], str]], batch: int
+) -> Iterator[dict[tuple[str, str], str]]:
+    """Whole keys, in key order, packed into groups of at most ``batch`` items (a larger key
+    alone)."""
+    group: dict[tuple[str, str], str] = {}
+    for key in sorted(by_key):
+        if group and len(group) + len(by_key[key]) > batch:
+            yield group
+            group = {}
+        group.update(by_key[key])
+    if group:
+        yield group
 
 
 def _relink_and_stamp(

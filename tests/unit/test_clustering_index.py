@@ -11,6 +11,7 @@ import pytest
 from graph import author_clustering
 from graph.author_clustering import MemoryClusters, _BlockIndex
 from graph.identity import paper_key
+from graph.ingest import _packed
 from graph.name_stats import NameStats
 from loaders.labelled import read_mentions
 from loaders.records import Paper
@@ -123,3 +124,25 @@ def test_strong_candidates_link_as_every_candidate_would(name: str) -> None:
         assert (got and (got[0].id, got[1].score)) == (want and (want[0].id, want[1].score)), m.id
         linked += want is not None
     assert linked > 0 and left_out > 0  # the test decides something, and the index skips some
+
+
+@pytest.mark.parametrize("batch", [1, 50, 400, 100_000])
+def test_the_relink_sweep_packs_whole_keys(batch: int) -> None:
+    """The sweep after a bulk import (``link_by_coauthor_everywhere``) puts every authorship of
+    a blocking key into one transaction, so its outcome does not depend on the batch size:
+    every item kept once, no key split, a group over ``batch`` only when one key is."""
+    s = read_mentions(SETS / "qian-dblp", limit_blocks=40)
+    by_key: dict[str, dict[tuple[str, str], str]] = {}
+    for i, ref in enumerate(s.mentions):
+        by_key.setdefault(ref.block, {})[(f"name:{ref.gold}", f"paper:{i}")] = ref.block
+    groups = list(_packed(by_key, batch))
+    items = [item for g in groups for item in g]
+    assert len(items) == len(set(items)) == sum(len(v) for v in by_key.values())
+    seen: set[str] = set()
+    for g in groups:
+        keys = set(g.values())
+        assert not keys & seen  # a key is never split over two transactions
+        seen |= keys
+        assert len(g) <= batch or len(keys) == 1
+    assert seen == set(by_key)
+    assert [min(g.values()) for g in groups] == sorted(min(g.values()) for g in groups)
