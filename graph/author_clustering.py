@@ -870,17 +870,24 @@ class _BlockIndex:
         return [self.profiles[i] for i in sorted(ids) if i in self.profiles]
 
     def reachable(
-        self, m: Mention, needed: Callable[[Profile], float], w: Weights = DEFAULT_WEIGHTS
+        self,
+        m: Mention,
+        needed: Callable[[Profile], float],
+        w: Weights = DEFAULT_WEIGHTS,
+        lowest: float | None = None,
     ) -> list[Profile]:
         """The profiles (by id) whose score with ``m`` may reach ``needed(profile)``: each
         profile's bound from the features it shares with ``m`` (every co-author key of ``m``
-        with the initial form of one of the profile's (:func:`_initial_form`),
-        the venue, up to two categories, any shared word at the words' cap, an affiliation word,
-        the title), which :func:`score` never exceeds. A large block holds many profiles that
-        share only a venue, a category or an affiliation word with a mention and could never
-        reach the threshold; they are not scored at all."""
+        with the initial form of one of the profile's (:func:`_initial_form`), the venue, up to
+        two categories, an affiliation word, the title, any shared word at the words' cap),
+        which :func:`score` never exceeds. A large block holds many profiles that share only a
+        venue, a category or a few common words with a mention and could never reach the
+        threshold; they are not scored at all. ``lowest``: the least ``needed`` can be (None:
+        ``w.threshold``); above the words' cap, the profiles sharing only words cannot reach
+        it, so the words' postings (a large block's common words name most of its profiles)
+        are not walked: a profile's words are looked at only when they decide its bound."""
         bound: dict[str, float] = {}
-        shared: Counter[str] = Counter()  # co-author keys whose surname the profile has
+        shared: Counter[str] = Counter()  # co-author keys whose initial form the profile has
         for key in m.coauthors:
             shared.update(self.index.get(f"i:{_initial_form(key)}", ()))
         for i, n in shared.items():
@@ -893,19 +900,28 @@ class _BlockIndex:
         for value, kind, gain in ((m.venue, "v", w.venue), (m.title, "T", w.same_title)):
             for i in self.index.get(f"{kind}:{value}", ()) if value else ():
                 bound[i] = bound.get(i, 0.0) + gain
-        for extra, features in (
-            (w.affiliation, [f"a:{a}" for a in m.affiliation]),
-            (w.term_cap, [f"t:{t}" for t in m.terms]),
-        ):
-            seen: set[str] = set()
-            for f in features:
-                seen.update(self.index.get(f, ()))
-            for i in seen:
-                bound[i] = bound.get(i, 0.0) + extra
+        affiliated: set[str] = set()
+        for a in m.affiliation:
+            affiliated.update(self.index.get(f"a:{a}", ()))
+        for i in affiliated:
+            bound[i] = bound.get(i, 0.0) + w.affiliation
+        walk_words = (w.threshold if lowest is None else lowest) <= w.term_cap
+        if walk_words:
+            worded: set[str] = set()
+            for t in m.terms:
+                worded.update(self.index.get(f"t:{t}", ()))
+            for i in worded:
+                bound[i] = bound.get(i, 0.0) + w.term_cap
         found = []
         for i in sorted(bound):
             p = self.profiles.get(i)
-            if p is not None and bound[i] >= needed(p):
+            if p is None:
+                continue
+            need = needed(p)
+            b = bound[i]
+            if b >= need or (
+                not walk_words and b + w.term_cap >= need and any(t in p.terms for t in m.terms)
+            ):
                 found.append(p)
         return found
 
@@ -1056,7 +1072,10 @@ def assign(
         def threshold_of(p: Profile, m: Mention = m, people: float | None = people) -> float:
             return join_threshold(m, p, w, people)
 
-        candidates = block.reachable(m, threshold_of, w)
+        lowest = w.threshold
+        if people is not None and people <= w.rare_people and full_first_name(m) is not None:
+            lowest = min(w.threshold, w.rare_threshold)  # what join_threshold may lower it to
+        candidates = block.reachable(m, threshold_of, w, lowest)
         found = [(p, ev) for p, ev in matches(m, candidates, w, people) if not p.has_paper(m)]
         if not found:
             profile = Profile(str(new_cluster_id(m)), m.block)

@@ -71,9 +71,9 @@ class EveryCandidate(_BlockIndex):
 
     pruned = 0
 
-    def reachable(self, m, needed, w=author_clustering.DEFAULT_WEIGHTS):  # type: ignore[no-untyped-def]
+    def reachable(self, m, needed, w=author_clustering.DEFAULT_WEIGHTS, lowest=None):  # type: ignore[no-untyped-def]
         every = [self.profiles[i] for i in sorted(self.profiles)]
-        EveryCandidate.pruned += len(every) - len(super().reachable(m, needed, w))
+        EveryCandidate.pruned += len(every) - len(super().reachable(m, needed, w, lowest))
         return every
 
 
