@@ -397,15 +397,16 @@ class Profile:
     retired: set[str] = field(default_factory=set)  # ids of the clusters it absorbed
     never: set[str] = field(default_factory=set)  # authors it is never joined with (overrides)
     _term_norm: float | None = field(default=None, repr=False, compare=False)
-    _initials: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    _forms: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     @property
-    def coauthor_initials(self) -> frozenset[str]:
-        """Every co-author key with a given name in its initial form (``wang zhi`` → ``wang z``;
-        kept until the profile changes): what an initial-only key is checked against."""
-        if self._initials is None:
-            self._initials = frozenset(k[: k.index(" ") + 2] for k in self.coauthors if " " in k)
-        return self._initials
+    def coauthor_forms(self) -> frozenset[str]:
+        """Every co-author key in its initial form (``wang zhi`` → ``wang z``, a surname alone
+        itself; kept until the profile changes): what an initial-only key is checked against,
+        and a key that fits one of them has its initial form here."""
+        if self._forms is None:
+            self._forms = frozenset(_initial_form(k) for k in self.coauthors)
+        return self._forms
 
     @property
     def term_norm(self) -> float:
@@ -418,7 +419,7 @@ class Profile:
         return paper_digest(m.paper) in self.papers
 
     def add(self, m: Mention) -> None:
-        self._term_norm = self._initials = None
+        self._term_norm = self._forms = None
         self.size += 1
         if len(self.papers) < MAX_PAPERS:
             self.papers.add(paper_digest(m.paper))
@@ -439,7 +440,7 @@ class Profile:
 
     def merge(self, other: Profile) -> None:
         """Takes in another cluster's evidence (the two were shown to be one person)."""
-        self._term_norm = self._initials = None
+        self._term_norm = self._forms = None
         self.size += other.size
         self.retired |= other.retired | {other.id}
         self.never |= other.never
@@ -618,7 +619,7 @@ def coauthor_in(key: str, p: Profile) -> bool:
     if space < 0:  # a surname alone fits only itself
         return False
     if len(key) == space + 2:
-        return key in p.coauthor_initials
+        return key in p.coauthor_forms
     return key[: space + 2] in p.coauthors
 
 
@@ -653,7 +654,9 @@ def profile_score(a: Profile, b: Profile, w: Weights = DEFAULT_WEIGHTS) -> float
     co-author, a shared venue, shared categories, the cosine of their word counts, a shared
     affiliation word, minus the years between their spans beyond the slack."""
     total = 0.0
-    shared = [k for k in sorted(a.coauthors) if coauthor_in(k, b)]
+    shared = []
+    if not a.coauthor_forms.isdisjoint(b.coauthor_forms):
+        shared = [k for k in sorted(a.coauthors) if coauthor_in(k, b)]
     if shared:
         total += w.coauthor + w.coauthor_more * (min(len(shared), w.coauthor_cap) - 1)
     total += w.venue * bool(a.venues.keys() & b.venues.keys())
@@ -705,21 +708,28 @@ def attach_score(small: Profile, p: Profile, w: Weights = DEFAULT_WEIGHTS) -> fl
     return ev.score + w.same_title * (not ev.title and bool(small.titles & p.titles))
 
 
-def attach_bound(small: Profile, p: Profile, w: Weights = DEFAULT_WEIGHTS) -> float:
-    """An upper bound of :func:`attach_score` from lookups alone (names not compared, no
-    mention built): the co-authors that fit, any venue, category, affiliation word or title
-    in common, the words' cosine. Most of a large block's small clusters fall below the
-    threshold here and are never scored."""
-    shared = sum(1 for k in small.coauthors if coauthor_in(k, p))
+def attach_may_reach(
+    small: Profile, p: Profile, need: float, w: Weights = DEFAULT_WEIGHTS
+) -> bool:
+    """Whether :func:`attach_score` of ``small`` against ``p`` may reach ``need``, from an upper
+    bound of it built by lookups alone (names not compared, no mention built): the co-authors
+    that fit, any venue, category, affiliation word or title in common, then (only when they
+    can still decide it) the words' cosine. Most of a large block's small clusters fall below
+    it and are never scored."""
+    shared = 0
+    if not small.coauthor_forms.isdisjoint(p.coauthor_forms):
+        shared = sum(1 for k in small.coauthors if coauthor_in(k, p))
     total = w.coauthor + w.coauthor_more * (min(shared, w.coauthor_cap) - 1) if shared else 0.0
     total += w.venue * any(v in p.venues for v in small.venues)
     total += w.category * min(sum(1 for c in small.categories if c in p.categories), 2)
+    total += w.affiliation * any(a in p.affiliation for a in small.affiliation)
+    total += w.same_title * bool(small.titles & p.titles)
+    if total >= need or total + w.term_cap < need:
+        return total >= need
     if small.terms and p.terms:
         dot = sum(p.terms[t] for t in small.terms if t in p.terms)
         total += min(w.term * dot / (len(small.terms) ** 0.5 * p.term_norm), w.term_cap)
-    total += w.affiliation * any(a in p.affiliation for a in small.affiliation)
-    total += w.same_title * bool(small.titles & p.titles)
-    return total
+    return total >= need
 
 
 def year_gap(m: Mention, p: Profile) -> int:
@@ -1110,7 +1120,7 @@ def assign(
                 if (
                     other.id != profile.id
                     and other.size <= w.attach_max
-                    and attach_bound(other, profile, w) >= w.attach_threshold
+                    and attach_may_reach(other, profile, w.attach_threshold, w)
                     and out.can_join(profile, other)
                     and attach_score(other, profile, w) >= w.attach_threshold
                 ):
