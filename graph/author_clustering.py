@@ -708,9 +708,7 @@ def attach_score(small: Profile, p: Profile, w: Weights = DEFAULT_WEIGHTS) -> fl
     return ev.score + w.same_title * (not ev.title and bool(small.titles & p.titles))
 
 
-def attach_may_reach(
-    small: Profile, p: Profile, need: float, w: Weights = DEFAULT_WEIGHTS
-) -> bool:
+def attach_may_reach(small: Profile, p: Profile, need: float, w: Weights = DEFAULT_WEIGHTS) -> bool:
     """Whether :func:`attach_score` of ``small`` against ``p`` may reach ``need``, from an upper
     bound of it built by lookups alone (names not compared, no mention built): the co-authors
     that fit, any venue, category, affiliation word or title in common, then (only when they
