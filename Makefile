@@ -83,6 +83,7 @@ bench-quick: install bench/peer/node_modules
 bench-identity: install
 	$(BIN)/python -m bench.bench_identity
 	$(BIN)/python -m bench.bench_identity_cost --papers 100000
+	$(BIN)/python -m bench.clustering_scale --papers 400000
 
 # igraph vs Spark (GraphX) at 100k and 1M papers, per phase (docs/scale-out.md). SPARK_ARGS
 # picks the corpora, e.g. SPARK_ARGS='--skip-1m'.

@@ -104,7 +104,7 @@ def bulk(
         corpus = tmp / "works.jsonl"
         write_corpus(SynthConfig(papers=papers, p_name_only=name_only), corpus)
         seconds: dict[str, list[float]] = {mode: [] for mode in MODES}
-        parse: dict[str, list[float]] = {mode: [] for mode in MODES}
+        phases: dict[str, dict[str, list[float]]] = {mode: {} for mode in MODES}
         authors: dict[str, int] = {}
         local = LocalServerSettings()
         for i in range(repeats):
@@ -119,13 +119,20 @@ def bulk(
                     shutil.rmtree(home, ignore_errors=True)
                 s = result.seconds
                 seconds[mode].append(round(s["total"] - s["start_and_check_empty"], 2))
-                parse[mode].append(s["parse_and_csv"])
+                for phase, value in s.items():
+                    if phase not in ("total", "start_and_check_empty"):
+                        phases[mode].setdefault(phase, []).append(value)
                 authors[mode] = int(result.stats["nodes"].get("Author", 0))
         share = f"{name_only:.0%} of authorships without an author id"
         out = _compare(seconds, {"input": f"synthetic OpenAlex, {papers:,} papers, {share}",
                                  "memory": {"heap": heap, "pagecache": pagecache},
                                  "authors": authors})  # fmt: skip
-        out["parse_and_csv_median_s"] = {mode: median(v) for mode, v in parse.items()}
+        out["parse_and_csv_median_s"] = {
+            mode: median(p["parse_and_csv"]) for mode, p in phases.items()
+        }
+        out["phase_median_s"] = {
+            mode: {phase: median(v) for phase, v in p.items()} for mode, p in phases.items()
+        }
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -152,7 +152,9 @@ def run_bulk_import(
         with open_driver(settings) as driver:
             done = bulk.finish_import(driver, database, overrides)
             result.stats = graph_stats(driver, database)
-        result.seconds.update(schema=done.schema_seconds, metrics=done.metrics_seconds)
+        result.seconds.update(
+            schema=done.schema_seconds, relink=done.relink_seconds, metrics=done.metrics_seconds
+        )
         result.seconds["total"] = round(time.perf_counter() - t0, 3)
     finally:
         if keep_csv:
