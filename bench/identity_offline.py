@@ -24,14 +24,24 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import fields, replace
+from itertools import combinations
 from typing import Any
 
 import orjson
 
 from bench.common import DATA, RESULTS
-from graph.author_clustering import DEFAULT_WEIGHTS, MemoryClusters, Weights, mention_id
+from graph.author_clustering import (
+    DEFAULT_WEIGHTS,
+    MemoryClusters,
+    Profile,
+    Weights,
+    mention_id,
+    profile_score,
+    profiles_fit,
+)
 from graph.cluster_metrics import Scores, blocked_scores, scores
 from graph.identity import paper_key
 from graph.name_stats import MIN_NAMES, NameStats
@@ -64,6 +74,17 @@ def cluster_set(
     through ``MemoryClusters``: what the writers do, without the database). ``prior``: None (no
     name prior), ``"prefix"`` (counts built record by record, as the writers do) or ``"whole"``
     (counts of the whole set first)."""
+    return clustered(s, w, order, prior, min_names)[0]
+
+
+def clustered(
+    s: LabelledSet,
+    w: Weights,
+    order: Sequence[int] | None = None,
+    prior: str | None = None,
+    min_names: int = MIN_NAMES,
+) -> tuple[list[str], MemoryClusters]:
+    """:func:`cluster_set`, and the clusters' store (their final profiles)."""
     idx = list(order) if order is not None else list(range(len(s.records)))
     stats = None
     if prior is not None:
@@ -98,7 +119,79 @@ def cluster_set(
         node = paper_key(rec.ids.strong(), rec.ids.title_key)
         mid = f"{node}#{m.position}"
         wanted.append(store.final(landed[mid]) if mid in landed else f"missing:{mid}")
-    return wanted
+    return wanted, store
+
+
+CEILING_AT = (0.01, 1.0, 2.0, 3.0)  # profile evidence between two clusters left apart
+
+
+def ceiling(
+    sets: list[LabelledSet], w: Weights, prior: str | None, min_names: int = MIN_NAMES
+) -> dict[str, Any]:
+    """What the clustering leaves apart, and whether the evidence could join it. The pairs:
+    every two predicted clusters of one block holding labelled mentions whose names fit, with
+    their profile evidence (:func:`profile_score`); a pair is one person when both clusters'
+    majority gold person is the same. For each evidence level, pooled B³ after joining every
+    pair at or above it (what a merge pass at that level would do), after joining only the
+    pairs that are one person (an oracle: the recall the evidence could reach if it could tell
+    them apart), and how many of the pairs at or above it are one person."""
+    gold: list[str] = []
+    predicted: list[str] = []
+    pairs: list[tuple[str, str, float, bool]] = []
+    for s in sets:
+        pred, store = clustered(s, w, None, prior, min_names)
+        gold += [f"{s.name}/{m.gold}" for m in s.mentions]
+        predicted += [f"{s.name}/{p}" for p in pred]
+        votes: dict[str, Counter[str]] = {}
+        for m, p in zip(s.mentions, pred, strict=True):
+            votes.setdefault(p, Counter())[m.gold] += 1
+        person = {p: c.most_common(1)[0][0] for p, c in votes.items()}
+        by_block: dict[str, list[Profile]] = {}
+        for p in sorted(votes):
+            if p in store.profiles:
+                by_block.setdefault(store.profiles[p].block, []).append(store.profiles[p])
+        for profiles in by_block.values():
+            for a, b in combinations(profiles, 2):
+                if profiles_fit(a, b):
+                    same = person[a.id] == person[b.id]
+                    pairs.append((f"{s.name}/{a.id}", f"{s.name}/{b.id}", profile_score(a, b, w),
+                                  same))  # fmt: skip
+    out: dict[str, Any] = {
+        "as_clustered": scores(gold, predicted).bcubed.as_dict(),
+        "pairs_left_apart": len(pairs),
+        "one_person": sum(same for *_, same in pairs),
+        "at_evidence": [],
+    }
+    for level in CEILING_AT:
+        above = [(a, b, same) for a, b, sc, same in pairs if sc >= level]
+        joined = {
+            who: scores(gold, _joined(predicted, [(a, b) for a, b, same in above if keep(same)]))
+            for who, keep in (("any", lambda _s: True), ("oracle", bool))
+        }
+        out["at_evidence"].append({
+            "level": level,
+            "pairs": len(above),
+            "one_person": sum(same for *_, same in above),
+            "join_all_bcubed": joined["any"].bcubed.as_dict(),
+            "join_one_person_only_bcubed": joined["oracle"].bcubed.as_dict(),
+        })  # fmt: skip
+    return out
+
+
+def _joined(predicted: list[str], pairs: list[tuple[str, str]]) -> list[str]:
+    """``predicted`` with each pair's two clusters made one (transitively)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x] = parent.get(parent[x], parent[x])
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return [find(p) for p in predicted]
 
 
 def report(name: str, s: Scores) -> str:
@@ -159,6 +252,9 @@ def main() -> None:
     parser.add_argument("--prior", action="store_true", help="also with the name prior")
     parser.add_argument("--prior-whole", action="store_true", help="prior counts of the whole set")
     parser.add_argument("--prior-min-names", type=int, default=MIN_NAMES)
+    parser.add_argument(
+        "--ceiling", action="store_true", help="what is left apart, and what joining it would do"
+    )
     args = parser.parse_args()
     prior = ("whole" if args.prior_whole else "prefix") if args.prior else None
     w = DEFAULT_WEIGHTS
@@ -204,6 +300,15 @@ def main() -> None:
         })  # fmt: skip
     if shuffles:
         result["shuffled"] = shuffles
+    if args.ceiling:
+        result["left_apart"] = left = ceiling(sets, w, prior, args.prior_min_names)
+        print(f"-- left apart: {left['pairs_left_apart']} pairs of clusters whose names fit, "
+              f"{left['one_person']} of them one person")  # fmt: skip
+        for row in left["at_evidence"]:
+            a, o = row["join_all_bcubed"], row["join_one_person_only_bcubed"]
+            print(f"   evidence >= {row['level']}: {row['pairs']} pairs, {row['one_person']} one "
+                  f"person; joining all B3 {a['precision']:.3f}/{a['recall']:.3f}/{a['f1']:.3f}, "
+                  f"only those {o['precision']:.3f}/{o['recall']:.3f}/{o['f1']:.3f}")  # fmt: skip
     if args.out:
         path = RESULTS / args.out
         path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")

@@ -808,72 +808,127 @@ class Assignment:
     new_cluster: bool
 
 
+def _post(index: dict[str, set[str]], values: Iterable[str], pid: str) -> None:
+    """Adds ``pid`` to the posting of every value (one set allocated per new value only)."""
+    for v in values:
+        ids = index.get(v)
+        if ids is None:
+            index[v] = {pid}
+        else:
+            ids.add(pid)
+
+
 class _BlockIndex:
-    """Profiles of one block and an inverted index feature → profile ids."""
+    """Profiles of one block and, per kind of feature, an inverted index value → profile ids:
+    co-author surnames and the co-author keys' initial forms (:func:`_initial_form`), venues,
+    words, affiliation words, categories and title digests."""
+
+    __slots__ = ("profiles", "surnames", "forms", "venues", "terms", "affiliation",
+                 "categories", "titles")  # fmt: skip
+    KINDS = ("surnames", "forms", "venues", "terms", "affiliation", "categories", "titles")
 
     def __init__(self, profiles: Iterable[Profile]) -> None:
         self.profiles: dict[str, Profile] = {}
-        self.index: dict[str, set[str]] = {}
+        self.surnames: dict[str, set[str]] = {}
+        self.forms: dict[str, set[str]] = {}
+        self.venues: dict[str, set[str]] = {}
+        self.terms: dict[str, set[str]] = {}
+        self.affiliation: dict[str, set[str]] = {}
+        self.categories: dict[str, set[str]] = {}
+        self.titles: dict[str, set[str]] = {}
         for p in profiles:
             self.put(p)
 
     @staticmethod
-    def _features(
-        coauthors: Iterable[str], venues: Iterable[str], terms: Iterable[str],
-        affiliation: Iterable[str], categories: Iterable[str],
-    ) -> list[str]:  # fmt: skip
-        out = [f"c:{k.partition(' ')[0]}" for k in coauthors]
-        out += [f"i:{_initial_form(k)}" for k in coauthors]
-        out += [f"v:{v}" for v in venues]
-        out += [f"t:{t}" for t in terms]
-        out += [f"a:{a}" for a in affiliation]
-        out += [f"k:{c}" for c in categories]
-        return out
+    def features(p: Profile) -> dict[str, set[str]]:
+        """What :meth:`put` indexes ``p`` under, by kind (a kind of :attr:`KINDS`)."""
+        return {
+            "surnames": {k.partition(" ")[0] for k in p.coauthors},
+            "forms": set(p.coauthor_forms),
+            "venues": set(p.venues),
+            "terms": set(p.terms),
+            "affiliation": set(p.affiliation),
+            "categories": set(p.categories),
+            "titles": set(p.titles),
+        }
+
+    def _put(
+        self, pid: str, coauthors: Iterable[str], venues: Iterable[str], terms: Iterable[str],
+        affiliation: Iterable[str], categories: Iterable[str], titles: Iterable[str],
+    ) -> None:  # fmt: skip
+        forms = {_initial_form(k) for k in coauthors}
+        _post(self.forms, forms, pid)
+        _post(self.surnames, {f.partition(" ")[0] for f in forms}, pid)
+        _post(self.venues, venues, pid)
+        _post(self.terms, terms, pid)
+        _post(self.affiliation, affiliation, pid)
+        _post(self.categories, categories, pid)
+        _post(self.titles, titles, pid)
 
     def put(self, p: Profile) -> None:
         self.profiles[p.id] = p
-        feats = self._features(p.coauthors, p.venues, p.terms, p.affiliation, p.categories)
-        feats += [f"T:{t}" for t in p.titles]
-        for f in feats:
-            self.index.setdefault(f, set()).add(p.id)
+        self._put(p.id, p.coauthors, p.venues, p.terms, p.affiliation, p.categories, p.titles)
 
     def put_mention(self, p: Profile, m: Mention) -> None:
         """Index what ``m`` just added to ``p`` (indexed before it): the entries :meth:`put`
         would add, without walking the whole profile again."""
-        feats = self._features(
+        self._put(
+            p.id,
             [k for k in m.coauthors if k in p.coauthors],
-            [m.venue] if m.venue and m.venue in p.venues else [],
+            [m.venue] if m.venue and m.venue in p.venues else (),
             [t for t in m.terms if t in p.terms],
             [a for a in m.affiliation if a in p.affiliation],
             [c for c in m.categories if c in p.categories],
+            [m.title] if m.title is not None and m.title in p.titles else (),
         )
-        if m.title is not None and m.title in p.titles:
-            feats.append(f"T:{m.title}")
-        for f in feats:
-            self.index.setdefault(f, set()).add(p.id)
 
     def put_merged(self, survivor: Profile, gone: Profile) -> None:
         """Index what ``gone`` brought to ``survivor`` (both indexed before the merge)."""
-        feats = self._features(
-            [k for k in gone.coauthors if k in survivor.coauthors],
-            [v for v in gone.venues if v in survivor.venues],
-            [t for t in gone.terms if t in survivor.terms],
-            [a for a in gone.affiliation if a in survivor.affiliation],
-            [c for c in gone.categories if c in survivor.categories],
+        s = survivor
+        self._put(
+            s.id,
+            [k for k in gone.coauthors if k in s.coauthors],
+            [v for v in gone.venues if v in s.venues],
+            [t for t in gone.terms if t in s.terms],
+            [a for a in gone.affiliation if a in s.affiliation],
+            [c for c in gone.categories if c in s.categories],
+            [t for t in gone.titles if t in s.titles],
         )
-        feats += [f"T:{t}" for t in gone.titles if t in survivor.titles]
-        for f in feats:
-            self.index.setdefault(f, set()).add(survivor.id)
 
     def drop(self, cluster_id: str) -> None:
         self.profiles.pop(cluster_id, None)  # index entries are filtered on lookup
 
+    def _sharing(
+        self, coauthors: Iterable[str], venues: Iterable[str], affiliation: Iterable[str],
+        categories: Iterable[str],
+    ) -> set[str]:  # fmt: skip
+        """Ids of the profiles sharing a co-author surname (a key's initial form implies it),
+        a venue, an affiliation word or a category."""
+        ids: set[str] = set()
+        for index, values in (
+            (self.surnames, {k.partition(" ")[0] for k in coauthors}),
+            (self.venues, venues), (self.affiliation, affiliation),
+            (self.categories, categories),
+        ):  # fmt: skip
+            for v in values:
+                found = index.get(v)
+                if found:
+                    ids |= found
+        return ids
+
+    def _worded(self, terms: Iterable[str]) -> set[str]:
+        ids: set[str] = set()
+        index = self.terms
+        for t in terms:
+            found = index.get(t)
+            if found:
+                ids |= found
+        return ids
+
     def similar(self, p: Profile) -> list[Profile]:
         """The other profiles sharing a feature with ``p`` (by id)."""
-        feats = self._features(p.coauthors, p.venues, p.terms, p.affiliation, p.categories)
-        ids: set[str] = set()
-        for f in feats:
-            ids |= self.index.get(f, set())
+        ids = self._sharing(p.coauthors, p.venues, p.affiliation, p.categories)
+        ids |= self._worded(p.terms)
         ids.discard(p.id)
         return [self.profiles[i] for i in sorted(ids) if i in self.profiles]
 
@@ -895,34 +950,43 @@ class _BlockIndex:
         it, so the words' postings (a large block's common words name most of its profiles)
         are not walked: a profile's words are looked at only when they decide its bound."""
         bound: dict[str, float] = {}
+        forms = self.forms
         shared: Counter[str] = Counter()  # co-author keys whose initial form the profile has
         for key in m.coauthors:
-            shared.update(self.index.get(f"i:{_initial_form(key)}", ()))
+            found = forms.get(_initial_form(key))
+            if found:
+                shared.update(found)
         for i, n in shared.items():
             bound[i] = w.coauthor + w.coauthor_more * (min(n, w.coauthor_cap) - 1)
-        categories: Counter[str] = Counter()
-        for c in m.categories:
-            categories.update(self.index.get(f"k:{c}", ()))
-        for i, n in categories.items():
-            bound[i] = bound.get(i, 0.0) + w.category * min(n, 2)
-        for value, kind, gain in ((m.venue, "v", w.venue), (m.title, "T", w.same_title)):
-            for i in self.index.get(f"{kind}:{value}", ()) if value else ():
+        if m.categories:
+            categories: Counter[str] = Counter()
+            for c in m.categories:
+                found = self.categories.get(c)
+                if found:
+                    categories.update(found)
+            for i, n in categories.items():
+                bound[i] = bound.get(i, 0.0) + w.category * min(n, 2)
+        for value, index, gain in (
+            (m.venue, self.venues, w.venue), (m.title, self.titles, w.same_title),
+        ):  # fmt: skip
+            for i in index.get(value, ()) if value else ():
                 bound[i] = bound.get(i, 0.0) + gain
-        affiliated: set[str] = set()
-        for a in m.affiliation:
-            affiliated.update(self.index.get(f"a:{a}", ()))
-        for i in affiliated:
-            bound[i] = bound.get(i, 0.0) + w.affiliation
+        if m.affiliation:
+            affiliated: set[str] = set()
+            for a in m.affiliation:
+                found = self.affiliation.get(a)
+                if found:
+                    affiliated |= found
+            for i in affiliated:
+                bound[i] = bound.get(i, 0.0) + w.affiliation
         walk_words = (w.threshold if lowest is None else lowest) <= w.term_cap
         if walk_words:
-            worded: set[str] = set()
-            for t in m.terms:
-                worded.update(self.index.get(f"t:{t}", ()))
-            for i in worded:
+            for i in self._worded(m.terms):
                 bound[i] = bound.get(i, 0.0) + w.term_cap
-        found = []
+        found_profiles = []
+        profiles = self.profiles
         for i in sorted(bound):
-            p = self.profiles.get(i)
+            p = profiles.get(i)
             if p is None:
                 continue
             need = needed(p)
@@ -930,21 +994,17 @@ class _BlockIndex:
             if b >= need or (
                 not walk_words and b + w.term_cap >= need and any(t in p.terms for t in m.terms)
             ):
-                found.append(p)
-        return found
+                found_profiles.append(p)
+        return found_profiles
 
     def candidates(
         self, m: Mention, words_alone: Callable[[Profile], bool] | None = None
     ) -> list[Profile]:
         """The profiles sharing a feature with ``m``, by id. ``words_alone``: whether to keep a
         profile that shares only words with ``m`` (None: every one is kept)."""
-        venues = [m.venue] if m.venue else []
-        ids: set[str] = set()
-        for f in self._features(m.coauthors, venues, (), m.affiliation, m.categories):
-            ids |= self.index.get(f, set())
-        words: set[str] = set()
-        for t in m.terms:
-            words |= self.index.get(f"t:{t}", set())
+        ids = self._sharing(m.coauthors, (m.venue,) if m.venue else (), m.affiliation,
+                            m.categories)  # fmt: skip
+        words = self._worded(m.terms)
         if words_alone is None:
             ids |= words
         else:
@@ -1013,7 +1073,7 @@ class Outcome:
             and not self.apart({a.id, *a.retired}, {b.id, *b.retired})
             and not a.never & {b.id, *b.retired}
             and not b.never & {a.id, *a.retired}
-            and _profiles_fit(a, b)
+            and profiles_fit(a, b)
             and not a.papers & b.papers
         )
 
@@ -1140,7 +1200,7 @@ def assign(
     return out
 
 
-def _profiles_fit(a: Profile, b: Profile) -> bool:
+def profiles_fit(a: Profile, b: Profile) -> bool:
     return all(
         _given_fit_cached(_given_tokens(x), _given_tokens(y)) for x in a.names for y in b.names
     )

@@ -59,11 +59,10 @@ def test_the_kept_index_holds_every_feature_of_every_profile() -> None:
     assert store.indexes
     for block in store.indexes.values():
         for p in block.profiles.values():
-            for f in _BlockIndex._features(p.coauthors, p.venues, p.terms, p.affiliation,
-                                          p.categories):  # fmt: skip
-                assert p.id in block.index[f], (p.id, f)
-            for t in p.titles:
-                assert p.id in block.index[f"T:{t}"], (p.id, t)
+            for kind, values in _BlockIndex.features(p).items():
+                index = getattr(block, kind)
+                for v in values:
+                    assert p.id in index[v], (p.id, kind, v)
 
 
 class EveryCandidate(_BlockIndex):
