@@ -21,7 +21,9 @@ writes the CSVs, under assumptions that hold for **one OpenAlex works dump** and
    clustered by the writer's own rule too (``graph.author_clustering.cluster_rows``, mentions
    in record order, so where a batch ends does not matter), every ``CLUSTER_BATCH`` rows,
    against in-memory cluster profiles (``MemoryClusters``, bounded per cluster): the clusters
-   are those ``scholargraph load`` makes from the same rows.
+   are those ``scholargraph load`` makes from the same rows. The clustering runs in a process
+   of its own (``ClusteringProcess``), one batch behind the CSV writing, so the two use both
+   cores; its batches are decided in order, so the clusters are those of running it inline.
 5. **The target database is empty** (``ensure_empty``): nothing is merged with existing data.
 
 Node ids, properties and relationship properties are those of docs/model.md and of the
@@ -45,9 +47,11 @@ import subprocess
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, Any
 
@@ -56,7 +60,7 @@ from neo4j import Driver, RoutingControl
 
 from graph.author_clustering import (
     DEFAULT_RULES,
-    NO_MATCH_ROW,
+    Apart,
     BatchClusters,
     IdentityRules,
     Match,
@@ -176,8 +180,62 @@ def _csv_field(value: str) -> str:
     return value
 
 
-def _match_at(clusters: BatchClusters, paper: int, author: int) -> Match | None:
-    return clusters.match((paper, author))
+_ID_ROW = Match(Rule.ID).row()  # an authorship whose record carried a strong author id
+
+# -- the clustering in a process of its own -----------------------------------------------------
+_STORE: MemoryClusters | None = None  # the clustering process's clusters (``ClusteringProcess``)
+
+
+def _open_store(apart: Apart | None) -> None:
+    global _STORE
+    gc.disable()  # profiles and rows hold no cycles (``cyclic_gc_paused``)
+    _STORE = MemoryClusters(apart=apart, name_stats=NameStats())
+
+
+def _store_batch(rows: list[PaperRow], nodes: list[str]) -> BatchClusters:
+    """One batch decided in the clustering process; what the CSV writer needs of it: where each
+    name-only authorship goes, its match properties, the clusters joined."""
+    assert _STORE is not None
+    out = _STORE.batch(rows, nodes)
+    out.build_rows()
+    return BatchClusters(out.node_of, {}, out.merges, {}, rows=out.rows)
+
+
+def _store_final() -> tuple[dict[str, str], dict[str, tuple[str | None, str | None]]]:
+    """The clusters absorbed (absorbed → survivor) and every profile's stored columns."""
+    assert _STORE is not None
+    return dict(_STORE.absorbed), {i: _stored_profile(p) for i, p in _STORE.profiles.items()}
+
+
+class ClusteringProcess:
+    """``MemoryClusters`` in a worker process: batches are submitted in record order and
+    decided in that order (one worker), so the clusters are those of deciding them inline,
+    while the caller goes on writing CSV rows. A failure in the worker is raised by the
+    batch's ``result()``."""
+
+    def __init__(self, apart: Apart | None) -> None:
+        self._pool = ProcessPoolExecutor(
+            1, mp_context=get_context("fork"), initializer=_open_store, initargs=(apart,)
+        )
+
+    def submit(self, rows: list[PaperRow], nodes: list[str]) -> Future[BatchClusters]:
+        return self._pool.submit(_store_batch, rows, nodes)
+
+    def final(self) -> tuple[dict[str, str], dict[str, tuple[str | None, str | None]]]:
+        return self._pool.submit(_store_final).result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _match_row(clusters: BatchClusters, paper: int, author: int) -> dict[str, Any]:
+    return clusters.match_row((paper, author))
+
+
+def _final(absorbed: dict[str, str], cluster: str) -> str:
+    while cluster in absorbed:
+        cluster = absorbed[cluster]
+    return cluster
 
 
 class BulkCsvWriter:
@@ -207,11 +265,12 @@ class BulkCsvWriter:
         self._categories: dict[str, dict[str, str | None]] = {}
         self._hierarchy: set[tuple[str, str]] = set()
         # the name prior counts the names of the rows as they come (the database is empty)
-        self._clusters = MemoryClusters(apart=rules.apart, name_stats=NameStats())
-        self._cluster = rules.cluster
+        self._clusters = ClusteringProcess(rules.apart) if rules.cluster else None
         self._cluster_batch = cluster_batch
         self._batch_rows = 0
         self._pending: list[tuple[PaperRow, str]] = []  # rows of the batch, authorships not written
+        # the batch being clustered, its authorships written when its clusters come back
+        self._in_flight: tuple[Future[BatchClusters], list[tuple[PaperRow, str]]] | None = None
         self._name_only_authored: list[list[Any]] = []  # written at the end (clusters may join)
         for name, header in (
             ("papers", PAPER_HEADER), ("authored", AUTHORED_HEADER),
@@ -308,21 +367,36 @@ class BulkCsvWriter:
         self.counts["cites"] += len(row["references"])
 
     def _flush_authorships(self) -> None:
-        """The batch's authorships: name-only ones clustered first (``cluster_rows``)."""
+        """The batch's authorships: name-only ones clustered first (``cluster_rows``), in the
+        clustering process; this batch is handed over, then the one before it written."""
         self._batch_rows = 0
         if not self._pending:
             return
-        rows = [row for row, _w in self._pending]
+        pending, self._pending = self._pending, []
+        if self._clusters is None:
+            self._write_authorships(pending, BatchClusters({}, {}, [], {}))
+            return
+        rows = [row for row, _w in pending]
         nodes = [paper_key(row["ids"], row.get("title_key")) for row in rows]
-        clusters = (
-            self._clusters.batch(rows, nodes) if self._cluster else BatchClusters({}, {}, [], {})
-        )
+        decided = self._clusters.submit(rows, nodes)
+        self._settle()
+        self._in_flight = (decided, pending)
+
+    def _settle(self) -> None:
+        """The batch being clustered: wait for its clusters, write its authorships."""
+        if self._in_flight is not None:
+            decided, pending = self._in_flight
+            self._in_flight = None
+            self._write_authorships(pending, decided.result())
+
+    def _write_authorships(
+        self, pending: list[tuple[PaperRow, str]], clusters: BatchClusters
+    ) -> None:
         by_paper: dict[int, dict[int, str]] = {}
         for (pi, ai), node in clusters.node_of.items():
             by_paper.setdefault(pi, {})[ai] = node
-        for pi, (row, w) in enumerate(self._pending):
-            self._authorships(row, w, by_paper.get(pi, {}), partial(_match_at, clusters, pi))
-        self._pending.clear()
+        for pi, (row, w) in enumerate(pending):
+            self._authorships(row, w, by_paper.get(pi, {}), partial(_match_row, clusters, pi))
         self._join(clusters)
 
     def _join(self, clusters: BatchClusters) -> None:
@@ -332,13 +406,12 @@ class BulkCsvWriter:
 
     def _authorships(
         self, row: PaperRow, w: str, clustered: dict[int, str],
-        match_of: Callable[[int], Match | None],
+        match_of: Callable[[int], dict[str, Any]],
     ) -> None:  # fmt: skip
         authored: dict[str, list[Any]] = {}
         for ai, ref in enumerate(row["authors"]):
             node = self._authors.assign(ref, row["source"], clustered.get(ai))
-            match = Match(Rule.ID) if ref["ids"] else match_of(ai)
-            why = match.row() if match is not None else NO_MATCH_ROW
+            why = _ID_ROW if ref["ids"] else match_of(ai)
             authored[node] = [node, w, ref.get("position"), self._text(ref.get("raw_name")),
                               row["source"], why["match_rule"], why["match_score"],
                               self._text(why["match_evidence"])]  # fmt: skip
@@ -403,27 +476,34 @@ class BulkCsvWriter:
     def abort(self) -> None:
         for fh in self._files.values():
             fh.close()
+        if self._clusters is not None:
+            self._clusters.close()
 
     # -- the end --------------------------------------------------------------------------------
     def close(self) -> CsvSet:
         """Write the aggregated node files and the stubs; returns the import's file set."""
         self._flush_authorships()
+        self._settle()
+        absorbed: dict[str, str] = {}
+        stored: dict[str, tuple[str | None, str | None]] = {}
+        if self._clusters is not None:
+            absorbed, stored = self._clusters.final()
+            self._clusters.close()
         written: set[tuple[str, str]] = set()
         for values in self._name_only_authored:  # on the cluster that absorbed theirs, once
-            values[0] = self._clusters.final(values[0])
+            values[0] = _final(absorbed, values[0])
             if (values[0], values[1]) not in written:
                 written.add((values[0], values[1]))
                 self._row("authored", values)
         self._open("authors", AUTHOR_HEADER)
         for node, a in self._authors.nodes.items():
-            profile = self._clusters.profiles.get(node)
             self._row(
                 "authors",
                 [node, self._text(a["name"]), a["name_key"], a["match_key"],
                  _array(a["variants"]),
                  "".join(" " + v for v in a["variants"]), self._text(a["affiliation"]),
                  _array(a["sources"]), *(a["ids"].get(k) for k in AUTHOR_ID_KINDS),
-                 *_stored_profile(profile)],
+                 *stored.get(node, (None, None))],
             )  # fmt: skip
         self._open("venues", VENUE_HEADER)
         for vid, v in self._venues.nodes.items():

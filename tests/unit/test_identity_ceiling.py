@@ -21,7 +21,7 @@ def test_the_left_apart_pairs_on_real_blocks() -> None:
     rows = left["at_evidence"]
     assert [r["level"] for r in rows] == sorted(r["level"] for r in rows)
     clustered = left["as_clustered"]
-    for lower, higher in zip(rows, rows[1:]):
+    for lower, higher in zip(rows, rows[1:], strict=False):
         assert lower["pairs"] >= higher["pairs"] and lower["one_person"] >= higher["one_person"]
     for r in rows:
         oracle, every = r["join_one_person_only_bcubed"], r["join_all_bcubed"]
