@@ -223,9 +223,18 @@ def profiles_from_graph(tx: ManagedTransaction, ids: Iterable[str]) -> dict[str,
     """Profiles of authors built from their papers in the graph (the most recent
     ``CANDIDATE_PAPERS`` of each): strong-id candidates of the relink, authors an override
     changed."""
-    out: dict[str, Profile] = {}
+    return profiles_from_rows(_candidate_rows(tx, ids))
+
+
+def _candidate_rows(tx: ManagedTransaction, ids: Iterable[str]) -> list[dict[str, Any]]:
     records = tx.run(cq.CANDIDATE_EVIDENCE, ids=sorted(set(ids)), per_author=CANDIDATE_PAPERS)
-    for r in records:
+    return records.data()
+
+
+def profiles_from_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, Profile]:
+    """:func:`profiles_from_graph` on rows of ``CANDIDATE_EVIDENCE`` already read (pure)."""
+    out: dict[str, Profile] = {}
+    for r in rows:
         papers = sorted(r["papers"], key=lambda p: p["paper"])
         mentions = [
             _mention_of(p, r["id"], r["affiliation"] if i == 0 else None)
@@ -236,39 +245,54 @@ def profiles_from_graph(tx: ManagedTransaction, ids: Iterable[str]) -> dict[str,
     return out
 
 
-def relink_to_strong(
-    tx: ManagedTransaction,
-    items: Mapping[tuple[str, str], str],
-    w: Weights = DEFAULT_WEIGHTS,
-    apart: Apart | None = None,
-    kept: KeptProfiles | None = None,
-) -> int:
-    """Checks name-only authorships ``(author, paper) → blocking key`` against the strong-id
-    authors under their key; moves each that exactly one candidate matches. Candidates are
-    looked up per key first, so a graph without strong-id authors under these keys (a name-only
-    source loaded alone) costs one index seek per key. Returns how many moved."""
+@dataclass(frozen=True, slots=True)
+class RelinkReads:
+    """What the relink of some name-only authorships reads from the graph, as plain rows (they
+    cross to a worker process in the sweep after a bulk import): the strong-id authors under
+    each blocking key, each authorship's evidence and blocking key, the candidates' papers."""
+
+    strong: dict[str, list[str]]
+    key_of: dict[tuple[str, str], str]
+    evidence: list[dict[str, Any]]
+    candidates: list[dict[str, Any]]
+
+
+def read_relink(tx: ManagedTransaction, items: Mapping[tuple[str, str], str]) -> RelinkReads | None:
+    """Every read :func:`decide_relink` needs for ``items`` (``(author, paper) → blocking
+    key``). Candidates are looked up per key first, so a graph without strong-id authors under
+    these keys (a name-only source loaded alone) costs one index seek per key: None, nothing to
+    decide."""
     if not items:
-        return 0
+        return None
     strong: dict[str, list[str]] = {}
     for rec in tx.run(q.STRONG_UNDER_KEYS, keys=sorted(set(items.values()))):
         strong.setdefault(rec["key"], []).append(rec["id"])
-    todo = sorted((a, p, k) for (a, p), k in items.items() if k in strong)
-    if not todo:
-        return 0
+    key_of = {(a, p): k for (a, p), k in sorted(items.items()) if k in strong}
+    if not key_of:
+        return None
     evidence = tx.run(
-        cq.MENTION_EVIDENCE, items=[{"author": a, "paper": p} for a, p, _k in todo]
+        cq.MENTION_EVIDENCE, items=[{"author": a, "paper": p} for a, p in key_of]
     ).data()
-    key_of = {(a, p): k for a, p, k in todo}
-    profiles = profiles_from_graph(tx, {c for _a, _p, k in todo for c in strong[k]})
+    candidates = _candidate_rows(tx, {c for k in set(key_of.values()) for c in strong[k]})
+    return RelinkReads(strong, key_of, evidence, candidates)
+
+
+def decide_relink(
+    reads: RelinkReads, w: Weights = DEFAULT_WEIGHTS, apart: Apart | None = None
+) -> list[dict[str, Any]]:
+    """The moves (rows of ``MOVE_AUTHORSHIP``): each authorship that exactly one strong-id
+    author under its key matches, by the clustering's own score and threshold (pure)."""
+    profiles = profiles_from_rows(reads.candidates)
     moves = []
     indexed: dict[str, StrongCandidates] = {}  # key → its strong-id authors, indexed
-    for ev in sorted(evidence, key=lambda r: (r["author"], r["paper"])):
+    for ev in sorted(reads.evidence, key=lambda r: (r["author"], r["paper"])):
         if ev["rule"] == Rule.OVERRIDE:
             continue  # where the overrides file put it, it stays
         m = _mention_of(ev, ev["author"])
-        key = key_of[(ev["author"], ev["paper"])]
+        key = reads.key_of[(ev["author"], ev["paper"])]
         if key not in indexed:
-            indexed[key] = StrongCandidates((profiles[c] for c in strong[key] if c in profiles), w)
+            strong = reads.strong[key]
+            indexed[key] = StrongCandidates((profiles[c] for c in strong if c in profiles), w)
         # not an author already on the paper, nor one the overrides keep apart from it
         excluded = set(ev["listed"]) | set(ev["never"] or ())
         candidates = [
@@ -280,8 +304,31 @@ def relink_to_strong(
         if found is not None:
             moves.append({"author": ev["author"], "paper": ev["paper"], "strong": found[0].id,
                           **Match(Rule.RELINKED, found[1]).row()})  # fmt: skip
+    return moves
+
+
+def write_moves(
+    tx: ManagedTransaction, moves: list[dict[str, Any]], kept: KeptProfiles | None = None
+) -> int:
+    """Moves the authorships :func:`decide_relink` chose; returns how many moved."""
     if moves:
         emptied = [r["id"] for r in tx.run(q.MOVE_AUTHORSHIP, rows=moves)]
         if kept is not None:  # clusters whose last authorship moved are gone
             kept.deleted(emptied)
     return len(moves)
+
+
+def relink_to_strong(
+    tx: ManagedTransaction,
+    items: Mapping[tuple[str, str], str],
+    w: Weights = DEFAULT_WEIGHTS,
+    apart: Apart | None = None,
+    kept: KeptProfiles | None = None,
+) -> int:
+    """Checks name-only authorships ``(author, paper) → blocking key`` against the strong-id
+    authors under their key; moves each that exactly one candidate matches, in ``tx``: its
+    reads, decisions and writes. Returns how many moved."""
+    reads = read_relink(tx, items)
+    if reads is None:
+        return 0
+    return write_moves(tx, decide_relink(reads, w, apart), kept)

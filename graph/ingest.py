@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from typing import Any, Literal
 
 from neo4j import Driver, ManagedTransaction
@@ -19,6 +20,7 @@ from neo4j import Driver, ManagedTransaction
 from graph import ingest_queries as q
 from graph.author_clustering import (
     DEFAULT_RULES,
+    DEFAULT_WEIGHTS,
     Apart,
     BatchAuthorships,
     BatchClusters,
@@ -28,11 +30,14 @@ from graph.author_clustering import (
     Rule,
 )
 from graph.author_links import (
+    decide_relink,
     prepare_batch,
     profile_rows,
+    read_relink,
     relink_to_strong,
     same_authorship,
     store_clusters,
+    write_moves,
 )
 from graph.db import driver_key
 from graph.identity import (
@@ -450,18 +455,39 @@ def link_by_coauthor_everywhere(
     """The name-only → strong-id relink over every name-only authorship (after an offline
     import, which cannot run it batch by batch); returns how many authorships moved.
 
-    Whole blocking keys go into each transaction (keys packed up to ``batch`` authorships; a
-    larger key alone), so the strong-id authors of a key are read once, and every authorship of
-    a key is judged against their profiles as they stood before its transaction: the outcome
-    does not depend on ``batch``."""
+    Whole blocking keys go into each group (keys packed up to ``batch`` authorships; a larger
+    key alone), so the strong-id authors of a key are read once, and every authorship of a key
+    is judged against their profiles as they stood before the sweep moved anything under it:
+    the outcome does not depend on ``batch``. A group's reads, its decisions and its moves are
+    three steps: the decisions (pure Python, most of the time) run in a worker process while
+    this one reads the next group and writes the moves of the one before. Keys are independent
+    (a move changes only the papers of a strong-id author under its own key), so this is the
+    outcome of doing each group in one transaction, in key order."""
     records, _, _ = driver.execute_query(q.ALL_NAME_ONLY_AUTHORSHIPS, database_=database)
     by_key: dict[str, dict[tuple[str, str], str]] = {}
     for r in records:
         by_key.setdefault(r["key"], {})[(r["author"], r["paper"])] = r["key"]
+    del records
     moved = 0
-    with driver.session(database=database) as session:
-        for items in _packed(by_key, batch):
-            moved += session.execute_write(_relink_and_stamp, items, apart)
+    pending: Future[list[Row]] | None = None
+    pool: ProcessPoolExecutor | None = None
+    try:
+        with driver.session(database=database) as session:
+            for items in _packed(by_key, batch):
+                reads = session.execute_read(read_relink, items)
+                if reads is None:
+                    continue
+                if pool is None:  # only a sweep with candidates pays for the process
+                    pool = ProcessPoolExecutor(1, mp_context=get_context("fork"))
+                decided = pool.submit(decide_relink, reads, DEFAULT_WEIGHTS, apart)
+                if pending is not None:
+                    moved += session.execute_write(_move_and_stamp, pending.result())
+                pending = decided
+            if pending is not None:
+                moved += session.execute_write(_move_and_stamp, pending.result())
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return moved
 
 
@@ -480,10 +506,8 @@ def _packed(
         yield group
 
 
-def _relink_and_stamp(
-    tx: ManagedTransaction, items: dict[tuple[str, str], str], apart: Apart | None
-) -> int:
-    moved = relink_to_strong(tx, items, apart=apart)
+def _move_and_stamp(tx: ManagedTransaction, moves: list[Row]) -> int:
+    moved = write_moves(tx, moves)
     replace_stamp(tx)
     return moved
 
