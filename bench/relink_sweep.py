@@ -74,7 +74,7 @@ WAYS: dict[str, Callable[[Driver, str], int]] = {
 
 def _round(server: LocalNeo4j, csvs: CsvSet, way: Callable[[Driver, str], int]) -> dict[str, Any]:
     import_offline(server, csvs, DB)
-    with GraphDatabase.driver(server.uri, auth=None) as driver:
+    with GraphDatabase.driver(server.uri, auth=None, notifications_min_severity="OFF") as driver:
         apply_schema(driver, DB)
         t0 = time.perf_counter()
         moved = way(driver, DB)

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -1222,9 +1223,12 @@ def mention_id(paper_node: str, position: int | None, name_key: str) -> str:
     return f"{paper_node}#{position if position is not None else name_key}"
 
 
-def paper_mentions(row: Mapping[str, Any], paper_node: str) -> list[tuple[int, Mention]]:
+def paper_mentions(
+    row: Mapping[str, Any], paper_node: str, takes: Callable[[str], bool] | None = None
+) -> list[tuple[int, Mention]]:
     """The name-only authorships of one paper row (``loaders.writer.paper_row`` shape) as
-    mentions, with the index of each in ``row["authors"]``."""
+    mentions, with the index of each in ``row["authors"]``. ``takes``: the blocks whose mentions
+    get their evidence (``BatchAuthorships.takes``); the others carry only their names."""
     authors: Sequence[Mapping[str, Any]] = row.get("authors") or ()
     props: Mapping[str, Any] = row.get("props") or {}
     ev: PaperEvidence | None = None
@@ -1232,6 +1236,12 @@ def paper_mentions(row: Mapping[str, Any], paper_node: str) -> list[tuple[int, M
     for i, a in enumerate(authors):
         if a.get("ids") or not a.get("name_key"):
             continue
+        if takes is not None:
+            name_key = normalize_name(a["name"])
+            if not takes(match_key(name_key)):
+                mid = mention_id(paper_node, a.get("position"), a["name_key"])
+                out.append((i, _named_only(mid, paper_node, a["name"], name_key)))
+                continue
         if ev is None:  # once per paper, for all its name-only authors
             ev = paper_evidence(
                 paper_node, [b["name"] for b in authors], title=props.get("title"),
@@ -1242,6 +1252,16 @@ def paper_mentions(row: Mapping[str, Any], paper_node: str) -> list[tuple[int, M
         mid = mention_id(paper_node, a.get("position"), a["name_key"])
         out.append((i, mention_on(ev, i, mid, a["name"], a.get("affiliation"))))
     return out
+
+
+def _named_only(mention: str, paper: str, name: str, name_key: str) -> Mention:
+    """A mention with its name and no evidence (a block another clustering decides)."""
+    given, surname = split_name(name_key)
+    return Mention(
+        id=mention, paper=paper or mention.rpartition("#")[0] or mention, name=name,
+        given=given, surname=surname, block=match_key(name_key), coauthors=frozenset(),
+        venue=None, categories=frozenset(), terms=frozenset(), affiliation=frozenset(), year=None,
+    )  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -1309,12 +1329,26 @@ class BatchAuthorships:
     decide, by (paper index, author index). ``decided``: settled already (the same authorship
     already in the graph, a strong-id author in the same slot), left alone. ``pinned``: put on
     a known node by a stronger rule (a profile page's owner on the page's papers): they go
-    there and their evidence joins that node's profile."""
+    there and their evidence joins that node's profile. ``part``: ``(k, n)``, only the
+    blocks of part ``k`` of ``n`` (:func:`block_part`) are this clustering's; the others are
+    left to the clusterings of the other parts (None: every block)."""
 
     papers: Sequence[Mapping[str, Any]]
     paper_nodes: Sequence[str]
     decided: Mapping[tuple[int, int], str] = field(default_factory=dict)
     pinned: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    part: tuple[int, int] | None = None
+
+    def takes(self, block: str) -> bool:
+        return self.part is None or block_part(block, self.part[1]) == self.part[0]
+
+
+def block_part(block: str, parts: int) -> int:
+    """Which of ``parts`` parts a blocking key falls in (the same in every process). No
+    decision of the clustering looks across blocks (a cluster id is spelled from its block's
+    printed name), so the parts can be clustered apart, each with the name prior of every row
+    (:mod:`graph.name_stats`), and give the clusters of clustering them together."""
+    return zlib.crc32(block.encode("utf-8")) % parts
 
 
 class StoredClusters(Protocol):
@@ -1400,7 +1434,7 @@ def prepare_rows(
             continue
         if name_stats is not None:
             name_stats.add_row(row, node)
-        for ai, m in paper_mentions(row, node):
+        for ai, m in paper_mentions(row, node, batch.takes if batch.part else None):
             name = " ".join((*m.given, m.surname))
             held = slot.setdefault(m.id, m)
             if held.surname != m.surname or not given_names_compatible(held.given, m.given):
@@ -1409,6 +1443,8 @@ def prepare_rows(
                 # is taken, so this one is named by its name
                 m = replace(m, id=mention_id(node, None, name))
                 slot.setdefault(m.id, m)
+            if not batch.takes(m.block):
+                continue
             if name_stats is not None and m.id not in prior:
                 prior[m.id] = name_stats.expected_people(m.given, m.surname)
             if (pi, ai) in decided:
@@ -1459,7 +1495,10 @@ def stored_names(batch: BatchAuthorships) -> tuple[list[str], list[str]]:
             if a.get("ids") or not a.get("name_key") or (pi, ai) in batch.decided:
                 continue
             name_key = normalize_name(a["name"])  # as :func:`mention_on` makes it
-            blocks.add(match_key(name_key))
+            block = match_key(name_key)
+            if not batch.takes(block):
+                continue
+            blocks.add(block)
             if (pi, ai) not in batch.pinned:
                 plain.add(f"name:{' '.join(name_key.split())}")
     return sorted(blocks), sorted(plain)
@@ -1559,10 +1598,12 @@ class MemoryClusters:
         w: Weights = DEFAULT_WEIGHTS,
         apart: Apart | None = None,
         name_stats: NameStats | None = None,
+        part: tuple[int, int] | None = None,
     ) -> None:
         self.w = w
         self.apart = apart
         self.name_stats = name_stats  # the name prior's counts, updated batch by batch
+        self.part = part  # only these blocks (``BatchAuthorships.part``)
         self.profiles: dict[str, Profile] = {}
         self.by_block: dict[str, set[str]] = {}
         self.ids: set[str] = set()
@@ -1586,7 +1627,7 @@ class MemoryClusters:
     ) -> BatchClusters:
         """One write batch; ``other_ids``: author ids in use outside the clusters."""
         self.ids.update(other_ids)
-        batch = BatchAuthorships(papers, paper_nodes, decided or {}, pinned or {})
+        batch = BatchAuthorships(papers, paper_nodes, decided or {}, pinned or {}, self.part)
         out = cluster_rows(batch, self, self.w, self.apart, self.name_stats, self.indexes)
         for survivor, gone in out.merges:
             self.absorbed[gone] = survivor

@@ -21,9 +21,10 @@ writes the CSVs, under assumptions that hold for **one OpenAlex works dump** and
    clustered by the writer's own rule too (``graph.author_clustering.cluster_rows``, mentions
    in record order, so where a batch ends does not matter), every ``CLUSTER_BATCH`` rows,
    against in-memory cluster profiles (``MemoryClusters``, bounded per cluster): the clusters
-   are those ``scholargraph load`` makes from the same rows. The clustering runs in a process
-   of its own (``ClusteringProcess``), one batch behind the CSV writing, so the two use both
-   cores; its batches are decided in order, so the clusters are those of running it inline.
+   are those ``scholargraph load`` makes from the same rows. The clustering runs in processes
+   of its own (``ClusteringProcess``, one per core, each deciding the blocking keys of its part),
+   one batch behind the CSV writing, so they use every core; each decides the batches in order
+   and no decision looks across blocks, so the clusters are those of running it inline.
 5. **The target database is empty** (``ensure_empty``): nothing is merged with existing data.
 
 Node ids, properties and relationship properties are those of docs/model.md and of the
@@ -42,6 +43,7 @@ from __future__ import annotations
 import csv
 import gc
 import os
+import pickle
 import shutil
 import subprocess
 import time
@@ -182,20 +184,22 @@ def _csv_field(value: str) -> str:
 
 _ID_ROW = Match(Rule.ID).row()  # an authorship whose record carried a strong author id
 
-# -- the clustering in a process of its own -----------------------------------------------------
-_STORE: MemoryClusters | None = None  # the clustering process's clusters (``ClusteringProcess``)
+# -- the clustering in processes of their own ---------------------------------------------------
+_STORE: MemoryClusters | None = None  # one clustering process's clusters (``ClusteringProcess``)
 
 
-def _open_store(apart: Apart | None) -> None:
+def _open_store(apart: Apart | None, part: tuple[int, int]) -> None:
     global _STORE
     gc.disable()  # profiles and rows hold no cycles (``cyclic_gc_paused``)
-    _STORE = MemoryClusters(apart=apart, name_stats=NameStats())
+    _STORE = MemoryClusters(apart=apart, name_stats=NameStats(), part=part)
 
 
-def _store_batch(rows: list[PaperRow], nodes: list[str]) -> BatchClusters:
-    """One batch decided in the clustering process; what the CSV writer needs of it: where each
-    name-only authorship goes, its match properties, the clusters joined."""
+def _store_batch(batch: bytes) -> BatchClusters:
+    """One batch (pickled rows and paper nodes) decided in a clustering process for its part of
+    the blocks; what the CSV writer needs of it: where each name-only authorship goes, its
+    match properties, the clusters joined."""
     assert _STORE is not None
+    rows, nodes = pickle.loads(batch)
     out = _STORE.batch(rows, nodes)
     out.build_rows()
     return BatchClusters(out.node_of, {}, out.merges, {}, rows=out.rows)
@@ -207,25 +211,60 @@ def _store_final() -> tuple[dict[str, str], dict[str, tuple[str | None, str | No
     return dict(_STORE.absorbed), {i: _stored_profile(p) for i, p in _STORE.profiles.items()}
 
 
+def clustering_parts() -> int:
+    """How many clustering processes a bulk import runs: one per core, at most four."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedBatch:
+    """A batch being decided by every part's process; :meth:`result` waits for all of them."""
+
+    parts: list[Future[BatchClusters]]
+
+    def result(self) -> BatchClusters:
+        out = BatchClusters({}, {}, [], {})
+        for part in self.parts:  # the parts' blocks are disjoint: so are their outcomes
+            got = part.result()
+            out.node_of.update(got.node_of)
+            out.merges.extend(got.merges)
+            out.rows.update(got.rows)
+        return out
+
+
 class ClusteringProcess:
-    """``MemoryClusters`` in a worker process: batches are submitted in record order and
-    decided in that order (one worker), so the clusters are those of deciding them inline,
-    while the caller goes on writing CSV rows. A failure in the worker is raised by the
-    batch's ``result()``."""
+    """``MemoryClusters`` in worker processes, one per part of the blocking keys
+    (``graph.author_clustering.block_part``): every batch goes to each, which decides the
+    name-only authorships of its blocks. Batches are submitted in record order and each process
+    decides them in that order, so the clusters are those of deciding them inline, while the
+    caller goes on writing CSV rows. A failure in a worker is raised by the batch's
+    ``result()``."""
 
-    def __init__(self, apart: Apart | None) -> None:
-        self._pool = ProcessPoolExecutor(
-            1, mp_context=get_context("fork"), initializer=_open_store, initargs=(apart,)
-        )
+    def __init__(self, apart: Apart | None, parts: int = 1) -> None:
+        self._pools = [
+            ProcessPoolExecutor(
+                1, mp_context=get_context("fork"), initializer=_open_store,
+                initargs=(apart, (k, parts)),
+            )
+            for k in range(parts)
+        ]  # fmt: skip
 
-    def submit(self, rows: list[PaperRow], nodes: list[str]) -> Future[BatchClusters]:
-        return self._pool.submit(_store_batch, rows, nodes)
+    def submit(self, rows: list[PaperRow], nodes: list[str]) -> DecidedBatch:
+        batch = pickle.dumps((rows, nodes), protocol=pickle.HIGHEST_PROTOCOL)  # once for all
+        return DecidedBatch([pool.submit(_store_batch, batch) for pool in self._pools])
 
     def final(self) -> tuple[dict[str, str], dict[str, tuple[str | None, str | None]]]:
-        return self._pool.submit(_store_final).result()
+        absorbed: dict[str, str] = {}
+        stored: dict[str, tuple[str | None, str | None]] = {}
+        for got in [pool.submit(_store_final) for pool in self._pools]:
+            part_absorbed, part_stored = got.result()
+            absorbed.update(part_absorbed)
+            stored.update(part_stored)
+        return absorbed, stored
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for pool in self._pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _match_row(clusters: BatchClusters, paper: int, author: int) -> dict[str, Any]:
@@ -246,8 +285,13 @@ class BulkCsvWriter:
     """
 
     def __init__(
-        self, folder: Path, cluster_batch: int = CLUSTER_BATCH, rules: IdentityRules = DEFAULT_RULES
+        self,
+        folder: Path,
+        cluster_batch: int = CLUSTER_BATCH,
+        rules: IdentityRules = DEFAULT_RULES,
+        cluster_parts: int | None = None,
     ) -> None:
+        """``cluster_parts``: clustering processes (default :func:`clustering_parts`)."""
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self._files: dict[str, IO[str]] = {}
@@ -265,12 +309,13 @@ class BulkCsvWriter:
         self._categories: dict[str, dict[str, str | None]] = {}
         self._hierarchy: set[tuple[str, str]] = set()
         # the name prior counts the names of the rows as they come (the database is empty)
-        self._clusters = ClusteringProcess(rules.apart) if rules.cluster else None
+        parts = cluster_parts or clustering_parts()
+        self._clusters = ClusteringProcess(rules.apart, parts) if rules.cluster else None
         self._cluster_batch = cluster_batch
         self._batch_rows = 0
         self._pending: list[tuple[PaperRow, str]] = []  # rows of the batch, authorships not written
         # the batch being clustered, its authorships written when its clusters come back
-        self._in_flight: tuple[Future[BatchClusters], list[tuple[PaperRow, str]]] | None = None
+        self._in_flight: tuple[DecidedBatch, list[tuple[PaperRow, str]]] | None = None
         self._name_only_authored: list[list[Any]] = []  # written at the end (clusters may join)
         for name, header in (
             ("papers", PAPER_HEADER), ("authored", AUTHORED_HEADER),

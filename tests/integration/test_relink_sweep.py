@@ -47,7 +47,9 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Driver]:
         server.start()
         csvs = write_csvs(paper_rows([corpus], None, BulkResult(), None, workers=0), root / "csv")
         import_offline(server, csvs, DB)
-        with GraphDatabase.driver(server.uri, auth=None) as driver:
+        with GraphDatabase.driver(
+            server.uri, auth=None, notifications_min_severity="OFF"
+        ) as driver:
             apply_schema(driver, DB)
             yield driver
     finally:
