@@ -82,8 +82,9 @@ bench-quick: install bench/peer/node_modules
 # writers (clustering on vs off, side by side), docs/identity.md.
 bench-identity: install
 	$(BIN)/python -m bench.bench_identity
-	$(BIN)/python -m bench.bench_identity_cost --papers 100000
+	$(BIN)/python -m bench.bench_identity_cost --papers 200000
 	$(BIN)/python -m bench.clustering_scale --papers 400000
+	$(BIN)/python -m bench.relink_sweep --papers 200000
 
 # igraph vs Spark (GraphX) at 100k and 1M papers, per phase (docs/scale-out.md). SPARK_ARGS
 # picks the corpora, e.g. SPARK_ARGS='--skip-1m'.
