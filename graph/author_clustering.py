@@ -709,26 +709,37 @@ def attach_score(small: Profile, p: Profile, w: Weights = DEFAULT_WEIGHTS) -> fl
     return ev.score + w.same_title * (not ev.title and bool(small.titles & p.titles))
 
 
-def attach_may_reach(small: Profile, p: Profile, need: float, w: Weights = DEFAULT_WEIGHTS) -> bool:
-    """Whether :func:`attach_score` of ``small`` against ``p`` may reach ``need``, from an upper
-    bound of it built by lookups alone (names not compared, no mention built): the co-authors
-    that fit, any venue, category, affiliation word or title in common, then (only when they
-    can still decide it) the words' cosine. Most of a large block's small clusters fall below
-    it and are never scored."""
-    shared = 0
-    if not small.coauthor_forms.isdisjoint(p.coauthor_forms):
-        shared = sum(1 for k in small.coauthors if coauthor_in(k, p))
-    total = w.coauthor + w.coauthor_more * (min(shared, w.coauthor_cap) - 1) if shared else 0.0
-    total += w.venue * any(v in p.venues for v in small.venues)
-    total += w.category * min(sum(1 for c in small.categories if c in p.categories), 2)
-    total += w.affiliation * any(a in p.affiliation for a in small.affiliation)
-    total += w.same_title * bool(small.titles & p.titles)
-    if total >= need or total + w.term_cap < need:
-        return total >= need
-    if small.terms and p.terms:
-        dot = sum(p.terms[t] for t in small.terms if t in p.terms)
-        total += min(w.term * dot / (len(small.terms) ** 0.5 * p.term_norm), w.term_cap)
-    return total >= need
+def next_may_reach(
+    smalls: Sequence[Profile], start: int, p: Profile, need: float, w: Weights = DEFAULT_WEIGHTS
+) -> int:
+    """The position of the first of ``smalls[start:]`` whose :func:`attach_score` against ``p``
+    may reach ``need`` (``len(smalls)``: none), from an upper bound of it built by lookups alone
+    (names not compared, no mention built): the co-authors that fit, any venue, category,
+    affiliation word or title in common, then (only when they can still decide it) the words'
+    cosine. Most of a large block's small clusters fall below it and are never scored."""
+    forms, venues, categories = p.coauthor_forms, p.venues.keys(), p.categories.keys()
+    affiliation, titles, terms, norm = p.affiliation.keys(), p.titles, p.terms, p.term_norm
+    for i in range(start, len(smalls)):
+        small = smalls[i]
+        total = 0.0
+        if not small.coauthor_forms.isdisjoint(forms):
+            shared = sum(1 for k in small.coauthors if coauthor_in(k, p))
+            if shared:
+                total = w.coauthor + w.coauthor_more * (min(shared, w.coauthor_cap) - 1)
+        if small.venues and not venues.isdisjoint(small.venues):
+            total += w.venue
+        if small.categories:
+            total += w.category * min(len(categories & small.categories.keys()), 2)
+        if small.affiliation and not affiliation.isdisjoint(small.affiliation):
+            total += w.affiliation
+        if small.titles and not small.titles.isdisjoint(titles):
+            total += w.same_title
+        if total < need <= total + w.term_cap and small.terms and terms:
+            dot = sum(map(terms.__getitem__, terms.keys() & small.terms.keys()))
+            total += min(w.term * dot / (len(small.terms) ** 0.5 * norm), w.term_cap)
+        if total >= need:
+            return i
+    return len(smalls)
 
 
 def year_gap(m: Mention, p: Profile) -> int:
@@ -998,19 +1009,14 @@ class _BlockIndex:
                 found_profiles.append(p)
         return found_profiles
 
-    def candidates(
-        self, m: Mention, words_alone: Callable[[Profile], bool] | None = None
-    ) -> list[Profile]:
-        """The profiles sharing a feature with ``m``, by id. ``words_alone``: whether to keep a
-        profile that shares only words with ``m`` (None: every one is kept)."""
+    def candidates(self, m: Mention, max_size: int) -> list[Profile]:
+        """The profiles of at most ``max_size`` mentions sharing a feature with ``m``, by id."""
         ids = self._sharing(m.coauthors, (m.venue,) if m.venue else (), m.affiliation,
                             m.categories)  # fmt: skip
-        words = self._worded(m.terms)
-        if words_alone is None:
-            ids |= words
-        else:
-            ids |= {i for i in words - ids if i in self.profiles and words_alone(self.profiles[i])}
-        return [self.profiles[i] for i in sorted(ids) if i in self.profiles]
+        ids |= self._worded(m.terms)
+        profiles = self.profiles
+        small = {i: p for i in ids if (p := profiles.get(i)) is not None and p.size <= max_size}
+        return [small[i] for i in sorted(small)]
 
 
 def matches(
@@ -1062,7 +1068,7 @@ class Outcome:
     merges: list[tuple[str, str]] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)
     absorbed: dict[str, str] = field(default_factory=dict)  # absorbed cluster → survivor
-    existing: set[str] = field(default_factory=set)  # clusters stored before the batch
+    created: set[str] = field(default_factory=set)  # clusters a mention of the batch started
     keep: set[str] = field(default_factory=set)  # clusters never absorbed
     apart: Apart = field(default_factory=lambda: Apart(()))  # pairs never joined
 
@@ -1123,19 +1129,18 @@ def assign(
     lowers the threshold for rare full names (:func:`join_threshold`). ``indexes``: block →
     inverted index kept by the caller from one batch to the next (``MemoryClusters``); it must
     index ``profiles`` as they are (a profile changed outside ``assign`` is put again)."""
-    profiles = list(profiles)
     by_block: dict[str, _BlockIndex] = {} if indexes is None else indexes
     for p in profiles:
-        block = by_block.setdefault(p.block, _BlockIndex(()))
+        block = by_block.get(p.block)
+        if block is None:
+            block = by_block[p.block] = _BlockIndex(())
         if block.profiles.get(p.id) is not p:
             block.put(p)
-    out = Outcome(
-        existing={p.id for p in profiles},
-        keep=keep or set(),
-        apart=apart or Apart(()),
-    )
+    out = Outcome(keep=keep or set(), apart=apart or Apart(()))
     for m in mentions:
-        block = by_block.setdefault(m.block, _BlockIndex(()))
+        block = by_block.get(m.block)
+        if block is None:
+            block = by_block[m.block] = _BlockIndex(())
         people = prior.get(m.id) if prior else None
 
         def threshold_of(p: Profile, m: Mention = m, people: float | None = people) -> float:
@@ -1148,6 +1153,7 @@ def assign(
         found = [(p, ev) for p, ev in matches(m, candidates, w, people) if not p.has_paper(m)]
         if not found:
             profile = Profile(str(new_cluster_id(m)), m.block)
+            out.created.add(profile.id)
             evidence = None
         else:
             profile, evidence = found[0]
@@ -1175,15 +1181,17 @@ def assign(
                 ):
                     profile = out.join(block, profile, other)
         if w.attach_threshold < float("inf"):
-            for other in block.candidates(m):
+            smalls = block.candidates(m, w.attach_max)
+            i = next_may_reach(smalls, 0, profile, w.attach_threshold, w)
+            while i < len(smalls):
+                other = smalls[i]
                 if (
                     other.id != profile.id
-                    and other.size <= w.attach_max
-                    and attach_may_reach(other, profile, w.attach_threshold, w)
                     and out.can_join(profile, other)
                     and attach_score(other, profile, w) >= w.attach_threshold
                 ):
                     profile = out.join(block, profile, other)
+                i = next_may_reach(smalls, i + 1, profile, w.attach_threshold, w)
         first = full_first_name(m)
         if (
             people is not None
@@ -1360,7 +1368,9 @@ class StoredClusters(Protocol):
         ...
 
     def taken(self, ids: Iterable[str]) -> list[str]:
-        """Which of these author ids a node already holds."""
+        """Which of these author ids are not free: a node holds it, or a stored cluster
+        absorbed it (``Profile.retired``: the id of an absorbed cluster is never given
+        again)."""
         ...
 
 
@@ -1372,7 +1382,7 @@ class PreparedBatch:
 
     mentions: list[Mention]
     where: dict[str, list[tuple[int, int]]]  # mention id → its authorships
-    stored: dict[str, Profile]
+    stored: list[Profile]  # the stored clusters of the mentions' blocks
     touched: dict[str, Profile]
     names: ClusterNames | None
     pinned: Mapping[tuple[int, int], str]
@@ -1386,7 +1396,7 @@ class PreparedBatch:
         if self.names is None:
             return None
         return assign(
-            self.mentions, self.stored.values(), self.names, self.w,
+            self.mentions, self.stored, self.names, self.w,
             keep=set(self.pinned.values()), apart=self.apart, prior=self.prior,
             indexes=self.indexes,
         )  # fmt: skip
@@ -1402,7 +1412,7 @@ class PreparedBatch:
             for key in self.where[a.mention]:
                 node_of[key] = outcome.cluster_of(a.cluster)
                 evidence[key] = a.evidence
-        merges = [(outcome.cluster_of(s), g) for s, g in outcome.merges if g in outcome.existing]
+        merges = [(outcome.cluster_of(s), g) for s, g in outcome.merges if g not in outcome.created]
         touched = dict(self.touched)
         for survivor, gone in outcome.merges:
             touched.pop(gone, None)
@@ -1459,24 +1469,27 @@ def prepare_rows(
             if mid not in where:
                 mentions.append(m)
             where.setdefault(mid, []).append((pi, ai))
-    prepared = PreparedBatch(mentions, where, {}, {}, None, pinned, w, apart,
+    prepared = PreparedBatch(mentions, where, [], {}, None, pinned, w, apart,
                              prior if name_stats is not None else None, indexes)  # fmt: skip
     if not mentions and not pins:
         return prepared
     blocks = sorted({m.block for m in mentions} | {m.block for _n, m in pins})
-    stored = prepared.stored = {p.id: p for p in stored_side.profiles_of(blocks)}
+    stored = prepared.stored = stored_side.profiles_of(blocks)
     touched = prepared.touched
+    by_id = {p.id: p for p in stored} if pins else {}
     for node, m in sorted(pins, key=lambda nm: (nm[0], nm[1].id)):
-        profile = stored.get(node) or touched.get(node) or Profile(node, m.block)
+        profile = by_id.get(node) or touched.get(node) or Profile(node, m.block)
         index = indexes.get(profile.block) if indexes is not None else None
         indexed = index is not None and index.profiles.get(profile.id) is profile
         profile.add(m)
         if index is not None and indexed:
             index.put_mention(profile, m)
-        stored[node] = touched[node] = profile
-    retired = (i for p in stored.values() for i in p.retired)
+        if node not in by_id:
+            by_id[node] = profile
+            stored.append(profile)
+        touched[node] = profile
     prepared.names = ClusterNames(
-        [*stored_side.taken(sorted({plain_id(m) for m in mentions})), *pinned.values(), *retired]
+        [*stored_side.taken(sorted({plain_id(m) for m in mentions})), *pinned.values()]
     )
     return prepared
 
@@ -1539,7 +1552,11 @@ def read_ahead(batch: BatchAuthorships, stored_side: StoredClusters) -> ReadAhea
     blocks, ids = stored_names(batch)
     if not blocks:
         return ReadAhead([], [], [], [])
-    return ReadAhead(blocks, stored_side.profiles_of(blocks), ids, stored_side.taken(ids))
+    profiles = stored_side.profiles_of(blocks)
+    asked = set(ids)
+    retired = {i for p in profiles if p.retired for i in p.retired if i in asked}
+    in_use = sorted(retired.union(stored_side.taken(ids)))
+    return ReadAhead(blocks, profiles, ids, in_use)
 
 
 def cluster_rows(
@@ -1590,8 +1607,9 @@ def strong_link(
 
 class MemoryClusters:
     """The stored side of :func:`cluster_rows` kept in memory (the bulk import, offline
-    measurement): profiles by blocking key, the author ids in use, and which cluster absorbed
-    which. Batch by batch it gives what the transactional writer gets from the graph."""
+    measurement): profiles by blocking key, the author ids in use (every id ever given, the
+    absorbed ones included), and which cluster absorbed which. Batch by batch it gives what the
+    transactional writer gets from the graph."""
 
     def __init__(
         self,
@@ -1605,14 +1623,14 @@ class MemoryClusters:
         self.name_stats = name_stats  # the name prior's counts, updated batch by batch
         self.part = part  # only these blocks (``BatchAuthorships.part``)
         self.profiles: dict[str, Profile] = {}
-        self.by_block: dict[str, set[str]] = {}
+        self.by_block: dict[str, dict[str, Profile]] = {}
         self.ids: set[str] = set()
         self.absorbed: dict[str, str] = {}
         self.indexes: dict[str, _BlockIndex] = {}  # kept from batch to batch (``assign``)
 
     def profiles_of(self, blocks: Iterable[str]) -> list[Profile]:
-        ids = sorted(i for b in blocks for i in self.by_block.get(b, ()))
-        return [self.profiles[i] for i in ids]
+        """The profiles of ``blocks`` (in no particular order: ``assign`` indexes them)."""
+        return [p for b in blocks for p in self.by_block.get(b, {}).values()]
 
     def taken(self, ids: Iterable[str]) -> list[str]:
         return [i for i in ids if i in self.ids]
@@ -1633,11 +1651,12 @@ class MemoryClusters:
             self.absorbed[gone] = survivor
             old = self.profiles.pop(gone, None)
             if old is not None:
-                self.by_block[old.block].discard(gone)
+                self.by_block[old.block].pop(gone, None)
         for p in out.profiles.values():
             self.profiles[p.id] = p
-            self.by_block.setdefault(p.block, set()).add(p.id)
+            self.by_block.setdefault(p.block, {})[p.id] = p
             self.ids.add(p.id)
+            self.ids.update(p.retired)  # absorbed in this batch, or carried by a survivor
         self.ids.update(out.node_of.values())
         return out
 
