@@ -709,6 +709,9 @@ def attach_score(small: Profile, p: Profile, w: Weights = DEFAULT_WEIGHTS) -> fl
     return ev.score + w.same_title * (not ev.title and bool(small.titles & p.titles))
 
 
+_SLACK = 1e-9  # what a sum of the evidence may lose to rounding (``next_may_reach``)
+
+
 def next_may_reach(
     smalls: Sequence[Profile], start: int, p: Profile, need: float, w: Weights = DEFAULT_WEIGHTS
 ) -> int:
@@ -716,7 +719,10 @@ def next_may_reach(
     may reach ``need`` (``len(smalls)``: none), from an upper bound of it built by lookups alone
     (names not compared, no mention built): the co-authors that fit, any venue, category,
     affiliation word or title in common, then (only when they can still decide it) the words'
-    cosine. Most of a large block's small clusters fall below it and are never scored."""
+    cosine. Most of a large block's small clusters fall below it and are never scored. The
+    bound adds its parts in another order than :func:`score`, so it is given a little slack
+    (``_SLACK``) against rounding."""
+    need -= _SLACK
     forms, venues, categories = p.coauthor_forms, p.venues.keys(), p.categories.keys()
     affiliation, titles, terms, norm = p.affiliation.keys(), p.titles, p.terms, p.term_norm
     for i in range(start, len(smalls)):

@@ -5,10 +5,12 @@ small clusters to the cluster a later mention grows."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from graph.author_clustering import (
     DEFAULT_WEIGHTS,
     MAX_PAPERS,
+    MemoryClusters,
     Mention,
     Profile,
     affiliation_words,
@@ -16,10 +18,17 @@ from graph.author_clustering import (
     attach_score,
     cluster_id,
     make_mention,
+    next_may_reach,
     profile_mention,
     score,
     title_digest,
 )
+from graph.identity import paper_key
+from loaders.labelled import read_mentions
+from loaders.records import Paper
+from loaders.writer import paper_row
+
+SETS = Path(__file__).resolve().parents[3] / "shared" / "data" / "author-disambiguation"
 
 NO_ATTACH = replace(DEFAULT_WEIGHTS, attach_threshold=float("inf"))
 
@@ -150,3 +159,35 @@ def test_late_attachment_keeps_larger_clusters_and_other_names_apart() -> None:
     a2 = _m(7, coauthors=["Carol Roe", "Dan Poe"], title="Bernoulli numbers by machine")
     clusters = _clusters([a, other, a2])
     assert clusters[0] == clusters[2] != clusters[1]  # "Alan" does not fit "Ada"
+
+
+def test_the_attachment_bound_never_skips_a_small_cluster_that_reaches_the_threshold() -> None:
+    # Real clusters of Qian-DBLP blocks, clustered without the late attachment so that many
+    # small ones are left: every (small, other) pair of a block is checked.
+    s = read_mentions(SETS / "qian-dblp", limit_blocks=60)
+    rows = [paper_row(r) for r in s.records if isinstance(r, Paper)]
+    store = MemoryClusters(NO_ATTACH)
+    for start in range(0, len(rows), 200):
+        batch = rows[start : start + 200]
+        store.batch(batch, [paper_key(r["ids"], r["title_key"]) for r in batch])
+    w = DEFAULT_WEIGHTS
+    reached = skipped = 0
+    for need in (1.0, 2.0, w.attach_threshold):  # the bound holds for any threshold
+        for ids in store.by_block.values():
+            profiles = sorted(ids.values(), key=lambda p: p.id)
+            smalls = [p for p in profiles if p.size <= w.attach_max]
+            for p in profiles:
+                found = [i for i, small in enumerate(smalls) if attach_score(small, p, w) >= need]
+                maybe = [
+                    i for i in range(len(smalls)) if next_may_reach(smalls, i, p, need, w) == i
+                ]
+                assert set(found) <= set(maybe), (need, p.id)  # an upper bound
+                # from any start, the scan stops at the next candidate it keeps, or at the end
+                ends = [*maybe, len(smalls)]
+                for start in range(len(smalls) + 1):
+                    assert next_may_reach(smalls, start, p, need, w) == min(
+                        e for e in ends if e >= start
+                    )
+                reached += sum(1 for i in found if smalls[i].id != p.id)
+                skipped += len(smalls) - len(maybe)
+    assert reached > 50 and skipped > 2 * reached  # it finds some, and spares more
