@@ -420,7 +420,8 @@ class Profile:
         return paper_digest(m.paper) in self.papers
 
     def add(self, m: Mention) -> None:
-        self._term_norm = self._forms = None
+        self._term_norm = None
+        coauthors, forms = self.coauthors, self._forms
         self.size += 1
         if len(self.papers) < MAX_PAPERS:
             self.papers.add(paper_digest(m.paper))
@@ -438,6 +439,10 @@ class Profile:
             self.last_year = m.year if self.last_year is None else max(self.last_year, m.year)
         for attr, limit in PROFILE_LIMITS.items():
             setattr(self, attr, _bounded(getattr(self, attr), limit))
+        if self.coauthors is not coauthors:  # the bound cut some: built again when asked
+            self._forms = None
+        elif forms is not None and m.coauthors:
+            self._forms = forms.union(map(_initial_form, m.coauthors))
 
     def merge(self, other: Profile) -> None:
         """Takes in another cluster's evidence (the two were shown to be one person)."""

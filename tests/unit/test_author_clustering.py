@@ -321,3 +321,19 @@ def test_coauthor_lookups_answer_as_the_pairwise_rule_does() -> None:
         m = make_mention("m#1", "Zhi Wang", paper="m", coauthors=["Kim Park"])
         p.add(m)  # the initials follow the profile's change
         assert coauthor_in("park k", p)
+
+
+def test_a_profile_keeps_its_coauthor_forms_up_to_date_as_mentions_come_past_the_bound() -> None:
+    rng = random.Random(5)
+    surnames = [f"sur{i}" for i in range(200)]
+    profile = Profile("name:ada lovelace", "lovelace a")
+    seen: set[str] = set()
+    for i in range(150):
+        names = [f"{g} {rng.choice(surnames)}" for g in rng.sample(["Ann", "Bo", "Cy", "Di"], 4)]
+        assert profile.coauthor_forms is not None  # built, then kept up to date by each add
+        m = make_mention(f"p{i}#0", "Ada Lovelace", paper=f"p{i}", coauthors=names)
+        profile.add(m)
+        seen |= m.coauthors
+        fresh = Profile.from_dict(profile.id, profile.block, profile.to_dict())
+        assert profile.coauthor_forms == fresh.coauthor_forms, i
+    assert len(seen) > PROFILE_LIMITS["coauthors"] >= len(profile.coauthors)  # the bound cut
